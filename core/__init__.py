@@ -1,0 +1,1 @@
+"""Compute for ML Playground: pure NumPy / PyTorch / Gymnasium, no Streamlit or Plotly."""

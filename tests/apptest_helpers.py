@@ -1,0 +1,85 @@
+"""Driving any registered page with Streamlit's AppTest: render, poke every widget, check the contract."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ui.contract import CAUTION_ICON, PROBLEM_ICON, URL_ICON
+
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent
+
+# widget collections of an AppTest that take a value
+VALUE_WIDGETS = ("slider", "select_slider", "selectbox", "radio", "number_input", "toggle", "checkbox", "multiselect")
+
+
+def run_page(path: str, query: dict[str, str] | None = None) -> AppTest:
+    """Run the real app (app.py, with its navigation) and open the page at ``path``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if path != "pages/home.py":
+        at.switch_page(path)
+    at.run()
+    return at
+
+
+def assert_healthy(at: AppTest, context: str = "") -> None:
+    """No traceback on the page, and every error/warning shown is one of the deliberate messages."""
+    assert not at.exception, f"{context}: exception on page: {[e.value for e in at.exception]}"
+    for error in at.error:
+        assert error.icon == PROBLEM_ICON, f"{context}: undeliberate error {error.value!r}"
+        assert len(error.value) > 15, f"{context}: error message too short to name the problem: {error.value!r}"
+    for warning in at.warning:
+        assert warning.icon in (CAUTION_ICON, URL_ICON), f"{context}: undeliberate warning {warning.value!r}"
+
+
+def widgets(at: AppTest):
+    """Every value widget on the page (with a key), in page order within each kind."""
+    for kind in VALUE_WIDGETS:
+        for w in getattr(at, kind):
+            if w.key:
+                yield kind, w
+
+
+def other_value(kind: str, w, rng: random.Random | None = None):
+    """A valid value different from the widget's current one (random when ``rng`` is given)."""
+    pick = (lambda seq: rng.choice(list(seq))) if rng else (lambda seq: list(seq)[-1])
+    if kind in ("toggle", "checkbox"):
+        return (not w.value) if rng is None else rng.random() < 0.5
+    if kind in ("selectbox", "radio", "select_slider"):
+        options = [o for o in w.options if o != w.format_func(w.value)] if kind != "select_slider" else list(w.options)
+        return pick(options) if options else None
+    if kind == "multiselect":
+        options = list(w.options)
+        if rng:
+            return rng.sample(options, rng.randint(0, len(options)))
+        return options[:1] if list(w.value) != options[:1] else options[:2]
+    if kind in ("slider", "number_input"):
+        lo, hi = w.min, w.max
+        value = w.value
+        if isinstance(value, (tuple, list)):
+            return None
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if lo is None or hi is None:
+            lo = value - 10 if lo is None else lo
+            hi = value + 10 if hi is None else hi
+        if rng:
+            x = rng.uniform(float(lo), float(hi))
+            step = getattr(w, "step", None) or (1 if is_int else 0)
+            if step:
+                x = lo + round((x - lo) / step) * step
+                x = min(max(x, lo), hi)
+            return int(round(x)) if is_int else float(x)
+        return hi if value != hi else lo
+    return None
+
+
+def set_value(kind: str, w, value) -> None:
+    if kind in ("selectbox", "radio"):
+        w.select(value) if isinstance(value, str) else w.set_value(value)
+    else:
+        w.set_value(value)
