@@ -92,9 +92,7 @@ class GridWorld:
         return self._mdp[0]
 
 
-def parse_layout(
-    text: str, living_reward: float = 0.0, bump_reward: float = 0.0, slip: float = 0.0
-) -> GridWorld:
+def parse_layout(text: str, living_reward: float = 0.0, bump_reward: float = 0.0, slip: float = 0.0) -> GridWorld:
     """Parse the layout language (module docstring) into a :class:`GridWorld`; InputError names any problem."""
     if not 0.0 <= slip <= 1.0:
         raise InputError(f"The slip probability must lie in [0, 1]; got {slip}.")
@@ -221,17 +219,25 @@ def frozen_lake_layout(map_name: str = "4x4") -> str:
     return "\n".join(" ".join(token[ch] for ch in row) for row in MAPS[map_name])
 
 
-def frozen_lake_mdp(map_name: str = "4x4", is_slippery: bool = True) -> TabularMDP:
-    """FrozenLake-v1's own transition table ``env.unwrapped.P``, read into a :class:`TabularMDP`."""
+def frozen_lake_mdp(map_name: str = "4x4", is_slippery: bool = True, grid_actions: bool = True) -> TabularMDP:
+    """FrozenLake-v1's own transition table ``env.unwrapped.P``, read into a :class:`TabularMDP`.
+
+    FrozenLake numbers its actions left, down, right, up; with ``grid_actions`` they are reordered to this
+    module's up, right, down, left so that figures and comparisons line up.
+    """
     env = gym.make("FrozenLake-v1", map_name=map_name, is_slippery=is_slippery)
     try:
         P = env.unwrapped.P
-        return TabularMDP.from_gymnasium_P(P, env.observation_space.n, env.action_space.n, _FROZEN_LAKE_ACTIONS)
+        mdp = TabularMDP.from_gymnasium_P(P, env.observation_space.n, env.action_space.n, _FROZEN_LAKE_ACTIONS)
     finally:
         env.close()
+    if not grid_actions:
+        return mdp
+    order = FROZEN_LAKE_TO_GRID_ACTION
+    return TabularMDP(mdp.next_state[:, order], mdp.prob[:, order], mdp.reward[:, order], mdp.terminal, ACTIONS)
 
 
-# FrozenLake numbers its actions left, down, right, up.
+# FrozenLake numbers its actions left, down, right, up; grid action i is FrozenLake action ORDER[i].
 _FROZEN_LAKE_ACTIONS = ("left", "down", "right", "up")
 FROZEN_LAKE_TO_GRID_ACTION = np.array([3, 2, 1, 0])
 
@@ -260,7 +266,7 @@ class GridWorldEnv(gym.Env):
     toy-text environments.
     """
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}  # noqa: RUF012 (Gymnasium convention)
 
     def __init__(self, world: GridWorld, render_mode: str | None = None):
         self.world = world
@@ -315,11 +321,18 @@ class GridWorldEnv(gym.Env):
         image = np.full((H * cell, W * cell, 3), 235, dtype=np.uint8)
         for (r, c), colour in (
             *((tuple(rc), (60, 60, 60)) for rc in np.argwhere(self.world.wall)),
-            *((tuple(rc), (0, 158, 115) if self.world.cell_reward[tuple(rc)] > 0 else (213, 94, 0)) for rc in np.argwhere(self.world.terminal)),
+            *(
+                (tuple(rc), (0, 158, 115) if self.world.cell_reward[tuple(rc)] > 0 else (213, 94, 0))
+                for rc in np.argwhere(self.world.terminal)
+            ),
         ):
             image[r * cell : (r + 1) * cell, c * cell : (c + 1) * cell] = colour
         r, c = self.world.cell(self.s)
-        image[r * cell + cell // 4 : (r + 1) * cell - cell // 4, c * cell + cell // 4 : (c + 1) * cell - cell // 4] = (0, 114, 178)
+        image[r * cell + cell // 4 : (r + 1) * cell - cell // 4, c * cell + cell // 4 : (c + 1) * cell - cell // 4] = (
+            0,
+            114,
+            178,
+        )
         image[::cell, :] = 200
         image[:, ::cell] = 200
         return image
@@ -421,3 +434,66 @@ def open_grid(height: int, width: int, goal_reward: float = 1.0) -> str:
     rows[0][0] = "S"
     rows[-1][-1] = f"{goal_reward:+g}"
     return "\n".join(" ".join(row) for row in rows)
+
+
+def edit_layout(text: str, row: int, col: int, token: str) -> str:
+    """Return the layout with cell (row, col) replaced by ``token``; the result is validated by parsing it.
+
+    Setting ``S`` moves the start (the old ``S`` becomes floor).  A wall on the start cell is refused: the
+    agent would start inside a wall.
+    """
+    rows = [line.split() for line in text.replace("/", "\n").splitlines() if line.strip()]
+    if not (0 <= row < len(rows) and 0 <= col < len(rows[row])):
+        raise InputError(f"Cell ({row}, {col}) is outside the {len(rows)}-row grid.")
+    if token == "#" and rows[row][col] == "S":
+        raise InputError(
+            f"Cell ({row}, {col}) is the start: a wall there would put the agent inside a wall. "
+            "Move the start first (tool 'Start'), then build the wall."
+        )
+    if token == "S":
+        rows = [["." if t == "S" else t for t in r] for r in rows]
+    rows[row][col] = token
+    new_text = "\n".join(" ".join(r) for r in rows)
+    parse_layout(new_text)  # raises InputError with the reason if the edit breaks the layout
+    return new_text
+
+
+@dataclass(frozen=True)
+class PathOutcome:
+    """Where following the greedy policy from the start leads (intended moves, no slips)."""
+
+    cells: tuple[tuple[int, int], ...]
+    exit_reward: float | None
+    """Reward of the terminal reached, None if the path never ends."""
+    next_to_negative_terminal: bool
+    """The path passes a cell beside a terminal with negative reward (it "risks the cliff")."""
+
+
+def greedy_path(world: GridWorld, policy_mask: np.ndarray) -> PathOutcome:
+    """Follow pi*(s) = argmax_a Q(s, a) from the start without slipping (first maximizer on ties).
+
+    Stops at a terminal or when a cell repeats (a loop: the policy never exits).
+    """
+    H, W = world.shape
+    mdp = world.mdp()
+    s = world.state(*world.start)
+    seen: list[int] = []
+    while s not in seen and len(seen) <= world.n_states:
+        seen.append(s)
+        if world.terminal.reshape(-1)[s]:
+            break
+        a = int(np.argmax(policy_mask[s]))
+        s = int(mdp.next_state[s, a, 0])  # slot 0 = the intended move
+    cells = tuple(world.cell(x) for x in seen)
+    last = seen[-1]
+    exit_reward = float(world.cell_reward.reshape(-1)[last]) if world.terminal.reshape(-1)[last] else None
+    negative = world.terminal & (world.cell_reward < 0)
+    risky = False
+    for r, c in cells:
+        if world.terminal[r, c]:
+            continue
+        for dr, dc in DELTAS:
+            rr, cc = r + dr, c + dc
+            if 0 <= rr < H and 0 <= cc < W and negative[rr, cc]:
+                risky = True
+    return PathOutcome(cells=cells, exit_reward=exit_reward, next_to_negative_terminal=risky)

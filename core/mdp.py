@@ -16,10 +16,9 @@ sparse matrix-vector product, so there is no Python loop over states.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import warnings
 
 import numpy as np
 import scipy.sparse
@@ -33,6 +32,9 @@ TIE_TOLERANCE = 1e-9
 DIVERGENCE_BOUND = 1e12
 # Keep the per-iteration Q history only while it stays under this many numbers (memory of one page).
 HISTORY_BUDGET = 6_000_000
+# From this many state-action pairs on, sweeps run on torch's multi-threaded sparse matvec; below it,
+# on scipy, whose per-call overhead is microseconds instead of a thread-pool wake-up.
+TORCH_MIN_PAIRS = 20_000
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,13 @@ class TabularMDP:
         """r(s, a) = sum_{s'} r(s, a, s') P(s'|s, a), shape (S, A)."""
         return (self.reward * self.prob).sum(axis=2)
 
-    def transition_matrix(self) -> torch.Tensor:
-        """P as a sparse CSR tensor of shape (A*S, S): row ``a*S + s`` holds P(.|s, a).
+    def transition_matrix(self, backend: str = "torch"):
+        """P as a sparse CSR matrix of shape (A*S, S): row ``a*S + s`` holds P(.|s, a).
 
-        Action-major rows make max_a a reduction over A contiguous vectors of length S, which is several
-        times faster than reducing the short last axis of an (S, A) array.
+        ``backend="torch"`` gives a torch sparse CSR tensor (multi-threaded matvec, for large MDPs),
+        ``"scipy"`` a scipy CSR matrix (no threading overhead, for small ones). Action-major rows make max_a
+        a reduction over A contiguous vectors of length S, several times faster than reducing the short
+        last axis of an (S, A) array.
         """
         if not self._csr:
             S, A, K = self.next_state.shape
@@ -94,14 +98,15 @@ class TabularMDP:
                 (self.prob.reshape(-1), (rows, self.next_state.reshape(-1))), shape=(A * S, S)
             )
             merged.eliminate_zeros()
+            merged.sort_indices()
             crow = torch.from_numpy(merged.indptr.astype(np.int64))
             col = torch.from_numpy(merged.indices.astype(np.int64))
             val = torch.from_numpy(merged.data.astype(np.float64))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
                 matrix = torch.sparse_csr_tensor(crow, col, val, size=(A * S, S), check_invariants=False)
-            self._csr.append(matrix)
-        return self._csr[0]
+            self._csr.extend([matrix, merged])
+        return self._csr[0] if backend == "torch" else self._csr[1]
 
     def table(self, s: int, a: int) -> list[tuple[float, int, float]]:
         """Gymnasium-style ``P[s][a]``: the list of (probability, next state, reward) with probability > 0."""
@@ -182,6 +187,10 @@ def _check_gamma_eps(gamma: float, epsilon: float, max_iterations: int) -> None:
         raise InputError("At least one iteration is needed.")
 
 
+def _as_numpy(x) -> np.ndarray:
+    return x.numpy() if isinstance(x, torch.Tensor) else x
+
+
 def _sweeps(
     mdp: TabularMDP,
     gamma: float,
@@ -197,42 +206,46 @@ def _sweeps(
     """
     _check_gamma_eps(gamma, epsilon, max_iterations)
     S, A = mdp.n_states, mdp.n_actions
+    use_torch = S * A >= TORCH_MIN_PAIRS
     # r(s, a) laid out as rows a*S + s, like P
-    r_as = torch.from_numpy(np.ascontiguousarray(mdp.expected_reward().T).reshape(-1))
-    P = mdp.transition_matrix()
-    Q = torch.zeros(A * S, dtype=torch.float64)
-    if Q0 is not None:
-        Q.copy_(torch.from_numpy(np.ascontiguousarray(np.asarray(Q0, dtype=np.float64).T)).reshape(-1))
+    r_as = np.ascontiguousarray(mdp.expected_reward().T).reshape(-1)
+    P = mdp.transition_matrix("torch" if use_torch else "scipy")
+    Q = np.zeros(A * S) if Q0 is None else np.ascontiguousarray(np.asarray(Q0, dtype=np.float64).T).reshape(-1)
+    if use_torch:
+        r_as, Q = torch.from_numpy(r_as), torch.from_numpy(Q.copy())
     if keep_history is None:
         keep_history = S * A <= HISTORY_BUDGET // 300
-    history: list[np.ndarray] = [Q.view(A, S).T.numpy().astype(np.float32)] if keep_history else []
-    V = backup_value(Q.view(A, S))
-    V_next = torch.empty_like(V)
-    diff = torch.empty_like(V)
+    history: list[np.ndarray] = [_as_numpy(Q).reshape(A, S).T.astype(np.float32)] if keep_history else []
+    V = backup_value(Q.reshape(A, S))
+    V_next = V.clone() if use_torch else V.copy()
     deltas: list[float] = []
     converged = diverged = False
     for _ in range(max_iterations):
         # Q_{k+1}(s, a) = r(s, a) + gamma * sum_{s'} P(s'|s, a) V_k(s')
-        torch.addmv(r_as, P, V, alpha=gamma, out=Q)
-        backup_value(Q.view(A, S), out=V_next)
+        if use_torch:
+            torch.addmv(r_as, P, V, alpha=gamma, out=Q)
+        else:
+            Q = r_as + gamma * (P @ V)
+        backup_value(Q.reshape(A, S), out=V_next)
         # stop test: max_s |max_a Q_{k+1}(s, a) - max_a Q_k(s, a)| <= epsilon
-        delta = float(torch.sub(V_next, V, out=diff).abs_().max()) if S else 0.0
+        delta = float(abs(V_next - V).max()) if S else 0.0
         deltas.append(delta)
         V, V_next = V_next, V
         if keep_history:
             if len(history) * S * A > HISTORY_BUDGET:
                 keep_history, history = False, []
             else:
-                history.append(Q.view(A, S).T.numpy().astype(np.float32))
-        if not np.isfinite(delta) or (len(deltas) % 64 == 0 and float(V.abs().max()) > DIVERGENCE_BOUND):
+                history.append(_as_numpy(Q).reshape(A, S).T.astype(np.float32))
+        if not np.isfinite(delta) or (len(deltas) % 64 == 0 and float(abs(V).max()) > DIVERGENCE_BOUND):
             diverged = True
             break
         if delta <= epsilon:
             converged = True
             break
+    Q, V = _as_numpy(Q), _as_numpy(V)
     return IterationResult(
-        Q=Q.view(A, S).T.numpy().copy(),
-        V=V.numpy().copy(),
+        Q=Q.reshape(A, S).T.copy(),
+        V=V.copy(),
         deltas=np.array(deltas),
         converged=converged,
         diverged=diverged,
@@ -261,9 +274,11 @@ def q_iteration(
     when the values blow up (``diverged=True``), e.g. gamma = 1 with no reachable terminal.
     """
 
-    def max_over_actions(Q_as: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-        # V_k(s) = max_a Q_k(s, a); Q_as has shape (A, S)
-        return torch.amax(Q_as, dim=0, out=out) if out is not None else Q_as.amax(dim=0)
+    def max_over_actions(Q_as, out=None):
+        # V_k(s) = max_a Q_k(s, a); Q_as has shape (A, S), a torch tensor or a NumPy array
+        if isinstance(Q_as, torch.Tensor):
+            return torch.amax(Q_as, dim=0, out=out) if out is not None else Q_as.amax(dim=0)
+        return np.max(Q_as, axis=0, out=out)
 
     return _sweeps(mdp, gamma, epsilon, max_iterations, Q0, max_over_actions, keep_history)
 
@@ -288,11 +303,14 @@ def policy_evaluation(
         raise InputError(f"The policy must have shape (S, A) = ({mdp.n_states}, {mdp.n_actions}).")
     if (policy < 0).any() or not np.allclose(policy.sum(axis=1), 1.0):
         raise InputError("Each row pi(.|s) of the policy must be a probability distribution.")
-    pi_as = torch.from_numpy(np.ascontiguousarray(policy.T))  # (A, S)
+    pi_as = np.ascontiguousarray(policy.T)  # (A, S)
+    pi_as_torch = torch.from_numpy(pi_as)
 
-    def expectation_over_policy(Q_as: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    def expectation_over_policy(Q_as, out=None):
         # V_k(s) = sum_a pi(a|s) Q_k(s, a)
-        return torch.sum(pi_as * Q_as, dim=0, out=out) if out is not None else (pi_as * Q_as).sum(dim=0)
+        if isinstance(Q_as, torch.Tensor):
+            return torch.sum(pi_as_torch * Q_as, dim=0, out=out) if out is not None else (pi_as_torch * Q_as).sum(0)
+        return np.sum(pi_as * Q_as, axis=0, out=out)
 
     return _sweeps(mdp, gamma, epsilon, max_iterations, None, expectation_over_policy, keep_history)
 

@@ -42,7 +42,31 @@ def widgets(at: AppTest):
     for kind in VALUE_WIDGETS:
         for w in getattr(at, kind):
             if w.key:
-                yield kind, w
+                options = raw_options(at, w.key) if kind in ("selectbox", "radio", "multiselect") else None
+                yield kind, Poke(w, options)
+
+
+class Poke:
+    """A widget plus the real values of its options (for choice widgets)."""
+
+    def __init__(self, widget, options):
+        self.widget = widget
+        self.raw_options = options
+
+    def __getattr__(self, name):
+        return getattr(self.widget, name)
+
+    def set_value(self, value):
+        return self.widget.set_value(value)
+
+
+def raw_options(at: AppTest, key: str) -> list:
+    """The real option values of a choice widget made by a ui.* helper (AppTest only sees their labels)."""
+    run = at.session_state["_ui_run"] if "_ui_run" in at.session_state else {}
+    entry = run.get("widgets", {}).get(key)
+    if entry is None or entry[1] is None:
+        raise AssertionError(f"widget {key!r} was not made with a ui.* helper (its options are unknown)")
+    return list(entry[1])
 
 
 def other_value(kind: str, w, rng: random.Random | None = None):
@@ -50,11 +74,13 @@ def other_value(kind: str, w, rng: random.Random | None = None):
     pick = (lambda seq: rng.choice(list(seq))) if rng else (lambda seq: list(seq)[-1])
     if kind in ("toggle", "checkbox"):
         return (not w.value) if rng is None else rng.random() < 0.5
-    if kind in ("selectbox", "radio", "select_slider"):
-        options = [o for o in w.options if o != w.format_func(w.value)] if kind != "select_slider" else list(w.options)
+    if kind in ("selectbox", "radio"):
+        options = [o for o in w.raw_options if o != w.value]
         return pick(options) if options else None
+    if kind == "select_slider":
+        return pick(w.options)
     if kind == "multiselect":
-        options = list(w.options)
+        options = list(w.raw_options)
         if rng:
             return rng.sample(options, rng.randint(0, len(options)))
         return options[:1] if list(w.value) != options[:1] else options[:2]
@@ -73,13 +99,10 @@ def other_value(kind: str, w, rng: random.Random | None = None):
             if step:
                 x = lo + round((x - lo) / step) * step
                 x = min(max(x, lo), hi)
-            return int(round(x)) if is_int else float(x)
+            return round(x) if is_int else float(x)
         return hi if value != hi else lo
     return None
 
 
 def set_value(kind: str, w, value) -> None:
-    if kind in ("selectbox", "radio"):
-        w.select(value) if isinstance(value, str) else w.set_value(value)
-    else:
-        w.set_value(value)
+    w.set_value(value)

@@ -98,7 +98,9 @@ def end() -> None:
             problems.append(f"`{key}={shown}` is not a valid value here; using `{value}` instead.")
     if problems:
         with run["notices"].container():
-            st.warning("The link you opened had settings this page cannot use:\n\n- " + "\n- ".join(problems), icon=URL_ICON)
+            st.warning(
+                "The link you opened had settings this page cannot use:\n\n- " + "\n- ".join(problems), icon=URL_ICON
+            )
 
 
 # --------------------------------------------------------------------------------------------- widgets
@@ -119,10 +121,20 @@ def slider(
     help: str | None = None,
     format: str | None = None,
     container=None,
+    on_change: Callable | None = None,
 ) -> Any:
     """A URL-bound slider (int or float, by the type of ``value``)."""
     result = _where(container).slider(
-        label, min_value, max_value, value, step, key=key, help=help, format=format, bind="query-params"
+        label,
+        min_value,
+        max_value,
+        value,
+        step,
+        key=key,
+        help=help,
+        format=format,
+        on_change=on_change,
+        bind="query-params",
     )
     _record(key, result)
     return result
@@ -139,10 +151,20 @@ def number(
     help: str | None = None,
     format: str | None = None,
     container=None,
+    on_change: Callable | None = None,
 ) -> Any:
     """A URL-bound number input."""
     result = _where(container).number_input(
-        label, min_value, max_value, value, step, key=key, help=help, format=format, bind="query-params"
+        label,
+        min_value,
+        max_value,
+        value,
+        step,
+        key=key,
+        help=help,
+        format=format,
+        on_change=on_change,
+        bind="query-params",
     )
     _record(key, result)
     return result
@@ -158,6 +180,7 @@ def select(
     format_func: Callable[[T], str] = str,
     container=None,
     horizontal_radio: bool = False,
+    on_change: Callable | None = None,
 ) -> T:
     """A URL-bound choice: a selectbox, or a horizontal radio when ``horizontal_radio``."""
     options = list(options)
@@ -165,10 +188,27 @@ def select(
     where = _where(container)
     if horizontal_radio:
         result = where.radio(
-            label, options, index, key=key, help=help, format_func=format_func, horizontal=True, bind="query-params"
+            label,
+            options,
+            index,
+            key=key,
+            help=help,
+            format_func=format_func,
+            horizontal=True,
+            on_change=on_change,
+            bind="query-params",
         )
     else:
-        result = where.selectbox(label, options, index, key=key, help=help, format_func=format_func, bind="query-params")
+        result = where.selectbox(
+            label,
+            options,
+            index,
+            key=key,
+            help=help,
+            format_func=format_func,
+            on_change=on_change,
+            bind="query-params",
+        )
     _record(key, result, options)
     return result
 
@@ -191,14 +231,18 @@ def multiselect(
     return result
 
 
-def toggle(label: str, key: str, value: bool = False, *, help: str | None = None, container=None) -> bool:
+def toggle(
+    label: str, key: str, value: bool = False, *, help: str | None = None, container=None, on_change=None
+) -> bool:
     """A URL-bound on/off switch."""
-    result = _where(container).toggle(label, value, key=key, help=help, bind="query-params")
+    result = _where(container).toggle(label, value, key=key, help=help, on_change=on_change, bind="query-params")
     _record(key, result)
     return result
 
 
-def text_area(label: str, key: str, value: str, *, help: str | None = None, height: int | None = None, container=None) -> str:
+def text_area(
+    label: str, key: str, value: str, *, help: str | None = None, height: int | None = None, container=None
+) -> str:
     """A URL-bound multi-line text (e.g. a grid layout or a list of numbers)."""
     result = _where(container).text_area(label, value, key=key, help=help, height=height, bind="query-params")
     _record(key, result)

@@ -35,7 +35,9 @@ class PageSpec:
 
     @property
     def url_path(self) -> str:
-        return self.path.removeprefix("pages/").removesuffix(".py")
+        # Hyphens, not the file name: Streamlit would otherwise match the URL against its legacy pages/ folder
+        # discovery and run the page file on its own, bypassing app.py's navigation.
+        return self.path.removeprefix("pages/").removesuffix(".py").replace("_", "-")
 
 
 HOME = PageSpec(
