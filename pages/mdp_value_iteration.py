@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -76,10 +78,11 @@ def apply_click() -> None:
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
     if not points:
         return
-    data = points[0].get("customdata")
-    if not data:
+    # the selection layer puts one marker at each cell centre (x = column, y = row)
+    x, y = points[0].get("x"), points[0].get("y")
+    if not isinstance(x, (int, float)) or not isinstance(y, (int, float)):
         return
-    row, col = int(data[0]), int(data[1])
+    row, col = round(y), round(x)
     tool = st.session_state.get("tool", "select")
     st.session_state["_edit_error"] = None
     if tool == "select":
@@ -250,7 +253,7 @@ def step_k(delta: int) -> None:
 
 
 can_watch = result.Q_history is not None
-top = st.columns([2, 3, 1, 1, 1, 1], vertical_alignment="bottom")
+top = st.columns([2, 3, 1, 1, 1, 1, 1], vertical_alignment="bottom")
 watch = can_watch and ui.toggle(
     "Step through the sweeps",
     "watch",
@@ -265,6 +268,14 @@ if watch:
     top[3].button("◀", on_click=step_k, args=(-1,), width="stretch", help="One sweep back")
     top[4].button("▶", on_click=step_k, args=(1,), width="stretch", help="One sweep forward")
     top[5].button("⏭", on_click=step_k, args=(last,), width="stretch", help="To the last sweep")
+    playing = st.session_state.get("_playing", False)
+    top[6].button(
+        "⏸ Pause" if playing else "▶▶ Play",
+        on_click=lambda: st.session_state.update(_playing=not playing),
+        width="stretch",
+        help="Advance one sweep every half second",
+        type="primary",
+    )
 else:
     k = last
     if not can_watch:
@@ -399,3 +410,11 @@ ui.what_to_notice(
     "textbook v_π (0, −14, −20, −22, …)."
 )
 ui.end()
+
+# Play: advance one sweep and rerun; a click on Pause (or any control) interrupts the pause between frames.
+if watch and st.session_state.get("_playing"):
+    if k < last:
+        time.sleep(0.5)
+        step_k(1)
+        st.rerun()
+    st.session_state["_playing"] = False

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -154,7 +154,8 @@ def test_page_renders_offline_without_error(browser_page, server, spec):
 def test_url_restores_controls(browser_page, server):
     """Opening a copied URL restores the exact controls (and the computation that follows from them)."""
     page = browser_page
-    _open(page, f"{server}/mdp-value-iteration?gamma=0.55&slip=0.1&mode=random", needs_chart=True)
+    mode = quote("Policy evaluation: equiprobable random π")
+    _open(page, f"{server}/mdp-value-iteration?gamma=0.55&slip=0.1&mode={mode}", needs_chart=True)
 
     def slider_value(label: str) -> str:
         slider = page.locator("[data-testid='stSlider']").filter(has_text=label)
@@ -162,7 +163,38 @@ def test_url_restores_controls(browser_page, server):
 
     assert slider_value("Discount γ") == "0.55"
     assert slider_value("Slip probability") == "0.10"
-    assert page.get_by_text("Policy evaluation: equiprobable random π").count() >= 1
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="What to compute")
+    chosen = box.inner_text() + " ".join(i.input_value() for i in box.locator("input").all())
+    assert "equiprobable random" in chosen, chosen
+    assert "V^π of the random policy" in page.locator(".js-plotly-plot").nth(1).inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def _cell_position(page, plot_index: int, row: int, col: int) -> tuple[float, float]:
+    """Pixel position of grid cell (row, col) in the plot_index-th Plotly chart (data x = col, y = row)."""
+    return page.evaluate(
+        """([i, r, c]) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const L = gd._fullLayout, box = gd.getBoundingClientRect();
+            return [box.left + L._size.l + L.xaxis.d2p(c), box.top + L._size.t + L.yaxis.d2p(r)];
+        }""",
+        [plot_index, row, col],
+    )
+
+
+def test_click_edits_and_selects_cells(browser_page, server):
+    page = browser_page
+    _open(page, f"{server}/mdp-value-iteration?tool=Wall", needs_chart=True)
+    page.mouse.click(*_cell_position(page, 0, 2, 2))
+    page.wait_for_timeout(800)
+    _wait_idle(page)
+    assert page.get_by_text("Custom grid (edited).").count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    # a wall on the start cell is refused with a message, not a traceback
+    page.mouse.click(*_cell_position(page, 0, 2, 0))
+    page.wait_for_timeout(800)
+    _wait_idle(page)
+    assert page.get_by_text("inside a wall").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
 
 

@@ -62,10 +62,11 @@ def begin(path: str, intro: str | None = None) -> PageSpec:
     return spec
 
 
-def _record(key: str, value: Any, options: Sequence | None = None) -> None:
+def _record(key: str, value: Any, options: Sequence | None = None, url_text: Any = None) -> None:
+    """Remember a widget's value (and, for choices, its options and the label the URL carries)."""
     run = st.session_state.get(_RUN)
     if run is not None:
-        run["widgets"][key] = (value, options)
+        run["widgets"][key] = (value, options, value if url_text is None else url_text)
 
 
 def _matches(raw: list[str], value: Any) -> bool:
@@ -91,9 +92,9 @@ def end() -> None:
     if run is None:
         return
     problems = []
-    for key, (value, _options) in run["widgets"].items():
+    for key, (value, _options, url_text) in run["widgets"].items():
         raw = run["url"].get(key)
-        if raw and not _matches(raw, value):
+        if raw and not _matches(raw, url_text):
             shown = ", ".join(raw)
             problems.append(f"`{key}={shown}` is not a valid value here; using `{value}` instead.")
     if problems:
@@ -209,7 +210,8 @@ def select(
             on_change=on_change,
             bind="query-params",
         )
-    _record(key, result, options)
+    # choice widgets carry the option's label (format_func) in the URL
+    _record(key, result, options, format_func(result))
     return result
 
 
@@ -227,7 +229,7 @@ def multiselect(
     result = _where(container).multiselect(
         label, list(options), list(default), key=key, help=help, format_func=format_func, bind="query-params"
     )
-    _record(key, result, options)
+    _record(key, result, options, [format_func(v) for v in result])
     return result
 
 
