@@ -62,6 +62,54 @@ PAGES: tuple[PageSpec, ...] = (
     # --- Reinforcement learning: tabular (Q-learning / SARSA) ---
     # --- Reinforcement learning: deep RL ---
     # --- Information theory ---
+    PageSpec(
+        path="pages/info_jensen.py",
+        title="Jensen's inequality",
+        icon="📐",
+        section="Information theory",
+        sheet="2.1",
+        summary="Convex or concave f, points and weights: f(E[x]) vs E[f(x)], with the sheet's erratum.",
+    ),
+    PageSpec(
+        path="pages/info_entropy.py",
+        title="Entropy",
+        icon="🪙",
+        section="Information theory",
+        sheet="2.2",
+        summary="Binary entropy curve and a categorical distribution you shape, against the bound log|X|.",
+    ),
+    PageSpec(
+        path="pages/info_conditional_entropy.py",
+        title="Conditional entropy",
+        icon="🔗",
+        section="Information theory",
+        sheet="2.2 d",
+        summary="Edit a joint table; H(Y|X) = Σ P(x) H(Y|X=x) term by term, and the chain rule.",
+    ),
+    PageSpec(
+        path="pages/info_divergences.py",
+        title="KL, cross-entropy & JS",
+        icon="↔️",
+        section="Information theory",
+        sheet="2.3–2.4",
+        summary="KL(P‖Q) vs KL(Q‖P) (∞ included), H(P,Q) = H(P) + KL, JS ≤ log 2; Gaussian KL vs Monte Carlo.",
+    ),
+    PageSpec(
+        path="pages/info_mutual_information.py",
+        title="Mutual information",
+        icon="🤝",
+        section="Information theory",
+        sheet="2.5",
+        summary="I(X;Y) = H(X) − H(X|Y) = KL(joint‖product), with a Venn diagram whose areas are true.",
+    ),
+    PageSpec(
+        path="pages/info_mle_kl.py",
+        title="MLE ≡ min KL",
+        icon="📉",
+        section="Information theory",
+        sheet="2.4 c",
+        summary="Fit q_θ by gradient descent: NLL, H(p̂, q_θ) and KL(p̂‖q_θ) + H(p̂) move as one; classifier CE = NLL.",
+    ),
     # --- Supervised learning ---
     # --- Deep networks: neural networks ---
     # --- Deep networks: CNNs ---
