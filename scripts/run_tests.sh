@@ -18,4 +18,4 @@ if ! command -v chromium >/dev/null 2>&1 && [ "${CI:-}" = "true" ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

@@ -37,6 +37,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one server and one browser for the whole module
     # Without a browser these tests cannot run; under CI that is a failure (scripts/run_tests.sh exits first).
     pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"),
 ]
