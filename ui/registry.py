@@ -61,6 +61,38 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Reinforcement learning: tabular (Q-learning / SARSA) ---
     # --- Reinforcement learning: deep RL ---
+    PageSpec(
+        path="pages/rl_dqn.py",
+        title="DQN & Double DQN",
+        icon="🎯",
+        section="Reinforcement learning",
+        sheet="1.3",
+        summary="Train DQN, Double DQN and ablations live on CartPole: returns, TD loss, overestimation, Q heatmap.",
+    ),
+    PageSpec(
+        path="pages/rl_policy_gradient.py",
+        title="Policy gradients (REINFORCE)",
+        icon="🎲",
+        section="Reinforcement learning",
+        sheet="1.4",
+        summary="REINFORCE live on CartPole: r(τ) vs reward-to-go vs baseline, gradient variance vs N, π(a|s) slice.",
+    ),
+    PageSpec(
+        path="pages/rl_actor_critic.py",
+        title="Actor-critic",
+        icon="🎭",
+        section="Reinforcement learning",
+        sheet="1.5",
+        summary="Online vs batch actor-critic on the same seed: curves, advantages along an episode, critic V(s).",
+    ),
+    PageSpec(
+        path="pages/rl_comparison.py",
+        title="Deep RL compared",
+        icon="⚖️",
+        section="Reinforcement learning",
+        sheet="1.6",
+        summary="Value-based vs policy-based vs actor-critic: measured steps and time to solve next to the pros/cons.",
+    ),
     # --- Information theory ---
     PageSpec(
         path="pages/info_jensen.py",
