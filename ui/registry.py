@@ -144,6 +144,46 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Supervised learning ---
     # --- Deep networks: neural networks ---
+    PageSpec(
+        path="pages/nn_trainer.py",
+        title="Neural network trainer",
+        icon="🧠",
+        section="Deep networks",
+        sheet="6",
+        summary="TF-Playground-style live training on 2-D data: boundary, every unit's heatmap, cross-entropy or MSE.",
+    ),
+    PageSpec(
+        path="pages/nn_backprop.py",
+        title="Back-propagation step by step",
+        icon="🔙",
+        section="Deep networks",
+        sheet="6a",
+        summary="One sample through a small network: z, a, δ and ∂L/∂w on every unit and edge, forward then backward.",
+    ),
+    PageSpec(
+        path="pages/nn_activations.py",
+        title="Activations & saturation",
+        icon="〰️",
+        section="Deep networks",
+        sheet="6a, 6b",
+        summary="g and g′ with saturation marked; gradient per layer in deep sigmoid vs ReLU nets; CE vs MSE at a sigmoid output.",
+    ),
+    PageSpec(
+        path="pages/nn_optimizers.py",
+        title="Optimizers: SGD, momentum, Adam",
+        icon="⛷️",
+        section="Deep networks",
+        sheet="6d",
+        summary="Paths on a quadratic, Rosenbrock and a saddle; a learning-rate × momentum map; Adam bias correction on/off.",
+    ),
+    PageSpec(
+        path="pages/nn_dropout.py",
+        title="Dropout vs overfitting",
+        icon="🎲",
+        section="Deep networks",
+        sheet="6c",
+        summary="Same big net, few noisy points: train/test loss and boundary with and without (inverted) dropout.",
+    ),
     # --- Deep networks: CNNs ---
     # --- Sequence models ---
     # --- Generative models ---

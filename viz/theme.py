@@ -7,6 +7,7 @@ deficiency). Sequential maps are Viridis/Cividis; diverging maps (values around 
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe-Ito
 BLUE = "#0072B2"
@@ -28,17 +29,34 @@ FONT_SIZE = 16
 TITLE_SIZE = 20
 
 
-def style(fig: go.Figure, title: str | None = None, height: int = 460) -> go.Figure:
-    """Apply the playground's layout: white background, large fonts, compact margins."""
-    fig.update_layout(
-        template="plotly_white",
+def _register_template() -> None:
+    """Make the playground's look Plotly's default template, once per process.
+
+    Assigning a template to every figure costs ~40 ms (a deep copy and validation); a default template is
+    applied at construction for almost nothing, so every figure built anywhere gets the look for free.
+    """
+    template = go.layout.Template(pio.templates["plotly_white"])
+    template.layout.update(
         font=dict(size=FONT_SIZE, family="Inter, Helvetica, Arial, sans-serif"),
-        title=dict(text=title, font=dict(size=TITLE_SIZE), x=0.01, xanchor="left") if title else None,
-        margin=dict(l=50, r=20, t=60 if title else 20, b=50),
-        height=height,
         colorway=list(CATEGORICAL),
         legend=dict(font=dict(size=FONT_SIZE - 2)),
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        title=dict(font=dict(size=TITLE_SIZE), x=0.01, xanchor="left"),
+    )
+    pio.templates["playground"] = template
+    pio.templates.default = "playground"
+
+
+_register_template()
+
+
+def style(fig: go.Figure, title: str | None = None, height: int = 460) -> go.Figure:
+    """The playground's per-figure layout: title, height and compact margins (fonts and colours come from
+    the default template registered above)."""
+    fig.update_layout(
+        title=dict(text=title) if title else None,
+        margin=dict(l=50, r=20, t=60 if title else 20, b=50),
+        height=height,
     )
     return fig
 
