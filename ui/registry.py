@@ -60,6 +60,14 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Edit a gridworld, run Q-iteration sweep by sweep, see V*, π* and one Bellman backup in numbers.",
     ),
     # --- Reinforcement learning: tabular (Q-learning / SARSA) ---
+    PageSpec(
+        path="pages/rl_q_learning_sarsa.py",
+        title="Q-learning vs SARSA",
+        icon="🧗",
+        section="Reinforcement learning",
+        sheet="1.2",
+        summary="Q-learning and SARSA on the same seeds (CliffWalking, FrozenLake, your grid): curves, paths, replay.",
+    ),
     # --- Reinforcement learning: deep RL ---
     PageSpec(
         path="pages/rl_dqn.py",
