@@ -193,6 +193,38 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Same big net, few noisy points: train/test loss and boundary with and without (inverted) dropout.",
     ),
     # --- Deep networks: CNNs ---
+    PageSpec(
+        path="pages/cnn_calculator.py",
+        title="CNN calculator",
+        icon="🧮",
+        section="Deep networks",
+        sheet="7a, 7d",
+        summary="Whole networks layer by layer: W₂, parameters, FLOPs, receptive field; click a unit to see what it sees.",
+    ),
+    PageSpec(
+        path="pages/cnn_convolution.py",
+        title="Convolution explorer",
+        icon="🔍",
+        section="Deep networks",
+        sheet="7e, 7f",
+        summary="Slide a kernel over a digit, a pattern or your image; the sum for one output written out in numbers.",
+    ),
+    PageSpec(
+        path="pages/cnn_normalization.py",
+        title="BatchNorm vs LayerNorm",
+        icon="📏",
+        section="Deep networks",
+        sheet="7b, 7c",
+        summary="The (N, C, H, W) cube by normalization group; BN statistics vs batch size; train vs eval running stats.",
+    ),
+    PageSpec(
+        path="pages/cnn_skip_connections.py",
+        title="Skip connections",
+        icon="⤴️",
+        section="Deep networks",
+        sheet="7g",
+        summary="Plain vs residual deep net, same weights: gradient norm per layer at init and side-by-side training.",
+    ),
     # --- Sequence models ---
     # --- Generative models ---
 )
