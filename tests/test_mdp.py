@@ -267,3 +267,19 @@ def test_open_grid_benchmark_layout_solves():
     world = parse_layout(open_grid(20, 20), slip=0.2)
     result = q_iteration(world.mdp(), 0.99, 1e-6)
     assert result.converged and result.V[0] > 0
+
+
+def test_large_grid_uses_torch_path_and_matches_numpy_gather():
+    """Above TORCH_MIN_PAIRS the sweep runs on torch's sparse matvec; it must equal the plain NumPy sweep."""
+    from core.mdp import TORCH_MIN_PAIRS
+
+    world = parse_layout(open_grid(80, 80), slip=0.2, living_reward=-0.01)
+    mdp = world.mdp()
+    assert mdp.n_states * mdp.n_actions >= TORCH_MIN_PAIRS
+    result = q_iteration(mdp, 0.95, 1e-8, keep_history=False)
+    r = mdp.expected_reward()
+    V = np.zeros(mdp.n_states)
+    for _ in range(result.iterations):
+        Q = r + 0.95 * (mdp.prob * V[mdp.next_state]).sum(axis=2)
+        V = Q.max(axis=1)
+    np.testing.assert_allclose(result.Q, Q, atol=1e-10)
