@@ -61,7 +61,7 @@ AGENTS = (
     (
         "Actor-critic (online)",
         "actor-critic",
-        lambda s: ActorCriticTrainer(ActorCriticConfig(total_steps=500_000, variant="online"), s),
+        lambda s: ActorCriticTrainer(ActorCriticConfig(total_steps=500_000, variant="online", actor_lr=3e-4, critic_lr=5e-4), s),
         500_000,
         60,
         60,
@@ -132,6 +132,14 @@ def main() -> None:
                 "runs": runs,
             }
         )
+
+    if only and Path(args.out + ".json").exists():
+        # a partial re-run keeps the other agents' earlier results, in the table's order
+        fresh = {r["label"]: r for r in results}
+        earlier = json.loads(Path(args.out + ".json").read_text())["results"]
+        order = [a[0] for a in AGENTS]
+        merged = {r["label"]: r for r in earlier} | fresh
+        results = [merged[label] for label in order if label in merged]
 
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M"),

@@ -134,18 +134,29 @@ if trainer.config != config:
         trainer.diverged_at = None
     trainer.config = config
 
-buttons = st.columns([1, 1, 1, 3])
-running = st.session_state.get(RUNNING, False)
-if buttons[0].button("⏸ Pause" if running else "▶ Play", key="nn_play", width="stretch", type="primary"):
-    running = st.session_state[RUNNING] = not running and trainer.diverged_at is None
-if buttons[1].button("⏭ Step", key="nn_step", width="stretch"):
-    running = st.session_state[RUNNING] = False
-    mlp.train_steps(trainer, data, 1)
-if buttons[2].button("⏮ Reset", key="nn_reset", width="stretch"):
-    running = st.session_state[RUNNING] = False
-    trainer = mlp.new_trainer(config, seed)
-    trainer.history.append((0, *mlp.evaluate(trainer, data)))
-    state["trainer"] = trainer
+
+def play() -> None:
+    st.session_state[RUNNING] = st.session_state[STATE]["trainer"].diverged_at is None
+
+
+def pause() -> None:
+    st.session_state[RUNNING] = False
+
+
+def step_once() -> None:
+    st.session_state[RUNNING] = False
+    mlp.train_steps(st.session_state[STATE]["trainer"], data, 1)
+
+
+def reset() -> None:
+    st.session_state[RUNNING] = False
+    fresh = mlp.new_trainer(config, seed)
+    fresh.history.append((0, *mlp.evaluate(fresh, data)))
+    st.session_state[STATE]["trainer"] = fresh
+
+
+# Whether this full run arms the frame timer of the live view below.
+timer_armed = st.session_state.get(RUNNING, False)
 
 
 def add_clicked_point() -> None:
@@ -162,8 +173,22 @@ def add_clicked_point() -> None:
     st.rerun()
 
 
-@st.fragment(run_every=FRAME_SECONDS if running else None)
+@st.fragment(run_every=FRAME_SECONDS if timer_armed else None)
 def live_view() -> None:
+    # The buttons live inside the fragment: while its timer fires every frame, a click on a button outside
+    # it can be lost between fragment runs (measured in the browser); inside, each click is its own run.
+    running = st.session_state.get(RUNNING, False)
+    if running != timer_armed:
+        st.rerun()  # the whole page, to arm or disarm the frame timer
+    buttons = st.columns([1, 1, 1, 3])
+    # Two keys, not one toggling button: a click that reaches the server again after the rerun (it happens
+    # while the frame timer keeps the fragment busy) then finds no widget instead of the opposite callback.
+    if running:
+        buttons[0].button("⏸ Pause", key="nn_pause", width="stretch", type="primary", on_click=pause)
+    else:
+        buttons[0].button("▶ Play", key="nn_play", width="stretch", type="primary", on_click=play)
+    buttons[1].button("⏭ Step", key="nn_step", width="stretch", on_click=step_once)
+    buttons[2].button("⏮ Reset", key="nn_reset", width="stretch", on_click=reset)
     trainer: mlp.Trainer = st.session_state[STATE]["trainer"]
     if st.session_state.get(RUNNING) and trainer.diverged_at is None:
         if not mlp.train_steps(trainer, data, steps_per_frame):

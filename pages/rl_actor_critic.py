@@ -43,6 +43,14 @@ critic_lr = ui.select(
     5e-3,
     format_func=lambda v: f"{v:g}" + ("  (too large)" if v >= 1e3 else ""),
 )
+online_scale = ui.select(
+    "Online: step-size scale",
+    "oscale",
+    (1.0, 0.3, 0.1, 0.03),
+    0.1,
+    help="Online updates use α × this scale. One transition per update is a far noisier gradient than a batch "
+    "of n_envs × n_steps; at scale 1 the online policy typically collapses (return ≈ 9). Try it.",
+)
 n_envs = ui.slider("Batch: environments", "envs", 1, 16, 8, 1)
 n_steps = ui.slider("Batch: steps per env per update", "nsteps", 1, 64, 16, 1)
 gamma = ui.slider("Discount γ", "gamma", 0.90, 0.999, 0.99, 0.001, format="%.3f")
@@ -62,28 +70,12 @@ base = ActorCriticConfig(
     n_envs=n_envs,
     n_steps=n_steps,
 )
-configs = {label: dataclasses.replace(base, **VARIANTS[label]) for label in chosen}
+scaled = {"online": dict(actor_lr=actor_lr * online_scale, critic_lr=critic_lr * online_scale), "batch": {}}
+configs = {label: dataclasses.replace(base, **VARIANTS[label], **scaled[label]) for label in chosen}
 ui.attempt(lambda: [c.validate() for c in configs.values()])
-keys = {label: ("ac", cfg, seed) for label, cfg in configs.items()}
-factories = {label: (lambda cfg=cfg: ActorCriticTrainer(cfg, seed)) for label, cfg in configs.items()}
-
-live = st.empty()
-trainers = rl_training.train_controls(
-    PAGE,
-    keys,
-    factories,
-    chunk_steps=2_000,
-    on_chunk=lambda ts: live.plotly_chart(
-        deep_rl.learning_curves({k: t.log for k, t in ts.items()}, SOLVED_RETURN[env_id]), width="stretch", theme=None
-    ),
+trainers, logs = rl_training.train_and_report(
+    PAGE, configs, lambda cfg: ActorCriticTrainer(cfg, seed), "ac", seed, 2_000, SOLVED_RETURN[env_id]
 )
-live.empty()
-logs = {label: t.log for label, t in trainers.items() if t is not None}
-for label, t in trainers.items():
-    if t is not None and t.diverged:
-        ui.caution(f"**{label}: training diverged** — {t.diverged_reason}")
-st.markdown("\n".join(rl_training.status_lines(trainers)))
-ui.figure(deep_rl.learning_curves(logs, SOLVED_RETURN[env_id]))
 ui.figure(
     deep_rl.series_plot(
         {k: (v.loss_step, v.loss) for k, v in logs.items()}, "Critic loss (r + γV̂(s') − V̂(s))²", "loss", log_y=True

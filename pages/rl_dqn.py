@@ -65,28 +65,9 @@ base = DQNConfig(
 )
 configs = {label: dataclasses.replace(base, **VARIANTS[label]) for label in chosen}
 ui.attempt(lambda: [c.validate() for c in configs.values()])
-keys = {label: ("dqn", cfg, seed) for label, cfg in configs.items()}
-factories = {label: (lambda cfg=cfg: DQNTrainer(cfg, seed)) for label, cfg in configs.items()}
-
-live = st.empty()
-trainers = rl_training.train_controls(
-    PAGE,
-    keys,
-    factories,
-    chunk_steps=2_000,
-    on_chunk=lambda ts: live.plotly_chart(
-        deep_rl.learning_curves({k: t.log for k, t in ts.items()}, SOLVED_RETURN[env_id]), width="stretch", theme=None
-    ),
+trainers, logs = rl_training.train_and_report(
+    PAGE, configs, lambda cfg: DQNTrainer(cfg, seed), "dqn", seed, 2_000, SOLVED_RETURN[env_id]
 )
-live.empty()
-logs = {label: (t.log if t is not None else None) for label, t in trainers.items()}
-logs = {k: v for k, v in logs.items() if v is not None}
-for label, t in trainers.items():
-    if t is not None and t.diverged:
-        ui.caution(f"**{label}: training diverged** — {t.diverged_reason}")
-st.markdown("\n".join(rl_training.status_lines(trainers)))
-
-ui.figure(deep_rl.learning_curves(logs, SOLVED_RETURN[env_id]))
 left, right = st.columns(2)
 with left:
     ui.figure(
@@ -138,7 +119,7 @@ else:
     )
 
     st.markdown("**A greedy episode of this network** (rgb_array frames from Gymnasium)")
-    frames_key = ("frames", keys.get(which), trainer.steps)
+    frames_key = ("frames", which, configs[which], seed, trainer.steps)
     if st.button("🎬 Render an episode", key="render"):
         st.session_state["_rl_dqn_frames"] = (frames_key, rollout(trainer.greedy_actions, env_id, seed + 777))
     cached = st.session_state.get("_rl_dqn_frames")

@@ -56,26 +56,9 @@ if not chosen:
 base = ReinforceConfig(env_id=env_id, total_steps=budget, learning_rate=lr, episodes_per_batch=n_batch, gamma=gamma)
 configs = {label: dataclasses.replace(base, **VARIANTS[label]) for label in chosen}
 ui.attempt(lambda: [c.validate() for c in configs.values()])
-keys = {label: ("reinforce", cfg, seed) for label, cfg in configs.items()}
-factories = {label: (lambda cfg=cfg: ReinforceTrainer(cfg, seed)) for label, cfg in configs.items()}
-
-live = st.empty()
-trainers = rl_training.train_controls(
-    PAGE,
-    keys,
-    factories,
-    chunk_steps=10_000,
-    on_chunk=lambda ts: live.plotly_chart(
-        deep_rl.learning_curves({k: t.log for k, t in ts.items()}, SOLVED_RETURN[env_id]), width="stretch", theme=None
-    ),
+trainers, logs = rl_training.train_and_report(
+    PAGE, configs, lambda cfg: ReinforceTrainer(cfg, seed), "reinforce", seed, 10_000, SOLVED_RETURN[env_id]
 )
-live.empty()
-logs = {label: t.log for label, t in trainers.items() if t is not None}
-for label, t in trainers.items():
-    if t is not None and t.diverged:
-        ui.caution(f"**{label}: training diverged** — {t.diverged_reason}")
-st.markdown("\n".join(rl_training.status_lines(trainers)))
-ui.figure(deep_rl.learning_curves(logs, SOLVED_RETURN[env_id]))
 
 ui.formula(
     r"\nabla_\theta J(\theta) \approx \frac{1}{N}\sum_{i=1}^{N}\sum_t \nabla_\theta \log\pi_\theta(a_t^i|s_t^i)\,"

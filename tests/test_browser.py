@@ -8,31 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
 
+from scripts.screenshot import CHROMIUM_ARGS, free_port, start_server
 from ui.registry import HOME, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 pytestmark = [
@@ -43,49 +30,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("streamlit run did not come up") from None
-            time.sleep(0.3)
-    yield base
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     try:
         proc.wait(timeout=15)
@@ -203,4 +152,27 @@ def test_invalid_url_value_shows_notice(browser_page, server):
     page = browser_page
     _open(page, f"{server}/mdp-value-iteration?gamma=7", needs_chart=True)
     assert page.get_by_text("cannot use").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_trainer_play_trains_live(browser_page, server):
+    """Play on the neural-network trainer advances training in the browser (fragment re-runs), Pause stops it."""
+    page = browser_page
+    _open(page, f"{server}/nn-trainer", needs_chart=True)
+
+    def step_count() -> int:
+        metric = page.locator("[data-testid='stMetric']").filter(has_text="Step").first
+        return int(metric.locator("[data-testid='stMetricValue']").inner_text().replace(",", ""))
+
+    assert step_count() == 0
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(3000)
+    assert step_count() > 0
+    page.get_by_role("button", name="Pause").click()
+    # the click is confirmed when the button turns back into Play
+    page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+    page.wait_for_timeout(500)
+    paused_at = step_count()
+    page.wait_for_timeout(1500)
+    assert step_count() == paused_at
     assert page.locator("[data-testid='stException']").count() == 0

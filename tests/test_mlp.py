@@ -317,6 +317,11 @@ def test_trainer_page_steps_plays_and_survives_divergence():
     at.button(key="nn_play").click().run()  # playing: each run of the fragment trains one chunk
     assert_healthy(at, "play")
     assert int(at.metric[0].value.replace(",", "")) > 1
+    at.button(key="nn_pause").click().run()
+    paused_at = at.metric[0].value
+    at.run()
+    assert at.metric[0].value == paused_at, "training went on after Pause"
+    assert at.button(key="nn_play")
     at = run_page("pages/nn_trainer.py", {"lr": "100", "act": "relu", "spf": "50"})
     at.button(key="nn_play").click().run()
     assert_healthy(at, "diverging")

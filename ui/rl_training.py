@@ -93,3 +93,42 @@ def status_lines(trainers: dict[str, ChunkedTrainer | None]) -> list[str]:
         last = f", last greedy eval {t.log.eval_mean[-1]:.0f}" if t.log.eval_mean else ""
         lines.append(f"- **{label}**: {t.steps:,} / {t.total_steps:,} steps in {t.train_seconds:.1f} s{last}; {solved}")
     return lines
+
+
+def train_and_report(
+    page: str,
+    configs: dict,
+    make_trainer: Callable[[object], ChunkedTrainer],
+    run_name: str,
+    seed: int,
+    chunk_steps: int,
+    solved_return: float,
+) -> tuple[dict, dict]:
+    """The shared training block of the deep-RL pages: buttons, chunked training with a live return curve,
+    divergence notices, one status line per run, and the return curves.
+
+    Returns (label → trainer or None where never trained, label → training log of the trained ones).
+    """
+    from ui import contract as ui
+    from viz import deep_rl
+
+    keys = {label: (run_name, cfg, seed) for label, cfg in configs.items()}
+    factories = {label: (lambda cfg=cfg: make_trainer(cfg)) for label, cfg in configs.items()}
+    live = st.empty()
+    trainers = train_controls(
+        page,
+        keys,
+        factories,
+        chunk_steps=chunk_steps,
+        on_chunk=lambda ts: live.plotly_chart(
+            deep_rl.learning_curves({k: t.log for k, t in ts.items()}, solved_return), width="stretch", theme=None
+        ),
+    )
+    live.empty()
+    logs = {label: t.log for label, t in trainers.items() if t is not None}
+    for label, t in trainers.items():
+        if t is not None and t.diverged:
+            ui.caution(f"**{label}: training diverged** — {t.diverged_reason}")
+    st.markdown("\n".join(status_lines(trainers)))
+    ui.figure(deep_rl.learning_curves(logs, solved_return))
+    return trainers, logs

@@ -24,7 +24,8 @@ _TRIANGLES = {
 }
 _COLOUR_BINS = 41
 MAX_TRIANGLE_CELLS = 900
-MAX_NUMBER_CELLS = 64
+# numbers are printed in the cells only while a cell stays wide enough to hold four of them
+MAX_NUMBER_SIDE = 8
 
 
 def _format(v: float) -> str:
@@ -52,51 +53,22 @@ def _grid_axes(fig: go.Figure, world: GridWorld, height: int | None = None) -> g
     return fig
 
 
-def _cell_shapes(world: GridWorld) -> list[dict]:
+def _box(r: float, c: float, half: float, kind: str = "rect", **style) -> dict:
+    """A square (or circle) shape of half-width ``half`` centred on cell (r, c)."""
+    return dict(type=kind, x0=c - half, x1=c + half, y0=r - half, y1=r + half, layer="above", **style)
+
+
+def cell_shapes(world: GridWorld) -> list[dict]:
     """Walls as dark squares, terminals outlined, the start cell ringed."""
-    shapes = []
-    for r, c in np.argwhere(world.wall):
-        shapes.append(
-            dict(
-                type="rect",
-                x0=c - 0.5,
-                x1=c + 0.5,
-                y0=r - 0.5,
-                y1=r + 0.5,
-                fillcolor=theme.WALL,
-                line=dict(width=0),
-                layer="above",
-            )
-        )
-    for r, c in np.argwhere(world.terminal):
-        shapes.append(
-            dict(
-                type="rect",
-                x0=c - 0.46,
-                x1=c + 0.46,
-                y0=r - 0.46,
-                y1=r + 0.46,
-                line=dict(color=theme.BLACK, width=3),
-                layer="above",
-            )
-        )
-    r, c = world.start
-    shapes.append(
-        dict(
-            type="circle",
-            x0=c - 0.18,
-            x1=c + 0.18,
-            y0=r - 0.18,
-            y1=r + 0.18,
-            line=dict(color=theme.BLUE, width=4),
-            layer="above",
-        )
-    )
-    return shapes
+    return [
+        *(_box(r, c, 0.5, fillcolor=theme.WALL, line=dict(width=0)) for r, c in np.argwhere(world.wall)),
+        *(_box(r, c, 0.46, line=dict(color=theme.BLACK, width=3)) for r, c in np.argwhere(world.terminal)),
+        _box(*world.start, 0.18, kind="circle", line=dict(color=theme.BLUE, width=4)),
+    ]
 
 
-def _cell_labels(world: GridWorld, show_values: np.ndarray | None = None) -> go.Scatter:
-    """Text on special cells: terminal rewards, jump sources/targets, reward cells."""
+def cell_labels(world: GridWorld, rename: dict[str, str] | None = None, size: int = 15) -> go.Scatter:
+    """Text on special cells: terminal rewards, jump sources/targets, reward cells (``rename`` maps tokens)."""
     xs, ys, texts = [], [], []
     for r, row in enumerate(world.tokens):
         for c, token in enumerate(row):
@@ -104,13 +76,13 @@ def _cell_labels(world: GridWorld, show_values: np.ndarray | None = None) -> go.
                 continue
             xs.append(c)
             ys.append(r + (0.0 if world.terminal[r, c] else 0.3))
-            texts.append(f"<b>{token}</b>")
+            texts.append(f"<b>{(rename or {}).get(token, token)}</b>")
     return go.Scatter(
         x=xs,
         y=ys,
         text=texts,
         mode="text",
-        textfont=dict(size=15, color=theme.BLACK),
+        textfont=dict(size=size, color=theme.BLACK),
         hoverinfo="skip",
         showlegend=False,
     )
@@ -133,20 +105,7 @@ def _selection_layer(world: GridWorld) -> go.Scatter:
 
 
 def _selected_outline(cell: tuple[int, int] | None) -> list[dict]:
-    if cell is None:
-        return []
-    r, c = cell
-    return [
-        dict(
-            type="rect",
-            x0=c - 0.5,
-            x1=c + 0.5,
-            y0=r - 0.5,
-            y1=r + 0.5,
-            line=dict(color=theme.ORANGE, width=5),
-            layer="above",
-        )
-    ]
+    return [] if cell is None else [_box(*cell, 0.5, line=dict(color=theme.ORANGE, width=5))]
 
 
 def q_triangles(
@@ -193,7 +152,7 @@ def q_triangles(
                 showlegend=False,
             )
         )
-    show_numbers = numbers if numbers is not None else H * W <= MAX_NUMBER_CELLS
+    show_numbers = numbers if numbers is not None else max(H, W) <= MAX_NUMBER_SIDE
     fig.add_trace(
         go.Scatter(
             x=cx,
@@ -224,11 +183,9 @@ def q_triangles(
             ),
         )
     )
-    fig.add_trace(_cell_labels(world))
+    fig.add_trace(cell_labels(world))
     fig.add_trace(_selection_layer(world))
-    fig.update_layout(
-        shapes=_cell_shapes(world) + _selected_outline(selected), clickmode="event+select", dragmode=False
-    )
+    fig.update_layout(shapes=cell_shapes(world) + _selected_outline(selected), clickmode="event+select", dragmode=False)
     return _grid_axes(theme.style(fig, title), world)
 
 
@@ -281,7 +238,7 @@ def value_and_policy(
             marker=dict(symbol="triangle-up", angle=angles, size=14 if max(H, W) <= 10 else 6, color=theme.BLACK),
         )
     )
-    show_numbers = numbers if numbers is not None else H * W <= MAX_NUMBER_CELLS
+    show_numbers = numbers if numbers is not None else max(H, W) <= MAX_NUMBER_SIDE
     if show_numbers:
         rows, cols = np.divmod(np.flatnonzero(free), W)
         fig.add_trace(
@@ -296,11 +253,9 @@ def value_and_policy(
                 textposition="middle right",
             )
         )
-    fig.add_trace(_cell_labels(world))
+    fig.add_trace(cell_labels(world))
     fig.add_trace(_selection_layer(world))
-    fig.update_layout(
-        shapes=_cell_shapes(world) + _selected_outline(selected), clickmode="event+select", dragmode=False
-    )
+    fig.update_layout(shapes=cell_shapes(world) + _selected_outline(selected), clickmode="event+select", dragmode=False)
     return _grid_axes(theme.style(fig, title), world)
 
 

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from core.gridworld import ARROWS
 from core.tabular_rl import BatchResult, TabularTask
+from viz import gridworld as gviz
 from viz import theme
 
 COLOURS = {"Q-learning": theme.BLUE, "SARSA": theme.VERMILION}
@@ -134,63 +135,9 @@ def _grid_layout(fig: go.Figure, task: TabularTask, title: str) -> go.Figure:
 
 def _special_cells(task: TabularTask) -> tuple[list[dict], go.Scatter]:
     """Walls filled, terminal and cliff cells outlined, start ringed; their tokens as labels."""
-    world = task.world
-    shapes = []
-    for r, c in np.argwhere(world.wall):
-        shapes.append(
-            dict(
-                type="rect",
-                x0=c - 0.5,
-                x1=c + 0.5,
-                y0=r - 0.5,
-                y1=r + 0.5,
-                fillcolor=theme.WALL,
-                line=dict(width=0),
-                layer="above",
-            )
-        )
-    for r, c in np.argwhere(world.terminal):
-        shapes.append(
-            dict(
-                type="rect",
-                x0=c - 0.45,
-                x1=c + 0.45,
-                y0=r - 0.45,
-                y1=r + 0.45,
-                line=dict(color=theme.BLACK, width=2),
-                layer="above",
-            )
-        )
-    r, c = world.start
-    shapes.append(
-        dict(
-            type="circle",
-            x0=c - 0.2,
-            x1=c + 0.2,
-            y0=r - 0.2,
-            y1=r + 0.2,
-            line=dict(color=theme.BLUE, width=3),
-            layer="above",
-        )
-    )
-    xs, ys, texts = [], [], []
-    for r, row in enumerate(world.tokens):
-        for c, token in enumerate(row):
-            if token not in (".", "#", "S"):
-                xs.append(c)
-                ys.append(r + (0.0 if world.terminal[r, c] else 0.32))
-                texts.append(f"<b>{'G' if token == 'T' and task.env_id == 'CliffWalking-v1' else token}</b>")
+    rename = {"T": "G"} if task.env_id == "CliffWalking-v1" else None
     size = 14 if max(task.shape) <= 8 else 11
-    labels = go.Scatter(
-        x=xs,
-        y=ys,
-        text=texts,
-        mode="text",
-        textfont=dict(size=size, color=theme.BLACK),
-        hoverinfo="skip",
-        showlegend=False,
-    )
-    return shapes, labels
+    return gviz.cell_shapes(task.world), gviz.cell_labels(task.world, rename=rename, size=size)
 
 
 def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
