@@ -61,7 +61,9 @@ AGENTS = (
     (
         "Actor-critic (online)",
         "actor-critic",
-        lambda s: ActorCriticTrainer(ActorCriticConfig(total_steps=500_000, variant="online", actor_lr=3e-4, critic_lr=5e-4), s),
+        lambda s: ActorCriticTrainer(
+            ActorCriticConfig(total_steps=500_000, variant="online", actor_lr=3e-4, critic_lr=5e-4), s
+        ),
         500_000,
         60,
         60,
