@@ -151,6 +151,22 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Fit q_θ by gradient descent: NLL, H(p̂, q_θ) and KL(p̂‖q_θ) + H(p̂) move as one; classifier CE = NLL.",
     ),
     # --- Supervised learning ---
+    PageSpec(
+        path="pages/sl_regression.py",
+        title="Linear & logistic regression",
+        icon="📈",
+        section="Supervised learning",
+        sheet="3, 4a–4c",
+        summary="Least squares vs ridge vs LASSO paths; logistic GD vs Newton on the same start; softmax regions.",
+    ),
+    PageSpec(
+        path="pages/sl_naive_bayes.py",
+        title="Naive Bayes",
+        icon="📬",
+        section="Supervised learning",
+        sheet="5a",
+        summary="A toy spam filter: the Laplace-smoothed P(xᵢ|Cₖ) table, α = 0's zero posterior, P(spam|x) in numbers.",
+    ),
     # --- Deep networks: neural networks ---
     PageSpec(
         path="pages/nn_trainer.py",
