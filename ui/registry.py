@@ -242,7 +242,31 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Plain vs residual deep net, same weights: gradient norm per layer at init and side-by-side training.",
     ),
     # --- Sequence models ---
+    PageSpec(
+        path="pages/seq_rnn_lstm.py",
+        title="RNN & LSTM",
+        icon="🔁",
+        section="Sequence models",
+        sheet="8, 9",
+        summary="Hidden states and LSTM gates over time; ‖∂h_T/∂h_t‖ vs T − t: vanishing/exploding RNN vs LSTM.",
+    ),
+    PageSpec(
+        path="pages/seq_attention.py",
+        title="Attention",
+        icon="🔦",
+        section="Sequence models",
+        sheet="10",
+        summary="Q, K, V and A = softmax(QKᵀ/√D) on your sentence; √D and positions on/off; heads; ViT patches.",
+    ),
     # --- Generative models ---
+    PageSpec(
+        path="pages/gen_diffusion.py",
+        title="Diffusion: DDPM & DDIM",
+        icon="🌫️",
+        section="Generative models",
+        sheet="12",
+        summary="Scrub the noising of a 2-D cloud; train ε_θ, then DDPM vs DDIM samples and paths from the same x_T.",
+    ),
 )
 
 for _page in PAGES:

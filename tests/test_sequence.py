@@ -1,0 +1,271 @@
+"""core.sequence against torch.nn.RNN / torch.nn.LSTM and torch.autograd; bad input raises InputError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core import sequence as seq
+from core.errors import InputError
+
+
+def _torch(a: np.ndarray) -> torch.Tensor:
+    return torch.tensor(a, dtype=torch.float64)
+
+
+def _random_input(steps: int, features: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((steps, features))
+
+
+# --------------------------------------------------------------------------------------------- RNN
+
+
+def _torch_rnn(p: seq.RNNParams) -> torch.nn.RNN:
+    hidden, features = p.W_xh.shape
+    net = torch.nn.RNN(features, hidden, nonlinearity="tanh", batch_first=True).double()
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(_torch(p.W_xh))
+        net.weight_hh_l0.copy_(_torch(p.W_hh))
+        # torch adds two biases, b_ih + b_hh; the sheet has one: split it to check the sum is what counts
+        net.bias_ih_l0.copy_(_torch(0.3 * p.b_h))
+        net.bias_hh_l0.copy_(_torch(0.7 * p.b_h))
+    return net
+
+
+@pytest.mark.parametrize("features,hidden,radius", [(1, 6, 0.9), (3, 5, 1.7)])
+def test_rnn_forward_matches_torch(features, hidden, radius):
+    p = seq.init_rnn(features, hidden, 2, radius, seed=4)
+    x = _random_input(15, features)
+    h0 = np.random.default_rng(9).standard_normal(hidden) * 0.5
+    run = seq.rnn_forward(p, x, h0)
+    out, h_last = _torch_rnn(p)(_torch(x)[None], _torch(h0)[None, None])
+    np.testing.assert_allclose(run.h, out[0].detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(run.h[-1], h_last[0, 0].detach().numpy(), atol=1e-12)
+    y = out[0] @ _torch(p.W_hy).T + _torch(p.b_y)
+    np.testing.assert_allclose(run.y, y.detach().numpy(), atol=1e-12)
+
+
+def test_rnn_recurrent_matrix_has_the_chosen_spectral_radius():
+    p = seq.init_rnn(1, 8, 1, 1.3, seed=2)
+    np.testing.assert_allclose(np.abs(np.linalg.eigvals(p.W_hh)), 1.3, atol=1e-10)
+
+
+@pytest.mark.parametrize("radius", [0.6, 1.0, 1.8])
+def test_rnn_gradient_norms_match_autograd(radius):
+    p = seq.init_rnn(2, 5, 1, radius, seed=1)
+    x = _random_input(12, 2, seed=3)
+    run = seq.rnn_forward(p, x)
+    norms = seq.rnn_gradient_norms(p, run)
+    W_xh, W_hh, b_h = _torch(p.W_xh), _torch(p.W_hh), _torch(p.b_h)
+    xt = _torch(x)
+    for t in range(len(x)):  # 0-based t: h_t = run.h[t]
+
+        def last_from(h_t, t=t):
+            h = h_t
+            for k in range(t + 1, len(x)):
+                h = torch.tanh(W_hh @ h + W_xh @ xt[k] + b_h)
+            return h
+
+        jac = torch.autograd.functional.jacobian(last_from, _torch(run.h[t]))
+        expected = torch.linalg.matrix_norm(jac, ord=2).item()
+        assert norms[len(x) - 1 - t] == pytest.approx(expected, rel=1e-9, abs=1e-14)
+
+
+def test_rnn_gradient_vanishes_below_and_grows_above_radius_one():
+    x = seq.make_signal("sine", 60, 0.3, 0)
+    small = seq.init_rnn(1, 12, 1, 0.5, 0)
+    large = seq.init_rnn(1, 12, 1, 2.0, 0)
+    # the linear part bounds it: ‖∂h_T/∂h_t‖ ≤ ρ^{T−t} since |tanh′| ≤ 1 and ‖W_hh‖₂ = ρ
+    small_norms = seq.rnn_gradient_norms(small, seq.rnn_forward(small, x))
+    assert np.all(small_norms <= 0.5 ** np.arange(60) * (1 + 1e-9))
+    assert small_norms[-1] < 1e-12
+    assert seq.rnn_gradient_norms(large, seq.rnn_forward(large, x))[-1] > 1e2
+
+
+# --------------------------------------------------------------------------------------------- LSTM
+
+
+def _torch_lstm(p: seq.LSTMParams) -> torch.nn.LSTM:
+    H = p.hidden
+    features = p.W["f"].shape[1] - H
+    net = torch.nn.LSTM(features, H, batch_first=True).double()
+    order = ("i", "f", "c", "o")  # torch's gate order: input, forget, cell (g), output
+    with torch.no_grad():
+        net.weight_hh_l0.copy_(_torch(np.vstack([p.W[g][:, :H] for g in order])))  # (4H, H)
+        net.weight_ih_l0.copy_(_torch(np.vstack([p.W[g][:, H:] for g in order])))  # (4H, F)
+        biases = np.concatenate([p.b[g] for g in order])
+        net.bias_ih_l0.copy_(_torch(0.25 * biases))
+        net.bias_hh_l0.copy_(_torch(0.75 * biases))
+    return net
+
+
+@pytest.mark.parametrize("features,hidden,forget_bias", [(1, 4, 1.0), (3, 6, -2.0)])
+def test_lstm_forward_matches_torch(features, hidden, forget_bias):
+    p = seq.init_lstm(features, hidden, 1.1, forget_bias, seed=5)
+    # non-zero biases in every gate, so a gate mix-up cannot hide behind zeros
+    rng = np.random.default_rng(7)
+    p = seq.LSTMParams(W=p.W, b={g: v + 0.5 * rng.standard_normal(hidden) for g, v in p.b.items()})
+    x = _random_input(14, features, seed=2)
+    h0, C0 = 0.4 * rng.standard_normal(hidden), 0.8 * rng.standard_normal(hidden)
+    run = seq.lstm_forward(p, x, h0, C0)
+    out, (_, C_last) = _torch_lstm(p)(_torch(x)[None], (_torch(h0)[None, None], _torch(C0)[None, None]))
+    np.testing.assert_allclose(run.h, out[0].detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(run.C[-1], C_last[0, 0].detach().numpy(), atol=1e-12)
+    # the gates obey the sheet's identities
+    np.testing.assert_allclose(run.h, run.o * np.tanh(run.C), atol=1e-14)
+    np.testing.assert_allclose(run.C[1:], run.f[1:] * run.C[:-1] + run.i[1:] * run.c_tilde[1:], atol=1e-14)
+
+
+@pytest.mark.parametrize("forget_bias", [-1.0, 3.0])
+def test_lstm_gradient_norms_match_autograd(forget_bias):
+    p = seq.init_lstm(2, 4, 1.2, forget_bias, seed=3)
+    x = _random_input(10, 2, seed=8)
+    run = seq.lstm_forward(p, x)
+    norms = seq.lstm_gradient_norms(p, run)
+    net = _torch_lstm(p)
+    xt = _torch(x)[None]
+    H, steps = p.hidden, len(x)
+    for t in range(steps):
+
+        def final_state(h_t, C_t, t=t):
+            if t == steps - 1:
+                return h_t, C_t
+            _, (h, C) = net(xt[:, t + 1 :], (h_t[None, None], C_t[None, None]))
+            return h[0, 0], C[0, 0]
+
+        (dh_dh, dh_dC), (_, dC_dC) = torch.autograd.functional.jacobian(
+            final_state, (_torch(run.h[t]), _torch(run.C[t]))
+        )
+        d_h_state = torch.cat([dh_dh, dh_dC], dim=1)  # ∂h_T/∂(h_t, C_t), shape (H, 2H)
+        k = steps - 1 - t
+        assert norms["h"][k] == pytest.approx(torch.linalg.matrix_norm(d_h_state, ord=2).item(), rel=1e-9)
+        assert norms["C"][k] == pytest.approx(torch.linalg.matrix_norm(dC_dC, ord=2).item(), rel=1e-9)
+        assert d_h_state.shape == (H, 2 * H)
+
+
+def test_open_forget_gate_keeps_the_cell_gradient_alive():
+    x = seq.make_signal("sine", 50, 0.5, 0)
+    closed = seq.init_lstm(1, 8, 0.9, -3.0, 0)
+    opened = seq.init_lstm(1, 8, 0.9, 5.0, 0)
+    closed_C = seq.lstm_gradient_norms(closed, seq.lstm_forward(closed, x))["C"][-1]
+    opened_C = seq.lstm_gradient_norms(opened, seq.lstm_forward(opened, x))["C"][-1]
+    # ∂C_T/∂C_t = diag(∏ f_k): f ≈ σ(5) ≈ 0.993 keeps it near 1, f ≈ σ(−3) ≈ 0.05 kills it
+    assert opened_C > 0.5
+    assert closed_C < 1e-20
+
+
+# --------------------------------------------------------------------------------------------- input
+
+
+def test_report_shapes_and_bad_input():
+    r = seq.sequence_report("impulse", 20, 5, 1.0, 0.9, 1.0, 0)
+    assert r.rnn.h.shape == r.lstm.f.shape == (20, 5)
+    assert r.sweep_norms.shape == (len(r.sweep_radii), 20)
+    np.testing.assert_allclose(r.x[1:], 0.0)
+    with pytest.raises(InputError, match="length T"):
+        seq.sequence_report("sine", 0, 5, 1.0, 0.9, 1.0, 0)
+    with pytest.raises(InputError, match="hidden size"):
+        seq.sequence_report("sine", 10, 500, 1.0, 0.9, 1.0, 0)
+    with pytest.raises(InputError, match="Unknown signal"):
+        seq.make_signal("triangle", 10, 1.0, 0)
+    with pytest.raises(InputError, match="spectral radius"):
+        seq.init_rnn(1, 4, 1, -1.0, 0)
+
+
+# --------------------------------------------------------------------------------------------- attention
+
+
+def _weights(features: int, dim: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((features, dim)) / np.sqrt(features) for _ in range(3)]
+
+
+@pytest.mark.parametrize("scaled,temperature", [(True, 1.0), (False, 1.0), (True, 0.4)])
+def test_attention_matches_torch_sdpa(scaled, temperature):
+    S = np.random.default_rng(1).standard_normal((7, 6))
+    W_Q, W_K, W_V = _weights(6, 4)
+    r = seq.attention(S, W_Q, W_K, W_V, scaled=scaled, temperature=temperature)
+    scale = 1.0 / (temperature * (np.sqrt(4) if scaled else 1.0))
+    expected = torch.nn.functional.scaled_dot_product_attention(
+        _torch(r.Q)[None], _torch(r.K)[None], _torch(r.V)[None], scale=scale
+    )[0]
+    np.testing.assert_allclose(r.C, expected.numpy(), atol=1e-12)
+    np.testing.assert_allclose(r.A.sum(axis=1), 1.0, atol=1e-12)
+    assert np.all(r.A >= 0)
+
+
+@pytest.mark.parametrize("heads", [1, 2, 4])
+def test_multi_head_matches_torch_multihead_attention(heads):
+    N, E = 5, 8
+    S = np.random.default_rng(2).standard_normal((N, E))
+    W_Q, W_K, W_V = _weights(E, E, seed=3)
+    W_O = np.random.default_rng(4).standard_normal((E, E)) / np.sqrt(E)
+    ours = seq.multi_head_attention(S, W_Q, W_K, W_V, W_O, heads)
+    mha = torch.nn.MultiheadAttention(E, heads, batch_first=True).double()
+    with torch.no_grad():
+        # torch computes x Wᵀ: its weights are our (F, D) matrices transposed, stacked as Q, K, V
+        mha.in_proj_weight.copy_(_torch(np.vstack([W_Q.T, W_K.T, W_V.T])))
+        mha.in_proj_bias.zero_()
+        mha.out_proj.weight.copy_(_torch(W_O.T))
+        mha.out_proj.bias.zero_()
+    x = _torch(S)[None]
+    out, weights = mha(x, x, x, need_weights=True, average_attn_weights=False)
+    np.testing.assert_allclose(ours.output, out[0].detach().numpy(), atol=1e-12)
+    for j, head in enumerate(ours.heads):
+        np.testing.assert_allclose(head.A, weights[0, j].detach().numpy(), atol=1e-12)
+
+
+def test_attention_is_permutation_equivariant_without_positions():
+    sentence = "the cat sat on the mat today"
+    tokens = sentence.split()
+    order = np.random.default_rng(0).permutation(len(tokens))
+    shuffled = " ".join(tokens[k] for k in order)
+    plain = seq.attention_report(sentence, 8, 8, 2, False, True, 1.0, seed=5)
+    permuted = seq.attention_report(shuffled, 8, 8, 2, False, True, 1.0, seed=5)
+    # permuting the tokens permutes the rows of C and the rows and columns of A, nothing else
+    np.testing.assert_allclose(permuted.single.C, plain.single.C[order], atol=1e-12)
+    np.testing.assert_allclose(permuted.single.A, plain.single.A[np.ix_(order, order)], atol=1e-12)
+    np.testing.assert_allclose(permuted.multi.output, plain.multi.output[order], atol=1e-12)
+    # positional encodings break the symmetry
+    with_pe = seq.attention_report(sentence, 8, 8, 2, True, True, 1.0, seed=5)
+    with_pe_shuffled = seq.attention_report(shuffled, 8, 8, 2, True, True, 1.0, seed=5)
+    assert not np.allclose(with_pe_shuffled.single.C, with_pe.single.C[order], atol=1e-6)
+
+
+def test_positional_encoding_values():
+    pe = seq.positional_encoding(6, 4)
+    np.testing.assert_allclose(pe[:, 0], np.sin(np.arange(6)))
+    np.testing.assert_allclose(pe[:, 1], np.cos(np.arange(6)))
+    np.testing.assert_allclose(pe[:, 2], np.sin(np.arange(6) / 100.0))
+    np.testing.assert_allclose(pe[:, 3], np.cos(np.arange(6) / 100.0))
+
+
+def test_unscaled_scores_are_sharper():
+    plain = seq.attention_report("one two three four five six", 32, 32, 1, False, False, 1.0, seed=0)
+    scaled = seq.attention_report("one two three four five six", 32, 32, 1, False, True, 1.0, seed=0)
+    np.testing.assert_allclose(plain.single.scores, scaled.single.scores * np.sqrt(32), atol=1e-12)
+    assert plain.single.A.max(axis=1).mean() > scaled.single.A.max(axis=1).mean()
+
+
+@pytest.mark.parametrize("patch", seq.PATCH_SIZES)
+def test_patches_match_torch_unfold(patch):
+    image, label = seq.digit_image(3)
+    patches = seq.image_patches(image, patch)
+    assert patches.shape == ((8 // patch) ** 2, patch * patch) and label == 3
+    # unfold gives (1, P², N) with patches in the same row-major order
+    unfolded = torch.nn.functional.unfold(_torch(image)[None, None], kernel_size=patch, stride=patch)[0].T
+    np.testing.assert_allclose(patches, unfolded.numpy())
+
+
+def test_attention_bad_input():
+    with pytest.raises(InputError, match="empty"):
+        seq.attention_report("   ", 8, 8, 1, True, True, 1.0, 0)
+    with pytest.raises(InputError, match="at most 12"):
+        seq.attention_report(" ".join(["w"] * 13), 8, 8, 1, True, True, 1.0, 0)
+    with pytest.raises(InputError, match="divide"):
+        seq.attention_report("a b", 8, 8, 3, True, True, 1.0, 0)
+    with pytest.raises(InputError, match="patch size"):
+        seq.image_patches(np.zeros((8, 8)), 3)
+    with pytest.raises(InputError, match="temperature"):
+        seq.attention(np.ones((2, 2)), *_weights(2, 2), temperature=0.0)
