@@ -89,7 +89,8 @@ def test_posterior_mean_equals_the_ddpm_mean(kind, T, data):
     assert c0 * x0 + ct * x_t == pytest.approx(ddpm_mean, rel=1e-7, abs=1e-7)
     # Bayes for Gaussians: 1/β̃_t = α_t/β_t + 1/(1 − ᾱ_{t−1}) (the second term absent at t = 1)
     if t > 1:
-        assert 1 / beta_tilde == pytest.approx(s.alphas[t] / s.betas[t] + 1 / (1 - s.alpha_bars[t - 1]), rel=1e-9)
+        precision = 1 / beta_tilde
+        assert precision == pytest.approx(s.alphas[t] / s.betas[t] + 1 / (1 - s.alpha_bars[t - 1]), rel=1e-9)
     else:
         assert beta_tilde == 0.0
 
