@@ -30,7 +30,6 @@ from core.rl_common import (
     NumpyPolicy,
     check_common,
     check_env_id,
-    env_dims,
     is_bad,
     make_env,
     mlp,
@@ -91,15 +90,8 @@ class ActorCriticTrainer(ChunkedTrainer):
     """Online or batch actor-critic, trained in chunks with ``train_chunk(n_steps)``."""
 
     def __init__(self, config: ActorCriticConfig, seed: int = 0) -> None:
-        config.validate()
-        self.config = config
-        self.env_id = config.env_id
-        self.total_steps = config.total_steps
-        self.eval_every = config.eval_every
-        self.seed = seed
-        super().__init__()
-        obs_dim, self.n_actions = env_dims(config.env_id)
-        self.rng = np.random.default_rng(seed)
+        super().__init__(config, seed)
+        obs_dim = self.obs_dim
         self.actor = mlp((obs_dim, config.hidden, config.hidden, self.n_actions), seed, out_scale=0.01)
         self.critic = mlp((obs_dim, config.hidden, config.hidden, 1), seed + 1)
         self.optimizer = torch.optim.Adam(

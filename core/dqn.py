@@ -34,7 +34,6 @@ from core.rl_common import (
     check_common,
     check_env_id,
     discounted_returns,
-    env_dims,
     is_bad,
     make_env,
     mlp,
@@ -183,15 +182,8 @@ class DQNTrainer(ChunkedTrainer):
     """
 
     def __init__(self, config: DQNConfig, seed: int = 0) -> None:
-        config.validate()
-        self.config = config
-        self.env_id = config.env_id
-        self.total_steps = config.total_steps
-        self.eval_every = config.eval_every
-        self.seed = seed
-        super().__init__()
-        obs_dim, self.n_actions = env_dims(config.env_id)
-        self.rng = np.random.default_rng(seed)
+        super().__init__(config, seed)
+        obs_dim = self.obs_dim
         self.q_net = mlp((obs_dim, config.hidden, config.hidden, self.n_actions), seed)
         self.target_net = copy.deepcopy(self.q_net) if config.target_network else self.q_net
         self.optimizer = torch.optim.Adam(self.q_net.parameters(), lr=config.learning_rate, fused=True)

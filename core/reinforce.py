@@ -150,15 +150,8 @@ class ReinforceTrainer(ChunkedTrainer):
     """REINFORCE, one gradient step per batch of N trajectories; ``train_chunk`` may overshoot by one batch."""
 
     def __init__(self, config: ReinforceConfig, seed: int = 0) -> None:
-        config.validate()
-        self.config = config
-        self.env_id = config.env_id
-        self.total_steps = config.total_steps
-        self.eval_every = config.eval_every
-        self.seed = seed
-        super().__init__()
-        obs_dim, self.n_actions = env_dims(config.env_id)
-        self.rng = np.random.default_rng(seed)
+        super().__init__(config, seed)
+        obs_dim = self.obs_dim
         self.policy_net = mlp((obs_dim, config.hidden, config.hidden, self.n_actions), seed, out_scale=0.01)
         self.optimizer = torch.optim.Adam(self.policy_net.parameters(), lr=config.learning_rate)
         self._policy = NumpyPolicy(self.policy_net)

@@ -285,12 +285,17 @@ class ChunkedTrainer:
     is no longer finite; training then stops and the curves keep only the good part.
     """
 
-    env_id: str
-    total_steps: int
-    eval_every: int
-    seed: int
-
-    def __init__(self) -> None:
+    def __init__(self, config, seed: int) -> None:
+        """Validate ``config`` (a frozen hyperparameter dataclass with env_id, total_steps, eval_every) and set
+        up what every agent shares: its counters, logs, the env's sizes and a NumPy generator from ``seed``."""
+        config.validate()
+        self.config = config
+        self.env_id: str = config.env_id
+        self.total_steps: int = config.total_steps
+        self.eval_every: int = config.eval_every
+        self.seed = seed
+        self.obs_dim, self.n_actions = env_dims(config.env_id)
+        self.rng = np.random.default_rng(seed)
         self.steps = 0
         self.train_seconds = 0.0
         self.log = TrainingLog()
