@@ -203,12 +203,9 @@ world = ui.attempt(parse_layout, layout, living_reward=living, bump_reward=bump,
 if st.session_state.get("_edit_error"):
     ui.problem(st.session_state["_edit_error"])
 preset = PRESETS[preset_name]
+unedited = world.layout() == parse_layout(preset.layout).layout()
 use_gymnasium = bool(
-    preset.gymnasium_map
-    and world.layout() == parse_layout(preset.layout).layout()
-    and abs(slip - preset.slip) < 0.006
-    and living == 0
-    and bump == 0
+    preset.gymnasium_map and unedited and abs(slip - preset.slip) < 0.006 and living == 0 and bump == 0
 )
 result, optimal = ui.attempt(
     solve,
@@ -236,7 +233,7 @@ elif not result.converged:
     )
 if use_gymnasium:
     st.caption(f"Transition table read from Gymnasium FrozenLake-v1 ({preset.gymnasium_map}): `env.unwrapped.P`.")
-st.caption(preset.source if world.layout() == parse_layout(preset.layout).layout() else "Custom grid (edited).")
+st.caption(preset.source if unedited else "Custom grid (edited).")
 
 # ------------------------------------------------------------------------------------------------ sweep slider
 free_cells = [f"{r},{c}" for r, c in np.argwhere(~world.wall)]
@@ -374,11 +371,7 @@ with table_col:
         )
 
 # ------------------------------------------------------------------------------------------------ challenges
-if (
-    preset_name == "DiscountGrid (CS188)"
-    and mode == "optimal"
-    and world.layout() == parse_layout(preset.layout).layout()
-):
+if preset_name == "DiscountGrid (CS188)" and mode == "optimal" and unedited:
     outcome = greedy_path(world, greedy_mask(result.Q))
     achieved = {
         "a": outcome.exit_reward == 1 and outcome.next_to_negative_terminal,
