@@ -5,7 +5,7 @@ is included in the wall time). After solving, each run trains ``EXTRA_STEPS`` mo
 again: "still solved" is the stability column.
 
 Usage: .venv/bin/python bench/bench_deep_rl.py [--seeds 5] [--out docs/benchmarks_deep_rl]
-Writes <out>.md (a Markdown table, also printed) and <out>.json (read by pages/rl_comparison.py).
+Writes <out>.md (a Markdown table, also printed) and <out>.json (read by pages/rl/comparison.py).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core.actor_critic import ActorCriticConfig, ActorCriticTrainer  # noqa: E402
-from core.dqn import DQNConfig, DQNTrainer  # noqa: E402
-from core.reinforce import ReinforceConfig, ReinforceTrainer  # noqa: E402
+from core.rl.actor_critic import ActorCriticConfig, ActorCriticTrainer  # noqa: E402
+from core.rl.dqn import DQNConfig, DQNTrainer  # noqa: E402
+from core.rl.reinforce import ReinforceConfig, ReinforceTrainer  # noqa: E402
 
 # (label, family, trainer factory, step budget, wall cap in seconds, goal in seconds, steps after solving)
 AGENTS = (

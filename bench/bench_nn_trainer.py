@@ -14,16 +14,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import mlp
-from viz import mlp as viz
+from core.deep import mlp, optimizers, toy_data
+from viz.deep import mlp as viz
 
-RES, STRIDE = 48, 2  # as pages/nn_trainer.py
+RES, STRIDE = 48, 2  # as pages/deep/trainer.py
 
 
-def frame(trainer: mlp.Trainer, data: mlp.Dataset, steps: int, serialise: bool) -> None:
+def frame(trainer: mlp.Trainer, data: toy_data.Dataset, steps: int, serialise: bool) -> None:
     mlp.train_steps(trainer, data, steps)
     outputs = mlp.unit_outputs(trainer, RES)
-    ticks, _ = mlp.grid(RES)
+    ticks, _ = toy_data.grid(RES)
     figures = [
         viz.boundary(ticks, outputs[-1][0], data, clickable=True),
         viz.loss_curves(np.array(trainer.history), trainer.config.net.loss),
@@ -35,9 +35,9 @@ def frame(trainer: mlp.Trainer, data: mlp.Dataset, steps: int, serialise: bool) 
 
 
 def measure(hidden: tuple[int, ...], steps: int, serialise: bool, optimizer: str = "sgd", repeats: int = 40) -> float:
-    data = mlp.make_dataset("spiral", 200, 0.2, 0.5, 0)
+    data = toy_data.make_dataset("spiral", 200, 0.2, 0.5, 0)
     config = mlp.TrainConfig(
-        mlp.MLPConfig((2, *hidden, 1), "tanh"), mlp.OptimizerConfig(optimizer, 0.03), batch_size=10
+        mlp.MLPConfig((2, *hidden, 1), "tanh"), optimizers.OptimizerConfig(optimizer, 0.03), batch_size=10
     )
     trainer = mlp.new_trainer(config, 0)
     frame(trainer, data, steps, serialise)  # warm-up (theme layout cache)

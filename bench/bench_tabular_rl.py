@@ -19,15 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from core.tabular_rl import (
-    ALGORITHMS,
-    TDConfig,
-    cliff_walking_task,
-    optimal_q,
-    plain_gymnasium_steps,
-    run_agents,
-    run_reference,
-)
+from core.rl.tabular import ALGORITHMS, TDConfig, run_agents, run_reference
+from core.rl.tabular_tasks import cliff_walking_task, optimal_q, plain_gymnasium_steps
 
 
 def best_of(repeat: int, fn):

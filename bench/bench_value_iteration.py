@@ -1,7 +1,7 @@
 """Benchmark: Q-iteration to convergence on open gridworlds (sheet 1.1).
 
 Grid: n×n, start top-left, a +1 terminal bottom-right, slip 0.2, γ = 0.99, ε = 1e-6.
-Compares core.mdp.q_iteration (sparse action-major matvec) with the plain NumPy formulation that gathers
+Compares core.rl.mdp.q_iteration (sparse action-major matvec) with the plain NumPy formulation that gathers
 V at every (s, a, k) successor slot. Prints a Markdown table (median of several runs, in-process).
 
 Run: .venv/bin/python bench/bench_value_iteration.py [--repeats 5]
@@ -16,8 +16,8 @@ import time
 import numpy as np
 import torch
 
-from core.gridworld import open_grid, parse_layout
-from core.mdp import q_iteration
+from core.rl.gridworld import open_grid, parse_layout
+from core.rl.mdp import q_iteration
 
 GAMMA, EPSILON, SLIP = 0.99, 1e-6, 0.2
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from scripts import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
@@ -36,25 +35,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, timeout: float = 90) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port, returned once its health endpoint answers."""
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit run did not come up")
+def start_server(port: int) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port, warmed up (see scripts/serve.py), returned once ready."""
+    return serve.start(port)
 
 
 def wait_for_page(page, timeout_ms: int = 60_000) -> None:
@@ -78,10 +61,6 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
-            # The first run of a fresh server goes through Streamlit's legacy pages/ discovery; open Home once
-            # so that deep links below are routed by app.py's st.navigation (see README, known limitations).
-            page.goto(f"http://127.0.0.1:{port}/")
-            wait_for_page(page)
             for path in args.paths:
                 url = f"http://127.0.0.1:{port}/{'' if path == 'home' else path}"
                 if args.query:

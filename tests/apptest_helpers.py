@@ -21,9 +21,10 @@ def run_page(path: str, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    if path != "pages/home.py":
+    at.run()  # Home: st.navigation registers the pages (their url_path, not the file name, names them)
+    if path != "pages/course/home.py":
         at.switch_page(path)
-    at.run()
+        at.run()
     return at
 
 

@@ -53,9 +53,6 @@ def browser_page(server):
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url))
         page.requests = requests
-        # A fresh server runs its first session through Streamlit's legacy pages/ discovery; open Home first.
-        page.goto(server + "/")
-        _wait_idle(page)
         yield page
         browser.close()
 
@@ -176,3 +173,22 @@ def test_trainer_play_trains_live(browser_page, server):
     page.wait_for_timeout(1500)
     assert step_count() == paused_at
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_deep_link_as_the_very_first_request(browser_page):
+    """A deep link opened as the first request to a fresh server shows its page (no page script sits directly in
+    pages/, so Streamlit's legacy folder discovery has nothing to route)."""
+    port = free_port()
+    proc = start_server(port)
+    # a new page of the module's browser (a second sync Playwright cannot start inside the first one's loop)
+    page = browser_page.context.browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        spec = next(s for s in PAGES if s.url_path == "info-entropy")
+        _open(page, f"http://127.0.0.1:{port}/{spec.url_path}", needs_chart=True)
+        assert page.get_by_text("Page not found").count() == 0
+        assert spec.title in page.locator("h1").first.inner_text()
+        assert page.locator(".js-plotly-plot .main-svg").count() > 0
+    finally:
+        page.close()
+        proc.terminate()
+        proc.wait(timeout=15)

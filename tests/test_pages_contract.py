@@ -5,11 +5,12 @@ These tests come from ui/registry.py, so a page is tested as soon as it is regis
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
-from tests.apptest_helpers import ROOT, assert_healthy, other_value, run_page, set_value, widgets
+from tests.apptest_helpers import assert_healthy, other_value, run_page, set_value, widgets
 from ui.registry import HOME, PAGES
 
 ALL = (HOME, *PAGES)
@@ -29,8 +30,7 @@ def test_default_render(spec):
     assert notice, f"{spec.path}: no 'What to notice' text"
     controls = [(kind, w.key) for kind, w in widgets(at)]
     assert controls, f"{spec.path}: no URL-bound controls"
-    if _uses_randomness(spec):
-        assert any(key == "seed" or key.endswith("seed") for _, key in controls), f"{spec.path}: no seed control"
+    _check_seed_controls_randomness(spec, at, controls)
 
     # An invalid value for the first control in the URL falls back to its default with a visible notice.
     key = controls[0][1]
@@ -77,6 +77,21 @@ def test_random_settings(spec):
             assert_healthy(at, f"{spec.path} draw {draw}")
 
 
-def _uses_randomness(spec) -> bool:
-    source = open(ROOT / spec.path, encoding="utf-8").read()
-    return "seed" in source
+def _figure_data(at) -> list:
+    """The data of every Plotly figure on the page (traces only: titles and layout may quote the seed)."""
+    return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
+
+
+def _check_seed_controls_randomness(spec, at, controls) -> None:
+    """Same seed → identical figure data; another seed → different data. A page without a seed control must
+    draw the same figures on every render (no hidden, unseeded randomness)."""
+    seed_keys = [key for _, key in controls if key == "seed" or key.endswith("seed")]
+    first = _figure_data(at)
+    again = run_page(spec.path)
+    assert _figure_data(again) == first, f"{spec.path}: two renders with the same settings draw different figures"
+    if not seed_keys or not any(trace for figure in first for trace in figure):
+        return  # no seed, or nothing random drawn yet (a training page before Train): determinism is the check
+    seed_widget = next(w for _, w in widgets(at) if w.key == seed_keys[0])
+    other = run_page(spec.path, {seed_keys[0]: str(int(seed_widget.value) + 1)})
+    assert_healthy(other, f"{spec.path} with another seed")
+    assert _figure_data(other) != first, f"{spec.path}: seed {seed_keys[0]} does not change any figure"

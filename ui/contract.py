@@ -38,12 +38,12 @@ _RUN = "_ui_run"
 
 
 def spec_for(path: str) -> PageSpec:
-    """The registry entry of a page script, found by its file name."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    """The registry entry of a page script, found by its path under ``pages/`` (``pages/rl/dqn.py``)."""
+    normalized = path.replace("\\", "/")
     for spec in (*PAGES, HOME):
-        if spec.path.rsplit("/", 1)[-1] == name:
+        if normalized.endswith("/" + spec.path) or normalized == spec.path:
             return spec
-    raise KeyError(f"{name} is not registered in ui/registry.py")
+    raise KeyError(f"{path} is not registered in ui/registry.py")
 
 
 def begin(path: str, intro: str | None = None) -> PageSpec:

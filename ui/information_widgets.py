@@ -5,12 +5,13 @@ Everything goes through the page-contract helpers (``ui.*``), so every control i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import streamlit as st
 
-from core import information as info
+from core.information.entropy import UNITS
+from core.information.parsing import normalize, parse_joint_table, parse_numbers
 from ui import contract as ui
 
 
@@ -19,13 +20,13 @@ def unit_switch(container=None) -> float:
     unit = ui.select(
         "Unit",
         "unit",
-        list(info.UNITS),
+        list(UNITS),
         "bits",
         horizontal_radio=True,
         container=container,
         help="bits: log base 2; nats: natural log. 1 nat = 1/ln 2 ≈ 1.443 bits.",
     )
-    return info.UNITS[unit]
+    return UNITS[unit]
 
 
 def load_preset_on_change(select_key: str, choice: str, values: Mapping[str, object]) -> None:
@@ -40,6 +41,11 @@ def load_preset_on_change(select_key: str, choice: str, values: Mapping[str, obj
     if last is not None and last != choice:
         for key, value in values.items():
             st.session_state[key] = value
+
+
+def table_to_text(table: Sequence[Sequence[float]]) -> str:
+    """Rows of a joint table as the text-area format: one line per x, entries separated by spaces."""
+    return "\n".join("  ".join(f"{v:g}" for v in row) for row in table)
 
 
 def notice_normalized(name: str, raw_sum: float | None = None) -> None:
@@ -57,8 +63,8 @@ def distribution_text(label: str, key: str, default: str, *, container=None, hel
         container=container,
         help=help or "Numbers separated by commas or spaces; they are rescaled to sum to 1.",
     )
-    numbers = ui.attempt(info.parse_numbers, text, label)
-    p, changed = ui.attempt(info.normalize, numbers, label)
+    numbers = ui.attempt(parse_numbers, text, label)
+    p, changed = ui.attempt(normalize, numbers, label)
     if changed:
         notice_normalized(label, float(numbers.sum()))
     return p
@@ -75,16 +81,16 @@ def joint_table_editor(presets: Mapping[str, list[list[float]]], default: str, *
         help="Loads a table into the text box below; edit the box freely afterwards.",
     )
     if choice != "custom":
-        load_preset_on_change(f"{key}_preset", choice, {key: info.table_to_text(presets[choice])})
+        load_preset_on_change(f"{key}_preset", choice, {key: table_to_text(presets[choice])})
     text = ui.text_area(
         "P(X, Y): one row per x, one column per y",
         key,
-        info.table_to_text(presets[default]),
+        table_to_text(presets[default]),
         height=150,
         help="Numbers separated by spaces or commas, one line per value of X. Counts are fine: the table is "
         "divided by its sum.",
     )
-    table, changed = ui.attempt(info.parse_joint_table, text)
+    table, changed = ui.attempt(parse_joint_table, text)
     if changed:
         notice_normalized("The joint table")
     return table

@@ -1,6 +1,6 @@
 """The one list of pages. It drives the navigation (app.py), the course map (Home) and the tests.
 
-To add a page: write ``pages/<name>.py`` and add one :class:`PageSpec` to ``PAGES`` under its section.
+To add a page: write ``pages/<section>/<topic>.py`` and add one :class:`PageSpec` to ``PAGES`` under its section.
 The AppTest and browser suites pick it up from here with no further change.
 """
 
@@ -23,7 +23,9 @@ class PageSpec:
     """One page of the playground."""
 
     path: str
-    """Script path relative to the repository root, e.g. ``pages/mdp_value_iteration.py``."""
+    """Script path relative to the repository root, ``pages/<section>/<topic>.py``."""
+    url_path: str
+    """The page's address (``/mdp-value-iteration``); kept stable when files move, so links and lessons last."""
     title: str
     icon: str
     """An emoji (material icons are fetched from the network and break offline use)."""
@@ -33,15 +35,10 @@ class PageSpec:
     summary: str
     """One line for the course map: what the page shows."""
 
-    @property
-    def url_path(self) -> str:
-        # Hyphens, not the file name: Streamlit would otherwise match the URL against its legacy pages/ folder
-        # discovery and run the page file on its own, bypassing app.py's navigation.
-        return self.path.removeprefix("pages/").removesuffix(".py").replace("_", "-")
-
 
 HOME = PageSpec(
-    path="pages/home.py",
+    path="pages/course/home.py",
+    url_path="home",
     title="Home",
     icon="🏠",
     section="",
@@ -52,7 +49,8 @@ HOME = PageSpec(
 PAGES: tuple[PageSpec, ...] = (
     # --- Reinforcement learning ---
     PageSpec(
-        path="pages/mdp_value_iteration.py",
+        path="pages/rl/value_iteration.py",
+        url_path="mdp-value-iteration",
         title="MDP & value iteration",
         icon="🧭",
         section="Reinforcement learning",
@@ -61,7 +59,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Reinforcement learning: tabular (Q-learning / SARSA) ---
     PageSpec(
-        path="pages/rl_q_learning_sarsa.py",
+        path="pages/rl/q_learning_sarsa.py",
+        url_path="rl-q-learning-sarsa",
         title="Q-learning vs SARSA",
         icon="🧗",
         section="Reinforcement learning",
@@ -70,7 +69,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Reinforcement learning: deep RL ---
     PageSpec(
-        path="pages/rl_dqn.py",
+        path="pages/rl/dqn.py",
+        url_path="rl-dqn",
         title="DQN & Double DQN",
         icon="🎯",
         section="Reinforcement learning",
@@ -78,7 +78,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Train DQN, Double DQN and ablations live on CartPole: returns, TD loss, overestimation, Q heatmap.",
     ),
     PageSpec(
-        path="pages/rl_policy_gradient.py",
+        path="pages/rl/policy_gradient.py",
+        url_path="rl-policy-gradient",
         title="Policy gradients (REINFORCE)",
         icon="🎲",
         section="Reinforcement learning",
@@ -86,7 +87,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="REINFORCE live on CartPole: r(τ) vs reward-to-go vs baseline, gradient variance vs N, π(a|s) slice.",
     ),
     PageSpec(
-        path="pages/rl_actor_critic.py",
+        path="pages/rl/actor_critic.py",
+        url_path="rl-actor-critic",
         title="Actor-critic",
         icon="🎭",
         section="Reinforcement learning",
@@ -94,7 +96,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Online vs batch actor-critic on the same seed: curves, advantages along an episode, critic V(s).",
     ),
     PageSpec(
-        path="pages/rl_comparison.py",
+        path="pages/rl/comparison.py",
+        url_path="rl-comparison",
         title="Deep RL compared",
         icon="⚖️",
         section="Reinforcement learning",
@@ -103,7 +106,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Information theory ---
     PageSpec(
-        path="pages/info_jensen.py",
+        path="pages/information/jensen.py",
+        url_path="info-jensen",
         title="Jensen's inequality",
         icon="📐",
         section="Information theory",
@@ -111,7 +115,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Convex or concave f, points and weights: f(E[x]) vs E[f(x)], with the sheet's erratum.",
     ),
     PageSpec(
-        path="pages/info_entropy.py",
+        path="pages/information/entropy.py",
+        url_path="info-entropy",
         title="Entropy",
         icon="🪙",
         section="Information theory",
@@ -119,7 +124,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Binary entropy curve and a categorical distribution you shape, against the bound log|X|.",
     ),
     PageSpec(
-        path="pages/info_conditional_entropy.py",
+        path="pages/information/conditional_entropy.py",
+        url_path="info-conditional-entropy",
         title="Conditional entropy",
         icon="🔗",
         section="Information theory",
@@ -127,7 +133,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Edit a joint table; H(Y|X) = Σ P(x) H(Y|X=x) term by term, and the chain rule.",
     ),
     PageSpec(
-        path="pages/info_divergences.py",
+        path="pages/information/divergences.py",
+        url_path="info-divergences",
         title="KL, cross-entropy & JS",
         icon="↔️",
         section="Information theory",
@@ -135,7 +142,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="KL(P‖Q) vs KL(Q‖P) (∞ included), H(P,Q) = H(P) + KL, JS ≤ log 2; Gaussian KL vs Monte Carlo.",
     ),
     PageSpec(
-        path="pages/info_mutual_information.py",
+        path="pages/information/mutual_information.py",
+        url_path="info-mutual-information",
         title="Mutual information",
         icon="🤝",
         section="Information theory",
@@ -143,7 +151,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="I(X;Y) = H(X) − H(X|Y) = KL(joint‖product), with a Venn diagram whose areas are true.",
     ),
     PageSpec(
-        path="pages/info_mle_kl.py",
+        path="pages/information/mle_kl.py",
+        url_path="info-mle-kl",
         title="MLE ≡ min KL",
         icon="📉",
         section="Information theory",
@@ -152,7 +161,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Supervised learning ---
     PageSpec(
-        path="pages/sl_regression.py",
+        path="pages/supervised/regression.py",
+        url_path="sl-regression",
         title="Linear & logistic regression",
         icon="📈",
         section="Supervised learning",
@@ -160,7 +170,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Least squares vs ridge vs LASSO paths; logistic GD vs Newton on the same start; softmax regions.",
     ),
     PageSpec(
-        path="pages/sl_naive_bayes.py",
+        path="pages/supervised/naive_bayes.py",
+        url_path="sl-naive-bayes",
         title="Naive Bayes",
         icon="📬",
         section="Supervised learning",
@@ -169,7 +180,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Deep networks: neural networks ---
     PageSpec(
-        path="pages/nn_trainer.py",
+        path="pages/deep/trainer.py",
+        url_path="nn-trainer",
         title="Neural network trainer",
         icon="🧠",
         section="Deep networks",
@@ -177,7 +189,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="TF-Playground-style live training on 2-D data: boundary, every unit's heatmap, cross-entropy or MSE.",
     ),
     PageSpec(
-        path="pages/nn_backprop.py",
+        path="pages/deep/backprop.py",
+        url_path="nn-backprop",
         title="Back-propagation step by step",
         icon="🔙",
         section="Deep networks",
@@ -185,7 +198,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="One sample through a small network: z, a, δ and ∂L/∂w on every unit and edge, forward then backward.",
     ),
     PageSpec(
-        path="pages/nn_activations.py",
+        path="pages/deep/activations.py",
+        url_path="nn-activations",
         title="Activations & saturation",
         icon="〰️",
         section="Deep networks",
@@ -193,7 +207,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="g and g′ with saturation marked; gradient per layer in deep sigmoid vs ReLU nets; CE vs MSE at a sigmoid output.",
     ),
     PageSpec(
-        path="pages/nn_optimizers.py",
+        path="pages/deep/optimizers.py",
+        url_path="nn-optimizers",
         title="Optimizers: SGD, momentum, Adam",
         icon="⛷️",
         section="Deep networks",
@@ -201,7 +216,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Paths on a quadratic, Rosenbrock and a saddle; a learning-rate × momentum map; Adam bias correction on/off.",
     ),
     PageSpec(
-        path="pages/nn_dropout.py",
+        path="pages/deep/dropout.py",
+        url_path="nn-dropout",
         title="Dropout vs overfitting",
         icon="🎲",
         section="Deep networks",
@@ -210,7 +226,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Deep networks: CNNs ---
     PageSpec(
-        path="pages/cnn_calculator.py",
+        path="pages/deep/cnn_calculator.py",
+        url_path="cnn-calculator",
         title="CNN calculator",
         icon="🧮",
         section="Deep networks",
@@ -218,7 +235,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Whole networks layer by layer: W₂, parameters, FLOPs, receptive field; click a unit to see what it sees.",
     ),
     PageSpec(
-        path="pages/cnn_convolution.py",
+        path="pages/deep/convolution.py",
+        url_path="cnn-convolution",
         title="Convolution explorer",
         icon="🔍",
         section="Deep networks",
@@ -226,7 +244,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Slide a kernel over a digit, a pattern or your image; the sum for one output written out in numbers.",
     ),
     PageSpec(
-        path="pages/cnn_normalization.py",
+        path="pages/deep/normalization.py",
+        url_path="cnn-normalization",
         title="BatchNorm vs LayerNorm",
         icon="📏",
         section="Deep networks",
@@ -234,7 +253,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="The (N, C, H, W) cube by normalization group; BN statistics vs batch size; train vs eval running stats.",
     ),
     PageSpec(
-        path="pages/cnn_skip_connections.py",
+        path="pages/deep/skip_connections.py",
+        url_path="cnn-skip-connections",
         title="Skip connections",
         icon="⤴️",
         section="Deep networks",
@@ -243,7 +263,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Sequence models ---
     PageSpec(
-        path="pages/seq_rnn_lstm.py",
+        path="pages/sequence/rnn_lstm.py",
+        url_path="seq-rnn-lstm",
         title="RNN & LSTM",
         icon="🔁",
         section="Sequence models",
@@ -251,7 +272,8 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Hidden states and LSTM gates over time; ‖∂h_T/∂h_t‖ vs T − t: vanishing/exploding RNN vs LSTM.",
     ),
     PageSpec(
-        path="pages/seq_attention.py",
+        path="pages/sequence/attention.py",
+        url_path="seq-attention",
         title="Attention",
         icon="🔦",
         section="Sequence models",
@@ -260,7 +282,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Generative models ---
     PageSpec(
-        path="pages/gen_diffusion.py",
+        path="pages/generative/diffusion.py",
+        url_path="gen-diffusion",
         title="Diffusion: DDPM & DDIM",
         icon="🌫️",
         section="Generative models",

@@ -1,0 +1,91 @@
+"""Optimizers of sheet 6d acting on a list of parameter arrays: SGD, momentum and Adam.
+
+Each step returns new arrays (the old ones are kept intact, so a diverging step can be thrown away). The same
+update rules drive the MLP trainer (:mod:`core.deep.mlp`) and the 2-D loss surfaces (:mod:`core.deep.optim2d`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.errors import InputError
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Hyperparameters of the update rule θ ← θ − η · step."""
+
+    name: str = "sgd"
+    """sgd, momentum or adam."""
+    lr: float = 0.03
+    """η, the learning rate."""
+    momentum: float = 0.9
+    """μ of momentum (PyTorch convention v ← μ v + g, θ ← θ − η v)."""
+    beta1: float = 0.9
+    """β₁ of Adam: decay of the first-moment estimate m."""
+    beta2: float = 0.999
+    """β₂ of Adam: decay of the second-moment estimate v."""
+    eps: float = 1e-8
+    """ε of Adam, added to √v̂ to avoid division by 0."""
+    bias_correction: bool = True
+    """Adam's m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ); off: use m and v directly."""
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise InputError(f"Unknown optimizer {self.name!r}; choose one of {', '.join(OPTIMIZERS)}.")
+        if not self.lr > 0 or not np.isfinite(self.lr):
+            raise InputError(f"The learning rate η must be a positive number; got {self.lr}.")
+        if not 0.0 <= self.momentum < 1.0:
+            raise InputError(f"The momentum μ must lie in [0, 1); got {self.momentum}.")
+        if not (0.0 <= self.beta1 < 1.0 and 0.0 <= self.beta2 < 1.0):
+            raise InputError("Adam's β₁ and β₂ must lie in [0, 1).")
+
+
+@dataclass
+class OptimizerState:
+    """Running state of an optimizer: step count t and one buffer per parameter array."""
+
+    t: int = 0
+    velocity: list[np.ndarray] = field(default_factory=list)
+    """momentum buffer v (momentum) or first moment m (Adam)."""
+    second: list[np.ndarray] = field(default_factory=list)
+    """second moment v (Adam)."""
+
+
+def optimizer_step(
+    params: Sequence[np.ndarray], grads: Sequence[np.ndarray], state: OptimizerState, config: OptimizerConfig
+) -> tuple[list[np.ndarray], OptimizerState]:
+    """One update; returns new parameters and a new state (the inputs are not modified).
+
+    SGD: θ ← θ − η g.  Momentum: v ← μ v + g, θ ← θ − η v.
+    Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), θ ← θ − η m̂/(√v̂ + ε)
+    (without bias correction m̂ = m and v̂ = v).
+    """
+    t = state.t + 1
+    if config.name == "sgd":
+        # θ ← θ − η g
+        return [p - config.lr * g for p, g in zip(params, grads)], OptimizerState(t)
+    if config.name == "momentum":
+        old = state.velocity or [np.zeros_like(p) for p in params]
+        # v ← μ v + g
+        velocity = [config.momentum * v + g for v, g in zip(old, grads)]
+        # θ ← θ − η v
+        return [p - config.lr * v for p, v in zip(params, velocity)], OptimizerState(t, velocity)
+    old_m = state.velocity or [np.zeros_like(p) for p in params]
+    old_v = state.second or [np.zeros_like(p) for p in params]
+    # m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g²
+    m = [config.beta1 * mi + (1.0 - config.beta1) * g for mi, g in zip(old_m, grads)]
+    v = [config.beta2 * vi + (1.0 - config.beta2) * g * g for vi, g in zip(old_v, grads)]
+    if config.bias_correction:
+        # m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ): undo the pull towards the zero initialisation
+        c1, c2 = 1.0 - config.beta1**t, 1.0 - config.beta2**t
+    else:
+        c1 = c2 = 1.0
+    # θ ← θ − η m̂ / (√v̂ + ε)
+    new = [p - config.lr * (mi / c1) / (np.sqrt(vi / c2) + config.eps) for p, mi, vi in zip(params, m, v)]
+    return new, OptimizerState(t, m, v)

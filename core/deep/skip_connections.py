@@ -1,0 +1,183 @@
+"""Plain vs residual deep networks (sheet 7g): gradient norms per layer at initialization and side-by-side training.
+
+Plain: ``h_{l+1} = g(W_l h_l + b_l)``; residual: ``h_{l+1} = h_l + g(W_l h_l + b_l)``, so that
+``∂h_{l+1}/∂h_l = I + diag(g'(z_l)) W_l`` and the product of Jacobians does not vanish with depth.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.datasets import digits
+from core.errors import InputError
+from core.numerics import seed_streams, torch_seed
+
+
+@dataclass(frozen=True)
+class SkipConfig:
+    """A deep plain network and the same network with identity skip connections, on scikit-learn's digits."""
+
+    architecture: str = "MLP"
+    """MLP (dense layers on the 64 pixels) or CNN (3×3 convs with padding 1 on the 8×8 image)."""
+    depth: int = 20
+    """Hidden layers (MLP) or conv layers (CNN) between the input and the output layers."""
+    width: int = 32
+    """Units per hidden layer (MLP) or channels (CNN)."""
+    activation: str = "tanh"
+    """tanh, relu or sigmoid after each hidden layer."""
+    init: str = "PyTorch default"
+    """PyTorch default (Kaiming-uniform with a = √5), He (Kaiming normal), or Xavier (Glorot normal)."""
+    learning_rate: float = 0.05
+    """SGD step size (with momentum 0.9) in the short training run."""
+    batch_size: int = 64
+    """Examples per SGD step."""
+    seed: int = 0
+    """Initial weights (shared by the plain and the residual net) and mini-batch order."""
+
+
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
+
+
+class DeepNet(nn.Module):
+    """``h_{l+1} = g(layer_l(h_l))`` (plain) or ``h_{l+1} = h_l + g(layer_l(h_l))`` (residual)."""
+
+    def __init__(self, config: SkipConfig, residual: bool):
+        super().__init__()
+        self.residual = residual
+        self.cnn = config.architecture == "CNN"
+        w = config.width
+        if self.cnn:
+            self.stem = nn.Conv2d(1, w, 3, padding=1)
+            self.hidden = nn.ModuleList(nn.Conv2d(w, w, 3, padding=1) for _ in range(config.depth))
+            self.head = nn.Linear(w, 10)
+        else:
+            self.stem = nn.Linear(64, w)
+            self.hidden = nn.ModuleList(nn.Linear(w, w) for _ in range(config.depth))
+            self.head = nn.Linear(w, 10)
+        self.act = ACTIVATIONS[config.activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.stem(x.view(-1, 1, 8, 8) if self.cnn else x))  # (B, 64) -> (B, 1, 8, 8) for the CNN
+        for layer in self.hidden:
+            # residual: h_{l+1} = h_l + g(W_l h_l + b_l); plain: h_{l+1} = g(W_l h_l + b_l)
+            h = h + self.act(layer(h)) if self.residual else self.act(layer(h))
+        if self.cnn:
+            h = h.mean(dim=(2, 3))  # global average pool: (B, w, 8, 8) -> (B, w)
+        return self.head(h)
+
+    def layers(self) -> list[nn.Module]:
+        return [self.stem, *self.hidden, self.head]
+
+
+def _validate(config: SkipConfig) -> None:
+    if config.architecture not in ("MLP", "CNN"):
+        raise InputError(f"Unknown architecture {config.architecture!r}.")
+    if config.activation not in ACTIVATIONS:
+        raise InputError(f"Unknown activation {config.activation!r}.")
+    if not 1 <= config.depth <= 100:
+        raise InputError(f"Depth must be between 1 and 100; got {config.depth}.")
+    if not 2 <= config.width <= 256:
+        raise InputError(f"Width must be between 2 and 256; got {config.width}.")
+    if config.learning_rate <= 0:
+        raise InputError("The learning rate must be positive.")
+
+
+def _streams(seed: int) -> list[np.random.SeedSequence]:
+    """Independent streams of SeedSequence(seed): default init, custom init, the gradient batch, the SGD batches."""
+    return seed_streams(seed, 4)
+
+
+def build_pair(config: SkipConfig) -> tuple[DeepNet, DeepNet]:
+    """The plain and the residual net with *identical* initial weights (same seed, same shapes)."""
+    _validate(config)
+    default_stream, init_stream = _streams(config.seed)[:2]
+    with torch.random.fork_rng(devices=[]):  # PyTorch's default init draws from the global generator
+        torch.manual_seed(torch_seed(default_stream))
+        plain = DeepNet(config, residual=False)
+    if config.init != "PyTorch default":
+        generator = torch.Generator().manual_seed(torch_seed(init_stream))
+        for layer in plain.layers():
+            if config.init == "He":
+                # He: W ~ N(0, 2 / fan_in)
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
+            elif config.init == "Xavier":
+                # Xavier: W ~ N(0, 2 / (fan_in + fan_out))
+                nn.init.xavier_normal_(layer.weight, generator=generator)
+            else:
+                raise InputError(f"Unknown initialisation {config.init!r}.")
+            nn.init.zeros_(layer.bias)
+    residual = DeepNet(config, residual=True)
+    residual.load_state_dict(plain.state_dict())
+    return plain, residual
+
+
+@functools.lru_cache(maxsize=1)
+def digits_tensors() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 1 797 digits as (N, 64) float pixels in [0, 1] and (N,) labels (cached: never mutate)."""
+    images, labels = digits()  # (N, 8, 8) in [0, 1]
+    return torch.tensor(images.reshape(len(images), 64), dtype=torch.float32), torch.tensor(labels)
+
+
+def gradient_norms(net: DeepNet, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    """‖∂L/∂W_l‖_F for every layer l (stem, hidden…, head) on one batch; L = cross-entropy."""
+    net.zero_grad()
+    loss = nn.functional.cross_entropy(net(x), y)
+    loss.backward()
+    return np.array([float(layer.weight.grad.norm()) for layer in net.layers()])
+
+
+@dataclass
+class SkipResult:
+    grad_plain: np.ndarray
+    """(L,) gradient norm per layer at initialization, plain net."""
+    grad_residual: np.ndarray
+    loss_plain: list[float]
+    """Training loss after each step so far."""
+    loss_residual: list[float]
+    acc_plain: float = float("nan")
+    """Training-set accuracy after the last step."""
+    acc_residual: float = float("nan")
+
+
+def init_gradients(config: SkipConfig, examples: int = 256) -> SkipResult:
+    """Gradient norms per layer at initialization for the plain and the residual net on the same batch."""
+    plain, residual = build_pair(config)
+    x, y = digits_tensors()
+    generator = torch.Generator().manual_seed(torch_seed(_streams(config.seed)[2]))
+    pick = torch.randperm(len(x), generator=generator)[:examples]
+    return SkipResult(gradient_norms(plain, x[pick], y[pick]), gradient_norms(residual, x[pick], y[pick]), [], [])
+
+
+class SkipTrainer:
+    """Trains the plain and the residual net side by side, in chunks (SGD with momentum 0.9, same batches)."""
+
+    def __init__(self, config: SkipConfig):
+        self.config = config
+        self.plain, self.residual = build_pair(config)
+        self.x, self.y = digits_tensors()
+        self.generator = torch.Generator().manual_seed(torch_seed(_streams(config.seed)[3]))
+        self.optimizers = [
+            torch.optim.SGD(net.parameters(), lr=config.learning_rate, momentum=0.9)
+            for net in (self.plain, self.residual)
+        ]
+        self.losses: tuple[list[float], list[float]] = ([], [])
+
+    def train(self, steps: int) -> None:
+        for _ in range(steps):
+            pick = torch.randint(len(self.x), (self.config.batch_size,), generator=self.generator)
+            for net, optimizer, history in zip((self.plain, self.residual), self.optimizers, self.losses):
+                optimizer.zero_grad()
+                loss = nn.functional.cross_entropy(net(self.x[pick]), self.y[pick])
+                loss.backward()
+                optimizer.step()
+                value = float(loss.detach())
+                history.append(value if np.isfinite(value) else float("nan"))
+
+    def accuracy(self) -> tuple[float, float]:
+        with torch.no_grad():
+            return tuple(float((net(self.x).argmax(1) == self.y).float().mean()) for net in (self.plain, self.residual))

@@ -1,0 +1,1 @@
+"""Generative models: denoising diffusion (course sheet 12)."""

@@ -1,0 +1,1 @@
+"""Information theory: entropy, divergences, mutual information, Jensen, MLE (course section 2)."""

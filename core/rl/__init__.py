@@ -1,0 +1,1 @@
+"""Reinforcement learning: MDPs, tabular and deep RL (course section 1)."""

@@ -1,0 +1,1 @@
+"""Sequence models: RNN, LSTM and attention (course sheets 8–10)."""

@@ -1,0 +1,97 @@
+"""Normalization (sheet 7b, 7c): which axes of (N, C, H, W) BatchNorm and LayerNorm average over, and what
+that means for small batches and for train vs eval."""
+
+import streamlit as st
+
+from core.deep import normalization as norm
+from ui import contract as ui
+from viz.deep import normalization as viz
+
+
+@st.cache_data(max_entries=32)
+def study(seed: int, size: int) -> norm.BatchSizeStudy:
+    return norm.batch_size_study(seed, size=size)
+
+
+@st.cache_data(max_entries=32)
+def trace(seed: int, batch_size: int, steps: int, momentum: float, size: int) -> norm.RunningStatsTrace:
+    return norm.running_stats_trace(seed, batch_size, steps, momentum, size=size)
+
+
+ui.begin(
+    __file__,
+    intro="A batch of feature maps is a 4-D tensor (N examples, C channels, H × W pixels). Normalization layers "
+    "subtract a mean and divide by a standard deviation; they differ only in **which values share one mean**.",
+)
+
+st.subheader("Which values are normalized together")
+cube = st.columns(4)
+n = int(ui.slider("N (examples)", "n", 2, 6, 4, 1, container=cube[0]))
+c = int(ui.slider("C (channels)", "c", 2, 6, 3, 1, container=cube[1]))
+hw = int(ui.slider("H·W (pixels)", "hw", 2, 6, 4, 1, container=cube[2]))
+other = ui.select("Compare BatchNorm with", "other", ["LayerNorm", "InstanceNorm"], container=cube[3])
+ui.figure(viz.norm_cube_figure(n, c, hw, ("BatchNorm", other)))
+st.caption(
+    "Each colour is one group of values sharing one μ and σ². BatchNorm: one group per channel, across all N "
+    "examples and all pixels (m = N·H·W values). LayerNorm: one group per example, across all channels and pixels. "
+    "InstanceNorm: one group per example and channel. Drag to rotate."
+)
+left, right = st.columns(2)
+with left:
+    ui.formula(
+        r"\mu_c = \frac{1}{NHW}\sum_{n,h,w} x_{nchw},\quad \sigma_c^2 = \frac{1}{NHW}\sum_{n,h,w}(x_{nchw}-\mu_c)^2",
+        caption="BatchNorm (sheet 7b): per channel c, over the batch",
+    )
+with right:
+    ui.formula(
+        r"\mu_n = \frac{1}{CHW}\sum_{c,h,w} x_{nchw},\quad \sigma_n^2 = \frac{1}{CHW}\sum_{c,h,w}(x_{nchw}-\mu_n)^2",
+        caption="LayerNorm (sheet 7c): per example n, over its features",
+    )
+ui.formula(
+    r"\hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma\,\hat{x} + \beta", caption="Then both"
+)
+
+st.subheader("BatchNorm's statistics depend on the batch")
+seed = ui.seed()
+size = int(
+    ui.slider(
+        "Feature-map side H = W",
+        "side",
+        1,
+        8,
+        2,
+        1,
+        help="Pixels per channel per example: BatchNorm averages over N·H·W values.",
+    )
+)
+result = ui.attempt(study, seed, size)
+ui.figure(viz.batch_size_figure(result))
+st.caption(
+    f"Every batch holds the same example x₀ plus N − 1 random batch-mates, all drawn from N({result.true_mean:g}, "
+    f"{result.true_var:g}); 200 batches per size. Bands: 10th–90th percentile."
+)
+
+st.subheader("Train vs eval: running statistics")
+cols = st.columns(3)
+batch_size = int(ui.slider("Training batch size N", "bs", 1, 64, 8, 1, container=cols[0]))
+momentum = float(ui.slider("Momentum", "mom", 0.01, 1.0, 0.1, 0.01, container=cols[1]))
+steps = int(ui.slider("Training steps", "steps", 10, 300, 100, 10, container=cols[2]))
+running = ui.attempt(trace, seed, batch_size, steps, momentum, size)
+ui.figure(viz.running_stats_figure(running))
+ui.formula(
+    rf"\hat{{\mu}} \leftarrow (1 - {momentum:g})\,\hat{{\mu}} + {momentum:g}\,\mu_B,\qquad "
+    rf"\hat{{\sigma}}^2 \leftarrow (1 - {momentum:g})\,\hat{{\sigma}}^2 + {momentum:g}\,\tfrac{{m}}{{m-1}}\sigma_B^2"
+    rf"\quad (m = {batch_size * size * size})",
+    caption="Running averages updated in training mode (PyTorch's convention; eval mode uses them instead of μ_B, σ_B²)",
+)
+ui.what_to_notice(
+    "- BatchNorm's μ_B is an estimate from m = N·H·W values: at small N it is noisy, so the **same example gets a "
+    "different output depending on its batch-mates** (the orange band). LayerNorm's output does not move: it never "
+    "looks at the other examples, which is why it suits RNNs, transformers and batch size 1.\n"
+    "- In **training** BatchNorm uses the batch's statistics (a spread of outputs on the right); in **eval** it uses "
+    "the running averages, so one input always gives one output. Forgetting `model.eval()` makes predictions depend "
+    "on the test batch.\n"
+    "- Small momentum: smooth but slow running averages; momentum 1: the running mean is just the last batch's mean.\n"
+    "- With N = 1 and H = W = 1 BatchNorm has a single value per channel and cannot train (PyTorch raises an error)."
+)
+ui.end()

@@ -1,0 +1,276 @@
+"""Train a small neural network live on 2-D data (sheet 6): TensorFlow Playground, plus cross-entropy."""
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from core.deep import mlp, optimizers, toy_data
+from ui import contract as ui
+from viz.deep import mlp as viz
+
+LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", "100")
+REG_RATES = ("0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
+LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
+OPT_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
+FRAME_SECONDS = 0.1
+BOUNDARY_RES = 48
+TILE_STRIDE = 2  # unit tiles are the boundary grid sampled every 2nd point: 24 × 24
+STATE = "nn_trainer"
+RUNNING = "nn_trainer_running"
+
+spec = ui.begin(
+    __file__,
+    intro="Pick a dataset and a network, press **▶ Play** and watch it learn: the decision boundary, every "
+    "hidden unit's output and the train/test loss update live. **⏭ Step** takes one gradient step; "
+    "**⏮ Reset** goes back to the same initial weights (same seed, same start).",
+)
+
+st.sidebar.markdown("**Data**")
+dataset_name = ui.select("Dataset", "data", toy_data.DATASETS, "moons")
+noise = ui.slider("Noise", "noise", 0.0, 1.0, 0.2, 0.05, help="Spread of the points around the clean shape.")
+n_points = ui.slider("Points", "n", 20, 600, 200, 10)
+train_fraction = ui.slider("Training fraction", "train", 0.1, 0.9, 0.5, 0.1, help="The rest is the test set.")
+feature_names = ui.multiselect(
+    "Input features",
+    "feat",
+    toy_data.FEATURES,
+    ("x1", "x2"),
+    help="What feeds the input layer. TF Playground's feature crosses: x1², x1·x2, sin x1, ...",
+)
+st.sidebar.markdown("**Network**")
+hidden_text = ui.text_input(
+    "Hidden layers (units per layer)", "hidden", "8, 8", help="Comma-separated widths, e.g. '8, 8'; empty = none."
+)
+activation = ui.select("Hidden activation g", "act", ("tanh", "relu", "sigmoid", "linear"))
+loss_name = ui.select(
+    "Loss",
+    "loss",
+    tuple(LOSS_NAMES),
+    help="Output is one sigmoid unit P(y=1|x). TF Playground only has squared error.",
+    format_func=LOSS_NAMES.get,
+)
+st.sidebar.markdown("**Training**")
+opt_name = ui.select("Optimizer", "opt", tuple(OPT_NAMES), format_func=OPT_NAMES.get)
+lr_text = ui.select("Learning rate η", "lr", LEARNING_RATES, "0.03")
+momentum = 0.9
+bias_correction = True
+if opt_name == "momentum":
+    momentum = ui.slider("Momentum μ", "mu", 0.0, 0.99, 0.9, 0.01)
+if opt_name == "adam":
+    bias_correction = ui.toggle("Adam bias correction", "bc", True)
+batch_size = ui.slider("Batch size", "batch", 1, 100, 10)
+regularization = ui.select("Regularization", "reg", mlp.REGULARIZATIONS)
+reg_text = ui.select("Regularization rate λ", "lam", REG_RATES, "0.001") if regularization != "none" else "0"
+dropout = ui.slider(
+    "Dropout p", "drop", 0.0, 0.8, 0.0, 0.05, help="Inverted dropout on the hidden units, training only."
+)
+steps_per_frame = ui.slider("Steps per frame", "spf", 1, 50, 5, help="Gradient steps between two pictures.")
+seed = ui.seed()
+
+st.sidebar.markdown("**Add your own points**")
+points_text = ui.text_area(
+    "Added points: x1, x2, class",
+    "pts",
+    "",
+    height=90,
+    help="One point per line, e.g. '0.5, -1, 1'. Coordinates in [−2, 2].",
+)
+click_class = ui.select(
+    "Class of a clicked point",
+    "cls",
+    ("1 (blue)", "0 (orange)"),
+    horizontal_radio=True,
+    help="Click on the decision-boundary chart to add a training point of this class.",
+)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def dataset(
+    name: str, n: int, noise: float, fraction: float, seed: int, points: str
+) -> tuple[toy_data.Dataset, np.ndarray]:
+    extra = toy_data.parse_points(points)
+    return toy_data.make_dataset(name, n, noise, fraction, seed, extra), extra
+
+
+def build_config() -> mlp.TrainConfig:
+    hidden = mlp.parse_hidden(hidden_text)
+    net = mlp.MLPConfig(
+        (len(feature_names), *hidden, 1),
+        activation,
+        loss_name,
+        dropout=dropout,
+        regularization=regularization,
+        reg_rate=float(reg_text),
+    )
+    opt = optimizers.OptimizerConfig(opt_name, float(lr_text), momentum=momentum, bias_correction=bias_correction)
+    return mlp.TrainConfig(net, opt, batch_size, tuple(feature_names))
+
+
+data, user_points = ui.attempt(dataset, dataset_name, n_points, noise, train_fraction, seed, points_text)
+config = ui.attempt(build_config)
+
+# A new dataset, architecture or seed starts a new network; other settings apply to the running one.
+signature = (
+    dataset_name,
+    n_points,
+    noise,
+    train_fraction,
+    seed,
+    points_text,
+    config.net.layer_sizes,
+    activation,
+    config.feature_names,
+)
+state = st.session_state.get(STATE)
+if state is None or state["signature"] != signature:
+    trainer = mlp.new_trainer(config, seed)
+    trainer.history.append((0, *mlp.evaluate(trainer, data)))
+    st.session_state[STATE] = state = {"signature": signature, "trainer": trainer}
+    st.session_state[RUNNING] = False
+trainer: mlp.Trainer = state["trainer"]
+# other settings apply to the running network; a changed optimizer starts with fresh moment buffers
+mlp.reconfigure(trainer, config)
+
+
+def play() -> None:
+    st.session_state[RUNNING] = st.session_state[STATE]["trainer"].diverged_at is None
+
+
+def pause() -> None:
+    st.session_state[RUNNING] = False
+
+
+def step_once() -> None:
+    st.session_state[RUNNING] = False
+    mlp.train_steps(st.session_state[STATE]["trainer"], data, 1)
+
+
+def reset() -> None:
+    st.session_state[RUNNING] = False
+    fresh = mlp.new_trainer(config, seed)
+    fresh.history.append((0, *mlp.evaluate(fresh, data)))
+    st.session_state[STATE]["trainer"] = fresh
+
+
+# Whether this full run arms the frame timer of the live view below.
+timer_armed = st.session_state.get(RUNNING, False)
+
+
+def add_clicked_point() -> None:
+    """on_select callback: append the clicked position to the URL-bound point list, then rerun the app."""
+    event = st.session_state.get("nn_boundary")
+    points = (event or {}).get("selection", {}).get("points", [])
+    if not points:
+        return
+    x1, x2 = points[0]["x"], points[0]["y"]
+    label = str(st.session_state.get("cls", click_class))[0]
+    lines = st.session_state.get("pts", "").rstrip("\n")
+    st.session_state["pts"] = (lines + "\n" if lines else "") + f"{x1:.2f}, {x2:.2f}, {label}"
+    st.session_state[RUNNING] = False
+    st.rerun()
+
+
+@st.fragment(run_every=FRAME_SECONDS if timer_armed else None)
+def live_view() -> None:
+    # The buttons live inside the fragment: while its timer fires every frame, a click on a button outside
+    # it can be lost between fragment runs (measured in the browser); inside, each click is its own run.
+    running = st.session_state.get(RUNNING, False)
+    if running != timer_armed:
+        st.rerun()  # the whole page, to arm or disarm the frame timer
+    buttons = st.columns([1, 1, 1, 3])
+    # Two keys, not one toggling button: a click that reaches the server again after the rerun (it happens
+    # while the frame timer keeps the fragment busy) then finds no widget instead of the opposite callback.
+    if running:
+        buttons[0].button("⏸ Pause", key="nn_pause", width="stretch", type="primary", on_click=pause)
+    else:
+        buttons[0].button("▶ Play", key="nn_play", width="stretch", type="primary", on_click=play)
+    buttons[1].button("⏭ Step", key="nn_step", width="stretch", on_click=step_once)
+    buttons[2].button("⏮ Reset", key="nn_reset", width="stretch", on_click=reset)
+    trainer: mlp.Trainer = st.session_state[STATE]["trainer"]
+    if st.session_state.get(RUNNING) and trainer.diverged_at is None:
+        if not mlp.train_steps(trainer, data, steps_per_frame):
+            st.session_state[RUNNING] = False
+            st.rerun()  # the whole page, so that the timer stops and the message shows
+    if trainer.diverged_at is not None:
+        ui.caution(
+            f"Training diverged at step {trainer.diverged_at}: with η = {lr_text} the loss or the weights became "
+            "infinite/NaN. The picture shows the last finite weights. Lower the learning rate to go on from "
+            "here, or press Reset."
+        )
+    _step, train_loss, test_loss = trainer.history[-1]
+    metrics = st.columns(3)
+    metrics[0].metric("Step", f"{trainer.step:,}")
+    metrics[1].metric(f"Train loss ({LOSS_NAMES[loss_name]})", f"{train_loss:.4f}")
+    metrics[2].metric("Test loss", "—" if np.isnan(test_loss) else f"{test_loss:.4f}")
+    outputs = mlp.unit_outputs(trainer, BOUNDARY_RES)
+    ticks, _points = toy_data.grid(BOUNDARY_RES)
+    left, right = st.columns([1, 1.15])
+    with left:
+        ui.figure(
+            viz.boundary(
+                ticks, outputs[-1][0], data, user_points=user_points, clickable=True, title="Decision boundary"
+            ),
+            key="nn_boundary",
+            on_select=add_clicked_point,
+            selection_mode="points",
+        )
+        ui.figure(viz.loss_curves(np.array(trainer.history), loss_name, "Train and test loss"))
+    with right:
+        tiles = [a[:, ::TILE_STRIDE, ::TILE_STRIDE] for a in outputs]
+        ui.figure(viz.network(tiles, trainer.params, trainer.config.net, trainer.config.feature_names))
+        st.caption(
+            "Each square is one unit's output over the whole plane (x1 right, x2 up), scaled on its own: "
+            "blue positive, orange negative, white 0 (0.5 for sigmoid units). Lines are weights: blue "
+            "positive, orange negative, thicker = larger |w|; hover a line's middle for its value."
+        )
+
+
+live_view()
+
+with st.expander("Export the weights (JSON)"):
+    weights_json = json.dumps(
+        {
+            "layer_sizes": list(config.net.layer_sizes),
+            "activation": activation,
+            "features": list(config.feature_names),
+            "W": [W.tolist() for W in mlp.weights(trainer.params)],
+            "b": [b.tolist() for b in mlp.biases(trainer.params)],
+        }
+    )
+    st.download_button("Download weights.json", weights_json, "weights.json", "application/json", key="nn_export")
+    st.caption(f"{sum(p.size for p in trainer.params)} parameters after {trainer.step} steps.")
+
+st.subheader("What the network computes")
+ui.formula(
+    r"z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]},\qquad a^{[l]} = g^{[l]}(z^{[l]}),\qquad a^{[L]} = \sigma(z^{[L]}) = P(y=1\mid x)",
+)
+if loss_name == "cross_entropy":
+    ui.formula(
+        r"\mathcal{L} = -\log \sigma\big((2y-1)\,z^{[L]}\big),\qquad \delta^{[L]} = a^{[L]} - y",
+        caption="Cross-entropy (sheet 6b): the output error is simply prediction minus label.",
+    )
+else:
+    ui.formula(
+        r"\mathcal{L} = (a^{[L]} - y)^2,\qquad \delta^{[L]} = 2(a^{[L]} - y)\,\sigma'(z^{[L]})",
+        caption="Squared error: the extra σ′ factor vanishes when the output saturates, even when it is wrong.",
+    )
+ui.formula(
+    r"\delta^{[l]} = \big((W^{[l+1]})^\top \delta^{[l+1]}\big) \odot g'(z^{[l]}),\qquad "
+    rf"W^{{[l]}} \leftarrow W^{{[l]}} - {float(lr_text):g}\,\delta^{{[l]}} (a^{{[l-1]}})^\top",
+    caption=f"Back-propagation; the update shown is plain gradient descent with the current η = {lr_text} "
+    f"({OPT_NAMES[opt_name]} changes the step, see the Optimizers page).",
+)
+ui.what_to_notice(
+    "- With **no hidden layer** (empty field) the boundary is a straight line: logistic regression. Circles "
+    "and XOR need a hidden layer, or the feature crosses x1², x1·x2.\n"
+    "- First-layer units are half-planes (tanh/sigmoid: a soft step; ReLU: a ramp); later layers combine "
+    "them into curved regions.\n"
+    "- Switch the loss to squared error on a spiral: learning stalls longer, because σ′ of a confidently "
+    "wrong output is almost 0. Cross-entropy's δ = a − y does not vanish.\n"
+    "- Raise η to 3 or 10 with SGD: the loss jumps or diverges (the page stops and keeps the last good weights). "
+    "Adam tolerates a much wider range of η.\n"
+    "- Few points + big network + noise: the test loss turns up while the train loss keeps falling "
+    "(overfitting). Try dropout or L2."
+)
+ui.end()

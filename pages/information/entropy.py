@@ -1,0 +1,83 @@
+"""Entropy H(X) of a coin and of a categorical distribution, against the bound log|X| (sheet 2.2)."""
+
+import numpy as np
+import streamlit as st
+
+from core.information.entropy import binary_entropy, entropy, entropy_preset, max_entropy, surprisal_terms
+from core.information.parsing import normalize
+from ui import contract as ui
+from ui import information_widgets as iw
+from viz.information import entropy as viz
+from viz.information.text import latex_log, unit_name
+
+MAX_OUTCOMES = 8
+PRESETS = ("skewed", "uniform", "certain")
+
+ui.begin(
+    __file__,
+    intro="Entropy measures how unpredictable an outcome is: the average number of bits (yes/no questions) an "
+    "optimal code needs per outcome. Move the coin's bias, then shape a die of up to eight faces.",
+)
+base = iw.unit_switch()
+unit = unit_name(base)
+log_tex = latex_log(base)
+
+st.subheader("A coin: binary entropy")
+p_coin = ui.slider("Coin: p = P(X = 1)", "p", 0.0, 1.0, 0.2, 0.01, help="The probability of heads.")
+ui.figure(viz.binary_entropy_curve(p_coin, base))
+h_coin = float(binary_entropy(p_coin, base))
+ui.formula(
+    rf"H({p_coin:.2f}) = -{p_coin:.2f}{log_tex} {p_coin:.2f} - {1 - p_coin:.2f}{log_tex} {1 - p_coin:.2f}"
+    rf" = {h_coin:.3f}\ \text{{{unit}}}",
+    caption="Binary entropy with the current p (0·log 0 = 0)",
+)
+
+st.subheader("A categorical distribution")
+st.sidebar.markdown("**Categorical distribution**")
+n = ui.slider("Number of outcomes |X|", "n", 2, MAX_OUTCOMES, 4, 1)
+how = ui.select("Edit P(x) with", "edit", ["sliders", "typed numbers"], "sliders", horizontal_radio=True)
+if how == "sliders":
+    preset = ui.select("Preset", "preset", PRESETS, "skewed", help="Loads the preset into the sliders.")
+    preset_weights = entropy_preset(preset, n)
+    iw.load_preset_on_change("preset", f"{preset}/{n}", {f"w{i + 1}": w for i, w in enumerate(preset_weights)})
+    weights = [ui.slider(f"weight of x{i + 1}", f"w{i + 1}", 0.0, 1.0, preset_weights[i], 0.01) for i in range(n)]
+    p, changed = ui.attempt(normalize, weights, "the slider weights")
+    if changed:
+        st.info(
+            f"Sliders are weights: they sum to {sum(weights):.2f}, so P(x) = weight / {sum(weights):.2f} keeps the "
+            "distribution normalized.",
+            icon="⚖️",
+        )
+else:
+    p = iw.distribution_text("P(x)", "probs", "0.5, 0.25, 0.125, 0.125")
+
+h = entropy(p, base)
+bound = max_entropy(p.size, base)
+left, right = st.columns([2, 1])
+with left:
+    ui.figure(viz.distribution_with_surprisal(p, base))
+with right:
+    st.metric(f"H(X) [{unit}]", f"{h:.3f}")
+    st.metric(f"log|X| = log {p.size} [{unit}]", f"{bound:.3f}")
+    ui.figure(viz.entropy_vs_bound(h, bound, base))
+
+shown_terms = surprisal_terms(p, base)
+terms = " + ".join(f"{t:.3f}" for t in shown_terms[:MAX_OUTCOMES]) + (r" + \dots" if p.size > MAX_OUTCOMES else "")
+ui.formula(
+    rf"H(X) = -\sum_i P(x_i){log_tex} P(x_i) = {terms} = {h:.3f} \;\le\; {log_tex}|X| = {log_tex} {p.size} = {bound:.3f}"
+    rf"\ \text{{{unit}}}",
+    caption="Entropy and its bound with the current numbers (each term is −P(x)·log P(x))",
+)
+if np.isclose(h, 0):
+    st.success("H(X) = 0: the outcome is certain — nothing to learn from observing it.")
+elif np.isclose(h, bound):
+    st.success("H(X) = log|X|: the uniform distribution, the most uncertain one with this many outcomes.")
+
+ui.what_to_notice(
+    "- The coin's entropy is 0 at p = 0 and p = 1 (no surprise) and largest, 1 bit, at p = 0.5.\n"
+    "- Outcomes with P(x) = 0 add nothing (0·log 0 = 0): adding impossible outcomes does not change H, but it "
+    "raises the bound log|X|.\n"
+    "- Only the *uniform* preset reaches the bound; *certain* gives exactly 0. Any skew sits in between.\n"
+    "- Switching bits → nats multiplies every number by ln 2 ≈ 0.693: the unit is only the log's base."
+)
+ui.end()

@@ -1,0 +1,114 @@
+"""Value-based vs policy-based vs actor-critic on CartPole (sheet 1.6): measured results next to the sheet's list."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core.rl.common import SOLVED_RETURN, TrainingLog
+from ui import contract as ui
+from viz.rl import deep as deep_rl
+
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks_deep_rl.json"
+PROS_CONS = {
+    "value-based": (
+        "Off-policy, uses experience replay, sample efficient.",
+        "Indirect; accurate Q estimation is hard; may give unstable policies.",
+    ),
+    "policy-based": ("Optimises the policy directly; typically more stable.", "On-policy; less sample efficient."),
+    "actor-critic": (
+        "Direct policy updates with a critic to reduce variance (can use replay off-policy).",
+        "Two models to train; one can outpace the other.",
+    ),
+}
+
+
+@st.cache_data(show_spinner=False)
+def load_results(mtime: float) -> dict:
+    return json.loads(RESULTS.read_text())
+
+
+spec = ui.begin(
+    __file__,
+    "The same environment (CartPole-v1), the same seeds, the same rule for *solved* (greedy mean ≥ 475 over 10 "
+    "episodes): measured by `bench/bench_deep_rl.py`, not trained live here (that takes minutes). "
+    "Train any of them yourself on the DQN, policy-gradient and actor-critic pages.",
+)
+measure = ui.select(
+    "Measure", "measure", ("environment steps", "wall-clock seconds"), horizontal_radio=True, container=st.container()
+)
+curve_seed = ui.number("Seed of the curves below", "seed", 0, 99, 0, 1, container=st.container())
+
+if not RESULTS.exists():
+    ui.figure(deep_rl.empty_figure("Steps to solve", "No benchmark results yet: run bench/bench_deep_rl.py."))
+    data = None
+else:
+    data = load_results(RESULTS.stat().st_mtime)
+
+if data is not None:
+    meta, results = data["meta"], data["results"]
+    rows = []
+    for r in results:
+        runs = r["runs"]
+        solved = [x for x in runs if x["solved_step"] is not None]
+        steps = [x["solved_step"] for x in solved]
+        secs = [x["solved_seconds"] for x in solved]
+        finals = [x["final_mean"] for x in runs]
+        stable = [x["still_solved"] for x in solved]
+        pros, cons = PROS_CONS[r["family"]]
+        rows.append(
+            {
+                "agent": r["label"],
+                "family": r["family"],
+                "solved": f"{len(solved)}/{len(runs)}",
+                "steps to solve": f"{np.mean(steps):,.0f} ± {np.std(steps):,.0f}" if steps else "—",
+                "seconds to solve": f"{np.mean(secs):.1f} ± {np.std(secs):.1f}" if secs else "—",
+                "final return": f"{np.mean(finals):.0f} ± {np.std(finals):.0f}",
+                "still solved later": f"{sum(stable)}/{len(stable)}" if stable else "—",
+                "sheet: pros": pros,
+                "sheet: cons": cons,
+            }
+        )
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(
+        f"{meta['seeds']} seeds, measured {meta['date']} on {meta['machine']}; the machine was shared "
+        f"(load {meta['load_average_at_end']:.1f}), so seconds are noisy — steps are exact and reproducible."
+    )
+    key = "solved_step" if measure == "environment steps" else "solved_seconds"
+    per = {r["label"]: [x[key] for x in r["runs"]] for r in results}
+    cap = max(max(r["budget"] for r in results), 1) if key == "solved_step" else max(r["wall_cap"] for r in results)
+    ui.figure(
+        deep_rl.solve_steps_plot(
+            per, cap, f"{measure.capitalize()} to solve, one dot per seed (× = not solved)", measure
+        )
+    )
+    logs = {}
+    for r in results:
+        run = next((x for x in r["runs"] if x["seed"] == curve_seed), None)
+        if run is not None:
+            logs[r["label"]] = TrainingLog(
+                eval_step=run["eval_step"], eval_mean=run["eval_mean"], eval_sd=[0.0] * len(run["eval_mean"])
+            )
+    if logs:
+        ui.figure(
+            deep_rl.learning_curves(
+                logs, SOLVED_RETURN["CartPole-v1"], title=f"Greedy evaluation while training, seed {curve_seed}"
+            )
+        )
+    else:
+        ui.caution(f"The benchmark has no run with seed {curve_seed}; it used seeds 0–{meta['seeds'] - 1}.")
+
+ui.formula(
+    r"\text{value-based: } \pi(s)=\arg\max_a Q(s,a;\theta) \qquad \text{policy-based: } "
+    r"\theta \leftarrow \theta + \alpha \nabla_\theta J(\theta) \qquad \text{actor-critic: } \hat A = r + \gamma \hat V_\phi(s') - \hat V_\phi(s)"
+)
+ui.what_to_notice(
+    "- **Sample efficiency** (steps): DQN reuses every transition many times from its replay buffer, so it "
+    'needs the fewest environment steps — the sheet\'s "off-policy, sample efficient".\n'
+    "- **Wall time** tells another story on a CPU: each DQN step pays for gradient updates, while REINFORCE "
+    "spends one cheap update per batch of whole episodes. Fewer steps is not the same as faster.\n"
+    '- **Stability**: compare "still solved later" and the spread over seeds; value-based greedy policies '
+    'can collapse after solving (the sheet\'s "may result in unstable policies").'
+)
+ui.end()

@@ -1,0 +1,154 @@
+"""The shared training session (ui/training.py) driving a counting trainer through AppTest."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from core.training import Trainable
+
+
+def _app():
+    import streamlit as st
+
+    from ui.training import Run, TrainingSession
+
+    class Counter:
+        """Adds 1 per step; diverges at ``blow_up`` steps (a NaN loss), keeping its curve up to there."""
+
+        def __init__(self, total, blow_up=None):
+            self.steps = 0
+            self.train_seconds = 0.0
+            self.diverged_reason = None
+            self._total = total
+            self.blow_up = blow_up
+            self.curve = []
+
+        @property
+        def total_steps(self):
+            return self._total
+
+        @property
+        def finished(self):
+            return self.diverged_reason is not None or self.steps >= self._total
+
+        def train_chunk(self, n_steps):
+            for _ in range(min(n_steps, self._total - self.steps)):
+                if self.blow_up is not None and self.steps >= self.blow_up:
+                    self.diverged_reason = "the loss became NaN"
+                    return
+                self.steps += 1
+                self.curve.append(float(self.steps))
+
+    total = st.query_params.get("total", "10")
+    blow_up = st.query_params.get("blow_up")
+    config = (int(total), None if blow_up is None else int(blow_up))
+    shipped = st.query_params.get("shipped") == "1"
+
+    def pretrained():
+        trained = Counter(*config)
+        trained.train_chunk(config[0])
+        return trained
+
+    session = TrainingSession(
+        "counter",
+        [Run("count", key=config, factory=lambda: Counter(*config), pretrained=pretrained if shipped else None)],
+        chunk=3,
+        unit="steps",
+        step=2,
+    )
+    session.controls()
+    session.live(lambda trainers: st.write(f"curve: {trainers['count'].curve if trainers['count'] else None}"))
+    session.divergence_notices()
+
+
+def _app_test(**query) -> AppTest:
+    at = AppTest.from_function(_app, default_timeout=30)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _curve(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("curve:"))
+
+
+def _button(at: AppTest, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def test_train_runs_one_chunk_per_rerun_and_pause_stops_it():
+    at = _app_test()
+    assert _curve(at) == "curve: None"
+    assert "Not trained yet" in at.caption[0].value
+    _button(at, "counter_train").click().run()  # a click, then the fragment trains one chunk
+    assert _curve(at) == "curve: [1.0, 2.0, 3.0]"
+    at.run()  # the fragment's timer tick: one more chunk
+    assert _curve(at) == "curve: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]"
+    _button(at, "counter_pause").click().run()
+    assert _curve(at).endswith("6.0]")
+    at.run()  # paused: nothing more is trained
+    assert _curve(at).endswith("6.0]")
+    assert "6 / 10 steps" in at.caption[0].value
+
+
+def test_step_trains_its_own_size_and_reset_starts_over():
+    at = _app_test()
+    _button(at, "counter_step").click().run()
+    assert _curve(at) == "curve: [1.0, 2.0]"
+    _button(at, "counter_step").click().run()
+    assert _curve(at) == "curve: [1.0, 2.0, 3.0, 4.0]"
+    _button(at, "counter_reset").click().run()
+    assert _curve(at) == "curve: []"
+
+
+def test_training_stops_at_the_budget_and_the_train_button_is_disabled():
+    at = _app_test(total="4")
+    _button(at, "counter_train").click().run()
+    at.run()  # 3 + 1 steps: finished, the page reruns once without the timer
+    assert _curve(at) == "curve: [1.0, 2.0, 3.0, 4.0]"
+    assert _button(at, "counter_train").disabled
+    assert not at.exception
+
+
+def test_divergence_is_reported_and_the_good_curve_is_kept():
+    at = _app_test(total="10", blow_up="4")
+    _button(at, "counter_train").click().run()
+    at.run()
+    assert _curve(at) == "curve: [1.0, 2.0, 3.0, 4.0]"
+    assert any("diverged" in w.value and "NaN" in w.value for w in at.warning)
+
+
+def test_opens_on_the_shipped_result_and_reset_goes_back_to_untrained():
+    at = _app_test(total="5", shipped="1")
+    assert _curve(at) == "curve: [1.0, 2.0, 3.0, 4.0, 5.0]"
+    assert "shipped pre-trained" in at.caption[0].value
+    _button(at, "counter_reset").click().run()
+    assert _curve(at) == "curve: []"
+
+
+def test_a_finished_run_is_shared_as_a_private_copy_with_a_new_session():
+    first = _app_test(total="3")
+    _button(first, "counter_train").click().run()
+    assert _curve(first) == "curve: [1.0, 2.0, 3.0]"
+    second = _app_test(total="3")  # a new session, same configuration
+    assert _curve(second) == "curve: [1.0, 2.0, 3.0]"
+    assert "trained earlier" in second.caption[0].value
+    _button(second, "counter_reset").click().run()  # resetting the copy leaves the first session's run alone
+    assert _curve(second) == "curve: []"
+    first.run()
+    assert _curve(first) == "curve: [1.0, 2.0, 3.0]"
+
+
+def test_the_protocol_is_checkable():
+    class Bare:
+        steps = 0
+        train_seconds = 0.0
+        diverged_reason = None
+        total_steps = None
+        finished = False
+
+        def train_chunk(self, n_steps):
+            self.steps += n_steps
+
+    assert isinstance(Bare(), Trainable)
+    assert not isinstance(object(), Trainable)

@@ -1,0 +1,1 @@
+"""Figures for the deep-networks section (sheets 6–7)."""

@@ -1,0 +1,216 @@
+"""Figures and the table of the CNN calculator page (sheet 7a): shapes, parameters, FLOPs, receptive fields."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.deep.cnn_calculator import Result, receptive_box
+from viz.theme import BLACK, BLUE, GREY, ORANGE, VERMILION, style
+
+
+def _shape_text(shape) -> str:
+    return "—" if shape is None else "×".join(str(s) for s in shape)
+
+
+def _fmt_int(value) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def calculator_table(result: Result) -> pd.DataFrame:
+    """One row per layer: what the page's table shows (numbers formatted for reading)."""
+    rows = [
+        {
+            "line": "",
+            "layer": "input",
+            "output D×H×W": _shape_text(result.stack.input_shape),
+            "params": "",
+            "FLOPs": "",
+            "mults": "",
+            "RF": "1",
+            "jump": "1",
+            "W₂ formula / problem": "",
+        }
+    ]
+    for row in result.rows:
+        if row.problem:
+            note = "🛑 " + row.problem
+        elif row.skipped:
+            note = "not computed: an earlier layer is impossible"
+        else:
+            note = row.formula
+        rows.append(
+            {
+                "line": str(row.layer.line),
+                "layer": row.layer.text,
+                "output D×H×W": _shape_text(row.shape),
+                "params": _fmt_int(row.params),
+                "FLOPs": _fmt_int(row.flops),
+                "mults": _fmt_int(row.multiplications),
+                "RF": "all" if row.ok and row.rf is None else _fmt_int(row.rf),
+                "jump": _fmt_int(row.jump),
+                "W₂ formula / problem": note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def layer_chart(result: Result) -> go.Figure:
+    """Left: spatial size W₂ and receptive field per layer; right: parameters and FLOPs per layer (log)."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("Output width W₂ and receptive field", "Parameters and FLOPs per layer"),
+        horizontal_spacing=0.1,
+    )
+    labels = ["input"] + [f"{r.layer.line}: {r.layer.text}" for r in result.rows]
+    widths = [result.stack.input_shape[2]] + [
+        r.shape[2] if r.shape is not None and len(r.shape) == 3 else None for r in result.rows
+    ]
+    rfs = [1] + [r.rf for r in result.rows]
+    fig.add_trace(go.Scatter(x=labels, y=widths, name="W₂", mode="lines+markers", line=dict(color=BLUE)), 1, 1)
+    fig.add_trace(
+        go.Scatter(x=labels, y=rfs, name="receptive field", mode="lines+markers", line=dict(color=ORANGE, dash="dash")),
+        1,
+        1,
+    )
+    bad = [(labels[k + 1], r) for k, r in enumerate(result.rows) if r.problem]
+    if bad:
+        fig.add_trace(
+            go.Scatter(
+                x=[b[0] for b in bad],
+                y=[1] * len(bad),
+                mode="markers",
+                marker=dict(symbol="x", size=16, color=VERMILION),
+                name="impossible layer",
+                hovertext=[b[1].problem for b in bad],
+            ),
+            1,
+            1,
+        )
+    param_layers = [(labels[k + 1], r) for k, r in enumerate(result.rows) if r.params]
+    fig.add_trace(
+        go.Bar(
+            x=[p[0] for p in param_layers], y=[p[1].params for p in param_layers], name="parameters", marker_color=BLUE
+        ),
+        1,
+        2,
+    )
+    fig.add_trace(
+        go.Bar(x=[p[0] for p in param_layers], y=[p[1].flops for p in param_layers], name="FLOPs", marker_color=ORANGE),
+        1,
+        2,
+    )
+    fig.update_yaxes(type="log", title_text="pixels", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="count (log)", row=1, col=2)
+    fig.update_xaxes(tickangle=-60, tickfont=dict(size=11))
+    style(fig, height=520)
+    fig.update_layout(
+        legend=dict(orientation="h", y=0.99, yanchor="top", x=0, yref="container"), margin=dict(t=110, b=150)
+    )
+    return fig
+
+
+def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go.Figure:
+    """Left: the chosen layer's output grid (click a unit); right: the input with that unit's receptive field."""
+    row = result.rows[row_index]
+    _, h2, w2 = row.shape
+    _, h, w = result.stack.input_shape
+    top, left, bottom, right = receptive_box(row, i, j)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.42, 0.58],
+        subplot_titles=(
+            f"Output of line {row.layer.line}: {h2}×{w2} units (click one)",
+            f"Input {h}×{w}: receptive field {row.rf}×{row.rf} of unit ({i}, {j})",
+        ),
+        horizontal_spacing=0.08,
+    )
+    ys, xs = np.mgrid[0:h2, 0:w2]
+    scatter = go.Scattergl if h2 * w2 > 2500 else go.Scatter
+    fig.add_trace(
+        scatter(
+            x=xs.ravel(),
+            y=ys.ravel(),
+            mode="markers",
+            marker=dict(symbol="square", size=max(3, min(22, 380 // max(h2, w2))), color=GREY, opacity=0.35),
+            hovertemplate="unit (row %{y}, col %{x})<extra></extra>",
+            name="output units",
+            showlegend=False,
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[j],
+            y=[i],
+            mode="markers",
+            marker=dict(
+                symbol="square", size=max(8, min(24, 400 // max(h2, w2))), color=ORANGE, line=dict(color=BLACK, width=2)
+            ),
+            name="selected unit",
+            hoverinfo="skip",
+        ),
+        1,
+        1,
+    )
+    # the input image and, around it, the zero padding that the box may reach into
+    lo_y, lo_x = min(top, 0), min(left, 0)
+    hi_y, hi_x = max(bottom, h - 1), max(right, w - 1)
+    fig.add_shape(
+        type="rect", x0=-0.5, y0=-0.5, x1=w - 0.5, y1=h - 0.5, fillcolor="#DDE8F3", line=dict(color=BLUE), row=1, col=2
+    )
+    fig.add_shape(
+        type="rect",
+        x0=left - 0.5,
+        y0=top - 0.5,
+        x1=right + 0.5,
+        y1=bottom + 0.5,
+        fillcolor=ORANGE,
+        opacity=0.45,
+        line=dict(color=VERMILION, width=3),
+        row=1,
+        col=2,
+    )
+    if row.jump and j + 1 < w2:
+        n_top, n_left, n_bottom, n_right = receptive_box(row, i, j + 1)
+        fig.add_shape(
+            type="rect",
+            x0=n_left - 0.5,
+            y0=n_top - 0.5,
+            x1=n_right + 0.5,
+            y1=n_bottom + 0.5,
+            line=dict(color=BLACK, width=2, dash="dot"),
+            row=1,
+            col=2,
+        )
+    centre = ((top + bottom) / 2, (left + right) / 2)
+    fig.add_trace(
+        go.Scatter(
+            x=[centre[1]],
+            y=[centre[0]],
+            mode="markers+text",
+            marker=dict(color=BLACK, size=8),
+            text=[f"rows {top}…{bottom}, cols {left}…{right}"],
+            textposition="bottom center",
+            textfont=dict(size=14),
+            name="receptive-field box (dotted: the unit to the right, one jump over)",
+            hoverinfo="skip",
+        ),
+        1,
+        2,
+    )
+    fig.update_xaxes(range=[-0.5 - 0.5, w2 - 0.5 + 0.5], row=1, col=1, title_text="column")
+    fig.update_yaxes(range=[h2 - 0.5 + 0.5, -1], row=1, col=1, title_text="row", scaleanchor="x", scaleratio=1)
+    pad = 0.03 * max(hi_x - lo_x, hi_y - lo_y) + 1
+    fig.update_xaxes(range=[lo_x - pad, hi_x + pad], row=1, col=2, title_text="input column")
+    fig.update_yaxes(
+        range=[hi_y + pad, lo_y - pad], row=1, col=2, title_text="input row", scaleanchor="x2", scaleratio=1
+    )
+    style(fig, height=560)
+    fig.update_layout(legend=dict(orientation="h", y=-0.15, x=0), clickmode="event+select", dragmode=False)
+    return fig

@@ -1,0 +1,488 @@
+"""Figures for the MLP pages: decision boundary, network of unit heatmaps, losses, backprop, activations.
+
+The trainer redraws several figures ten times a second, so these builders write plain trace dictionaries
+into a layout taken once from :func:`viz.theme.style` and skip Plotly's per-property validation
+(``_validate=False``): the same look as ``style()``, about 20× faster to build.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.deep import mlp, toy_data
+from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, VERMILION, style
+
+# class 0 orange, class 1 blue (TF Playground's convention), white at P = 0.5
+CLASS_COLOURS = (ORANGE, BLUE)
+CLASS_SCALE = [[0.0, ORANGE], [0.5, "#FFFFFF"], [1.0, BLUE]]
+
+
+@functools.cache
+def _themed_layout(titled: bool, height: int) -> dict:
+    return style(go.Figure(), "title" if titled else None, height=height).layout.to_plotly_json()
+
+
+def _figure(traces: list[dict], title: str | None, height: int, **layout) -> go.Figure:
+    """A figure in the playground's style (viz.theme.style) from trace dicts; ``layout`` keys override."""
+    base = copy.deepcopy(_themed_layout(bool(title), height))
+    if title:
+        base["title"]["text"] = title
+    base.update(layout)
+    return go.Figure({"data": traces, "layout": base}, _validate=False)
+
+
+def _axis(title: str | None = None, **kw) -> dict:
+    return {"title": {"text": title} if title else None, **kw}
+
+
+def _points(x: np.ndarray, y: np.ndarray, name: str, symbol: str, size: int, edge: str = "white") -> list[dict]:
+    traces = []
+    for label in (0, 1):
+        keep = y == label
+        if keep.any():
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=x[keep, 0],
+                    y=x[keep, 1],
+                    mode="markers",
+                    name=f"{name} class {label}",
+                    marker=dict(color=CLASS_COLOURS[label], size=size, symbol=symbol, line=dict(color=edge, width=1.2)),
+                    hovertemplate=f"{name}, class {label}<br>x1=%{{x:.2f}}, x2=%{{y:.2f}}<extra></extra>",
+                )
+            )
+    return traces
+
+
+def boundary(
+    ticks: np.ndarray,
+    prob: np.ndarray,
+    data: toy_data.Dataset,
+    *,
+    show_test: bool = True,
+    user_points: np.ndarray | None = None,
+    clickable: bool = False,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """P(y=1|x) over the plane (white = 0.5, the boundary drawn at 0.5) with the train/test points.
+
+    ``clickable`` lays an invisible grid of points over the plane so that a click selects a position.
+    """
+    traces = [
+        dict(
+            type="heatmap",
+            x=ticks.astype(np.float32),
+            y=ticks.astype(np.float32),
+            z=np.asarray(prob, dtype=np.float32),
+            colorscale=CLASS_SCALE,
+            zmin=0,
+            zmax=1,
+            colorbar=dict(title=dict(text="P(y=1)"), thickness=14),
+            hovertemplate="x1=%{x:.2f}, x2=%{y:.2f}<br>P(y=1)=%{z:.3f}<extra></extra>",
+        ),
+        dict(
+            type="contour",
+            x=ticks.astype(np.float32),
+            y=ticks.astype(np.float32),
+            z=np.asarray(prob, dtype=np.float32),
+            contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
+            line=dict(color=BLACK, width=2),
+            showscale=False,
+            hoverinfo="skip",
+            name="boundary P = 0.5",
+        ),
+    ]
+    traces += _points(data.x_train, data.y_train, "train", "circle", 8)
+    if show_test and len(data.x_test):
+        traces += _points(data.x_test, data.y_test, "test", "circle-open", 8, edge=BLACK)
+    if user_points is not None and len(user_points):
+        traces += _points(user_points[:, :2], user_points[:, 2], "added", "star", 14, edge=BLACK)
+    if clickable:
+        click_ticks = np.linspace(-toy_data.DOMAIN, toy_data.DOMAIN, 33)
+        g1, g2 = np.meshgrid(click_ticks, click_ticks)
+        traces.append(
+            dict(
+                type="scatter",
+                x=g1.ravel().astype(np.float32),
+                y=g2.ravel().astype(np.float32),
+                mode="markers",
+                marker=dict(size=11, color="rgba(0,0,0,0)"),
+                name="click to add",
+                showlegend=False,
+                hovertemplate="x1=%{x:.2f}, x2=%{y:.2f} (click: add a point)<extra></extra>",
+            )
+        )
+    d = toy_data.DOMAIN
+    return _figure(
+        traces,
+        title,
+        height,
+        xaxis=_axis("x1", range=[-d, d], constrain="domain"),
+        yaxis=_axis("x2", range=[-d, d], scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", y=-0.18, font=dict(size=14)),
+        clickmode="event+select",
+        dragmode=False,
+    )
+
+
+def loss_curves(history: np.ndarray, loss_name: str, title: str = "Loss", extra: dict | None = None) -> go.Figure:
+    """Train and test loss against the step, from rows (step, train, test); ``extra`` adds more such runs."""
+    runs = {"": history, **(extra or {})}
+    dashes = ("solid", "dot", "dash", "dashdot")
+    traces = []
+    for i, (label, h) in enumerate(runs.items()):
+        h = np.asarray(h, dtype=float).reshape(-1, 3)  # (k, 3): step, train, test
+        suffix = f" {label}" if label else ""
+        traces.append(
+            dict(
+                type="scatter",
+                x=h[:, 0],
+                y=h[:, 1],
+                name=f"train{suffix}",
+                line=dict(color=BLUE, dash=dashes[i % 4], width=3),
+            )
+        )
+        traces.append(
+            dict(
+                type="scatter",
+                x=h[:, 0],
+                y=h[:, 2],
+                name=f"test{suffix}",
+                line=dict(color=VERMILION, dash=dashes[i % 4], width=3),
+            )
+        )
+    return _figure(
+        traces,
+        title,
+        320,
+        xaxis=_axis("step"),
+        yaxis=_axis("cross-entropy" if loss_name == "cross_entropy" else "squared error", rangemode="tozero"),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right", font=dict(size=14)),
+    )
+
+
+def network(
+    outputs: Sequence[np.ndarray],
+    params: Sequence[np.ndarray],
+    config: mlp.MLPConfig,
+    input_names: Sequence[str],
+    title: str | None = "Every unit's output over the plane",
+) -> go.Figure:
+    """The network as TF Playground draws it: each unit a mini heatmap of its output a^[l]_j(x1, x2),
+    each weight a line (blue positive, orange negative, width ∝ |w|).
+
+    Tiles are scaled one by one (white = 0, or 0.5 for sigmoid units), so the shape shows, not the size.
+    """
+    sizes = config.layer_sizes
+    tallest = max(sizes)
+    gap_x, gap_y, tile = 3.0, 1.25, 1.0
+    centres: list[list[tuple[float, float]]] = []
+    tiles = []
+    for layer, a in enumerate(outputs):
+        n, res = a.shape[0], a.shape[1]
+        x0 = layer * gap_x
+        column = []
+        g = config.g(layer) if layer else "input"
+        for j in range(n):
+            yc = (tallest - 1) / 2 * gap_y - (j - (n - 1) / 2) * gap_y
+            column.append((x0 + tile / 2, yc))
+            values = a[j] - (0.5 if g == "sigmoid" else 0.0)
+            bound = float(np.abs(values).max()) or 1.0
+            if layer == 0:
+                label = input_names[j]
+            elif layer == len(sizes) - 1:
+                label = "output P(y=1)"
+            else:
+                label = f"layer {layer}, unit {j + 1} ({g})"
+            tiles.append(
+                dict(
+                    type="heatmap",
+                    z=(values / bound).astype(np.float32),  # half the bytes sent per frame
+                    x0=x0 + tile / (2 * res),
+                    dx=tile / res,
+                    y0=yc - tile / 2 + tile / (2 * res),
+                    dy=tile / res,
+                    colorscale=CLASS_SCALE,
+                    zmin=-1,
+                    zmax=1,
+                    showscale=False,
+                    hovertemplate=f"{label}<br>scaled output %{{z:.2f}}<extra></extra>",
+                )
+            )
+        centres.append(column)
+    # weights bucketed into 4 widths per sign: one trace per bucket keeps the figure light
+    w_max = max((float(np.abs(W).max()) for W in mlp.weights(params)), default=1.0) or 1.0
+    buckets: dict[tuple[int, int], tuple[list, list]] = {}
+    mid_x, mid_y, mid_text = [], [], []
+    for layer in range(1, len(sizes)):
+        W = params[2 * layer - 2]
+        for j in range(W.shape[0]):
+            for i in range(W.shape[1]):
+                w = float(W[j, i])
+                (xa, ya), (xb, yb) = centres[layer - 1][i], centres[layer][j]
+                xa, xb = xa + tile / 2, xb - tile / 2
+                xs, ys = buckets.setdefault((int(w >= 0), min(3, int(4 * abs(w) / w_max))), ([], []))
+                xs += [xa, xb, None]
+                ys += [ya, yb, None]
+                mid_x.append(0.5 * (xa + xb))
+                mid_y.append(0.5 * (ya + yb))
+                mid_text.append(f"W^[{layer}] row {j + 1}, col {i + 1}: w = {w:+.3f}")
+    lines = [
+        dict(
+            type="scatter",
+            x=xs,
+            y=ys,
+            mode="lines",
+            line=dict(color=BLUE if positive else ORANGE, width=0.7 + 1.8 * width),
+            opacity=0.75,
+            hoverinfo="skip",
+        )
+        for (positive, width), (xs, ys) in sorted(buckets.items())
+    ]
+    hover = dict(
+        type="scatter",
+        x=mid_x,
+        y=mid_y,
+        mode="markers",
+        marker=dict(size=8, color="rgba(0,0,0,0)"),
+        text=mid_text,
+        hovertemplate="%{text}<extra></extra>",
+    )
+    heads = [
+        dict(
+            x=layer * gap_x + tile / 2,
+            y=(tallest - 1) * gap_y + tile / 2 + 0.3,
+            text="inputs" if layer == 0 else ("output" if layer == len(sizes) - 1 else f"hidden {layer}"),
+            showarrow=False,
+            font=dict(size=14),
+        )
+        for layer in range(len(sizes))
+    ]
+    return _figure(
+        [*lines, *tiles, hover],
+        title,
+        int(min(900, 140 + tallest * 62)),
+        xaxis=dict(visible=False, range=[-0.3, (len(sizes) - 1) * gap_x + tile + 0.3]),
+        yaxis=dict(visible=False, scaleanchor="x", scaleratio=1, range=[-tile, (tallest - 1) * gap_y + tile + 0.6]),
+        annotations=heads,
+        showlegend=False,
+        dragmode=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------- backprop graph
+
+
+def backprop_graph(
+    config: mlp.MLPConfig,
+    params: Sequence[np.ndarray],
+    fwd: mlp.Forward,
+    back: mlp.Backward | None,
+    shown_forward: int,
+    shown_backward: int,
+    input_names: Sequence[str],
+    title: str | None = None,
+) -> go.Figure:
+    """A small network as a graph: units labelled with z and a (layers ≤ ``shown_forward``) and δ, ∂L/∂b
+    (layers ≥ ``shown_backward`` once ``back`` is given); edges labelled with w, and ∂L/∂w once known."""
+    sizes = config.layer_sizes
+    tallest = max(sizes)
+    gap_x, gap_y = 3.4, 1.7
+    pos = [[(layer * gap_x, ((n - 1) / 2 - j) * gap_y) for j in range(n)] for layer, n in enumerate(sizes)]
+    edge_x, edge_y, lab_x, lab_y, lab_text, lab_col = [], [], [], [], [], []
+    for layer in range(1, len(sizes)):
+        W = params[2 * layer - 2]
+        known = back is not None and layer >= shown_backward
+        for j in range(W.shape[0]):
+            for i in range(W.shape[1]):
+                (xa, ya), (xb, yb) = pos[layer - 1][i], pos[layer][j]
+                edge_x += [xa, xb, None]
+                edge_y += [ya, yb, None]
+                # spread the labels of one unit's fan-in along the edges so they do not overlap
+                t = 0.32 + 0.36 * i / max(1, W.shape[1] - 1)
+                text = f"w={W[j, i]:+.2f}"
+                if known:
+                    text += f"<br>∂L/∂w={back.grads[2 * layer - 2][j, i]:+.3f}"
+                lab_x.append(xb + (xa - xb) * t)
+                lab_y.append(yb + (ya - yb) * t)
+                lab_text.append(text)
+                lab_col.append(VERMILION if known else "#555555")
+    node_x, node_y, node_text, node_col = [], [], [], []
+    for layer, column in enumerate(pos):
+        for j, (x, y) in enumerate(column):
+            node_x.append(x)
+            node_y.append(y)
+            if layer == 0:
+                lines = [f"<b>{input_names[j]}</b>", f"a={fwd.a[0][j, 0]:+.3f}"]
+            else:
+                lines = [f"<b>{'output' if layer == len(sizes) - 1 else f'h{layer}.{j + 1}'}</b>"]
+                if layer <= shown_forward:
+                    lines += [f"z={fwd.z[layer][j, 0]:+.3f}", f"a={fwd.a[layer][j, 0]:+.3f}"]
+                    if fwd.masks[layer] is not None and fwd.masks[layer][j, 0] == 0:
+                        lines.append("(dropped)")
+                if back is not None and layer >= shown_backward:
+                    lines += [f"δ={back.delta[layer][j, 0]:+.3f}"]
+            node_text.append("<br>".join(lines))
+            if back is not None and layer >= shown_backward and layer > 0:
+                node_col.append("#FDE9C9")
+            elif layer == 0 or layer <= shown_forward:
+                node_col.append("#D6E9F8")
+            else:
+                node_col.append("#F2F2F2")
+    traces = [
+        dict(type="scatter", x=edge_x, y=edge_y, mode="lines", line=dict(color="#C8C8C8", width=2), hoverinfo="skip"),
+        dict(
+            type="scatter",
+            x=lab_x,
+            y=lab_y,
+            mode="text",
+            text=lab_text,
+            textfont=dict(size=13, color=lab_col),
+            hoverinfo="skip",
+        ),
+        dict(
+            type="scatter",
+            x=node_x,
+            y=node_y,
+            mode="markers+text",
+            marker=dict(size=112, color=node_col, line=dict(color=BLACK, width=1.5)),
+            text=node_text,
+            textfont=dict(size=14),
+            hoverinfo="skip",
+        ),
+    ]
+    span = (tallest - 1) / 2 * gap_y + 1.1
+    return _figure(
+        traces,
+        title,
+        int(230 + tallest * 150),
+        xaxis=dict(visible=False, range=[-1.1, (len(sizes) - 1) * gap_x + 1.1]),
+        yaxis=dict(visible=False, range=[-span, span]),
+        showlegend=False,
+        dragmode=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------- activations
+
+
+def activation_curves(z: np.ndarray, names: Sequence[str], threshold: float) -> go.Figure:
+    """g(z) (solid) and g'(z) (dotted) for each activation, with the saturated region (g' < threshold) shaded."""
+    traces, shapes = [], []
+    for k, name in enumerate(names):
+        colour = CATEGORICAL[k]
+        g, dg = mlp.activation(name, z), mlp.activation_derivative(name, z)
+        traces.append(dict(type="scatter", x=z, y=g, name=f"{name}(z)", line=dict(color=colour, width=3)))
+        traces.append(dict(type="scatter", x=z, y=dg, name=f"{name}′(z)", line=dict(color=colour, width=3, dash="dot")))
+        flat = (dg < threshold).astype(int)
+        # shade every maximal run of saturated z
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], flat, [0]])))
+        for start, stop in zip(edges[0::2], edges[1::2]):
+            shapes.append(
+                dict(
+                    type="rect",
+                    xref="x",
+                    yref="paper",
+                    x0=z[start],
+                    x1=z[stop - 1],
+                    y0=0,
+                    y1=1,
+                    fillcolor=colour,
+                    opacity=0.12,
+                    line=dict(width=0),
+                    layer="below",
+                )
+            )
+    return _figure(
+        traces,
+        f"g (solid) and g′ (dotted); shaded where g′ < {threshold:g}: saturated",
+        420,
+        xaxis=_axis("z"),
+        yaxis=_axis("value", range=[-1.2, 2.2]),
+        shapes=shapes,
+    )
+
+
+def gradient_norms(norms: dict[str, np.ndarray]) -> go.Figure:
+    """‖∂L/∂W^[l]‖ per layer l for each activation, log scale."""
+    traces = [
+        dict(
+            type="scatter",
+            x=np.arange(1, len(values) + 1),
+            y=values,
+            name=name,
+            mode="lines+markers",
+            line=dict(color=CATEGORICAL[k], width=3),
+            marker=dict(size=9),
+        )
+        for k, (name, values) in enumerate(norms.items())
+    ]
+    return _figure(
+        traces,
+        "Gradient norm ‖∂L/∂W^[l]‖ per layer, at initialisation",
+        400,
+        xaxis=_axis("layer l (1 = first hidden, last = output)", dtick=1),
+        yaxis=_axis("‖∂L/∂W^[l]‖ (log)", type="log", exponentformat="power"),
+    )
+
+
+def output_saturation(
+    z: np.ndarray, curves: dict[str, tuple[np.ndarray, np.ndarray]], marker: float | None = None
+) -> go.Figure:
+    """Loss and |∂L/∂z| of a sigmoid output against z, for the true label y = 1."""
+    traces = []
+    for k, (name, (loss, grad)) in enumerate(curves.items()):
+        colour = (BLUE, VERMILION)[k % 2]
+        traces.append(dict(type="scatter", x=z, y=loss, name=f"{name}: loss", line=dict(color=colour, width=3)))
+        traces.append(
+            dict(
+                type="scatter",
+                x=z,
+                y=np.abs(grad),
+                name=f"{name}: |∂L/∂z|",
+                line=dict(color=colour, width=3, dash="dot"),
+            )
+        )
+    shapes = [
+        dict(
+            type="rect",
+            xref="x",
+            yref="paper",
+            x0=z[0],
+            x1=0,
+            y0=0,
+            y1=1,
+            fillcolor=GREY,
+            opacity=0.1,
+            line=dict(width=0),
+        )
+    ]
+    if marker is not None:
+        shapes.append(
+            dict(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=marker,
+                x1=marker,
+                y0=0,
+                y1=1,
+                line=dict(color=BLACK, dash="dash"),
+            )
+        )
+    notes = [dict(x=z[0] * 0.5, y=3.0, text="wrong: the output says y = 0", showarrow=False, font=dict(size=14))]
+    return _figure(
+        traces,
+        "Sigmoid output unit, true label y = 1",
+        420,
+        xaxis=_axis("z^[L] (output pre-activation)"),
+        yaxis=_axis("value", range=[0, 3.3]),
+        shapes=shapes,
+        annotations=notes,
+    )

@@ -1,0 +1,1 @@
+"""Figures of the information-theory section."""

@@ -1,0 +1,127 @@
+"""Logistic-regression figures: GD vs Newton loss gaps, their paths over the contours of J, the decision
+boundary (sheet 4a, 4b)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.supervised.logistic import BOUNDARY_MARGIN, LogisticReport
+from viz import theme
+from viz.supervised.common import class_scatter
+
+GD_COLOUR, NEWTON_COLOUR = theme.BLUE, theme.VERMILION
+# Loss gaps are drawn no lower than this on the log axis (an exact 0 has no logarithm).
+GAP_FLOOR = 1e-16
+
+
+def logistic_losses(r: LogisticReport) -> go.Figure:
+    """J(θ_k) − J* per iteration on a log axis: GD's straight line (linear rate) vs Newton's plunge."""
+    fig = go.Figure()
+    for name, run, colour in (("gradient descent", r.gd, GD_COLOUR), ("Newton", r.newton, NEWTON_COLOUR)):
+        gap = np.maximum(run.losses - r.best_loss, GAP_FLOOR)
+        gap = np.where(np.isfinite(gap), gap, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(len(gap)),
+                y=gap,
+                mode="lines+markers",
+                name=name,
+                line=dict(color=colour, width=3),
+                marker=dict(size=6 if name == "Newton" else 3),
+            )
+        )
+    fig.update_yaxes(type="log", title="J(θₖ) − J*", exponentformat="power")
+    fig.update_xaxes(title="iteration k")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    return theme.style(fig, "Loss gap per iteration (log scale)", height=420)
+
+
+def _clip_path(thetas: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> np.ndarray:
+    """Points of a diverging path far outside the contour window are not drawn (NaN breaks the line)."""
+    pts = thetas[:, 1:].astype(float).copy()
+    span1, span2 = t1[-1] - t1[0], t2[-1] - t2[0]
+    far = (
+        (pts[:, 0] < t1[0] - span1)
+        | (pts[:, 0] > t1[-1] + span1)
+        | (pts[:, 1] < t2[0] - span2)
+        | (pts[:, 1] > t2[-1] + span2)
+        | ~np.all(np.isfinite(pts), axis=1)
+    )
+    pts[far] = np.nan
+    return pts
+
+
+def logistic_paths(r: LogisticReport) -> go.Figure:
+    """(θ1, θ2) after each step of GD and Newton over the contours of J (θ0 fixed at Newton's final θ0)."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=r.contour_t1,
+            y=r.contour_t2,
+            z=np.log10(r.contour_loss),
+            colorscale=theme.SEQUENTIAL,
+            reversescale=True,
+            ncontours=25,
+            contours=dict(coloring="lines"),
+            line=dict(width=1.2),
+            showscale=False,
+            name="log₁₀ J",
+            hovertemplate="θ1 = %{x:.2f}, θ2 = %{y:.2f}<br>log₁₀ J = %{z:.3f}<extra></extra>",
+        )
+    )
+    for name, run, colour, size in (("gradient descent", r.gd, GD_COLOUR, 4), ("Newton", r.newton, NEWTON_COLOUR, 9)):
+        pts = _clip_path(run.thetas, r.contour_t1, r.contour_t2)
+        fig.add_trace(
+            go.Scatter(
+                x=pts[:, 0],
+                y=pts[:, 1],
+                mode="lines+markers",
+                name=name,
+                line=dict(color=colour, width=2.5),
+                marker=dict(color=colour, size=size),
+            )
+        )
+    start = r.gd.thetas[0]
+    fig.add_trace(
+        go.Scatter(
+            x=[start[1]],
+            y=[start[2]],
+            mode="markers",
+            name="start",
+            marker=dict(color=theme.BLACK, size=13, symbol="x"),
+        )
+    )
+    fig.update_xaxes(title="θ1", range=[r.contour_t1[0], r.contour_t1[-1]])
+    fig.update_yaxes(title="θ2", range=[r.contour_t2[0], r.contour_t2[-1]])
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    return theme.style(fig, "Paths over the contours of J", height=420)
+
+
+def logistic_boundary(r: LogisticReport) -> go.Figure:
+    """The data and the line θ0 + θ1 x1 + θ2 x2 = 0 (h = ½) of each method's final θ."""
+    X, y = r.data.X, r.data.y
+    fig = go.Figure()
+    class_scatter(fig, X[:, 1], X[:, 2], y.astype(int))
+    # the view: the boundary's x1 range, the data's x2 range with the same margin
+    low = (r.boundary_x1[0], X[:, 2].min() - BOUNDARY_MARGIN)
+    high = (r.boundary_x1[-1], X[:, 2].max() + BOUNDARY_MARGIN)
+    for name, key, colour, dash in (
+        ("GD boundary", "gradient descent", GD_COLOUR, "solid"),
+        ("Newton boundary", "Newton", NEWTON_COLOUR, "dash"),
+    ):
+        if key not in r.boundaries:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=r.boundary_x1,
+                y=r.boundaries[key],
+                mode="lines",
+                name=name,
+                line=dict(color=colour, width=3, dash=dash),
+            )
+        )
+    fig.update_xaxes(title="x1", range=[low[0], high[0]])
+    fig.update_yaxes(title="x2", range=[low[1], high[1]])
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    return theme.style(fig, "Decision boundary h(x) = ½", height=420)

@@ -1,0 +1,76 @@
+"""Softmax-regression figure: decision regions with the data, and the loss curve (sheet 4c)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.supervised.softmax_regression import SoftmaxReport
+from viz import theme
+from viz.supervised.common import CLASS_COLOURS, class_scatter
+
+
+def softmax_regions(r: SoftmaxReport) -> go.Figure:
+    """Decision regions argmax_k p̂_k (colour, fading where the winning p̂_k is low) and the data; loss curve."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.62, 0.38],
+        subplot_titles=("Decision regions argmaxₖ p̂ₖ", "J(Θ) per iteration"),
+        horizontal_spacing=0.1,
+    )
+    classes = r.Theta.shape[1]
+    # a discrete colour scale: class k gets CLASS_COLOURS[k] on [k/K, (k+1)/K]
+    scale = []
+    for k in range(classes):
+        scale += [[k / classes, CLASS_COLOURS[k % 6]], [(k + 1) / classes, CLASS_COLOURS[k % 6]]]
+    fig.add_trace(
+        go.Heatmap(
+            x=r.grid_x1,
+            y=r.grid_x2,
+            z=r.grid_class + 0.5,
+            zmin=0,
+            zmax=classes,
+            colorscale=scale,
+            opacity=0.3,
+            showscale=False,
+            customdata=r.grid_confidence,
+            hovertemplate="class %{z:.0f}, max p̂ = %{customdata:.2f}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Contour(
+            x=r.grid_x1,
+            y=r.grid_x2,
+            z=r.grid_confidence,
+            contours=dict(coloring="lines", start=0.5, end=0.9, size=0.2, showlabels=True),
+            line=dict(color=theme.GREY, width=1),
+            colorscale=[[0, theme.GREY], [1, theme.GREY]],
+            showscale=False,
+            hoverinfo="skip",
+            name="max p̂",
+        ),
+        row=1,
+        col=1,
+    )
+    class_scatter(fig, r.X[:, 1], r.X[:, 2], r.labels, row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(len(r.losses)),
+            y=r.losses,
+            mode="lines",
+            name="J(Θ)",
+            line=dict(color=theme.BLACK, width=3),
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title="x1", range=[r.grid_x1[0], r.grid_x1[-1]], row=1, col=1)
+    fig.update_yaxes(title="x2", range=[r.grid_x2[0], r.grid_x2[-1]], row=1, col=1)
+    fig.update_xaxes(title="iteration", row=1, col=2)
+    fig.update_yaxes(title="cross-entropy", row=1, col=2)
+    return theme.style(fig, f"Softmax regression, K = {classes} (grey lines: max p̂ = 0.5, 0.7, 0.9)", height=460)
