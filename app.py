@@ -1,10 +1,16 @@
 """ML Playground: the whole course as live pages. Run with ``streamlit run app.py``."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.registry import HOME, SECTIONS, pages_in
 
-st.set_page_config(page_title="ML Playground", page_icon="🧪", layout="wide")
+# A local image as the favicon: an emoji or a :material/...: page_icon is fetched from a font CDN (offline: a request
+# that fails), and without page_icon Streamlit fetches its own.
+st.set_page_config(
+    page_title="ML Playground", page_icon=str(Path(__file__).parent / "ui" / "favicon.png"), layout="wide"
+)
 
 
 def _page(spec):
@@ -17,4 +23,17 @@ for section in SECTIONS:
     if specs:
         navigation[section] = [_page(spec) for spec in specs]
 
-st.navigation(navigation, position="sidebar", expanded=True).run()
+# Navigation sits at the top: in the sidebar its 27 entries pushed every page's controls ~1,250 px down. The sidebar
+# then holds only the page's own controls, beside the figures they change.
+page = st.navigation(navigation, position="top")
+# Less empty space above the title, so that at 1280×720 (a projector) the first figure starts on the first screen.
+st.html(
+    "<style>"
+    "[data-testid='stMainBlockContainer']{padding-top:3.5rem;padding-bottom:2rem}"
+    "[data-testid='stSidebarUserContent']{padding-top:1rem}"
+    "h1{font-size:2.1rem !important;padding-top:0.25rem !important;padding-bottom:0.25rem !important}"
+    # a display formula that still does not fit (ui/latex.py stacks most) scrolls instead of being cut off
+    ".katex-display{overflow-x:auto;overflow-y:hidden;padding:2px 0}"
+    "</style>"
+)
+page.run()

@@ -7,6 +7,7 @@ localhost (the app works offline). Screenshots land in tests/artifacts/screens/ 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,9 +84,30 @@ def _outside_requests(urls: list[str]) -> list[str]:
     return outside
 
 
+# Characters that only an emoji font draws (Debian's Chromium here has none: they show as empty boxes).
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u26ff\u2700-\u2712\u2714-\u2753\u23e9-\u23fa\u2b1b-\u2b55\ufe0f]")
+
+# Where the first control and the first figure (a chart, a table or an image) sit on screen.
+LAYOUT_JS = """() => {
+  const visible = (sel) => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+  const controls = visible('[data-testid="stSidebarUserContent"] [data-testid="stWidgetLabel"],'
+                         + '[data-testid="stMain"] [data-testid="stWidgetLabel"]');
+  const figures = visible('.js-plotly-plot, [data-testid="stDataFrame"], [data-testid="stImage"]');
+  return {control: controls.length ? Math.min(...controls.map(r => r.top)) : null,
+          figure: figures.length ? Math.min(...figures.map(r => r.top)) : null};
+}"""
+PROJECTOR = {"width": 1280, "height": 720}
+DESKTOP = {"width": 1500, "height": 1100}
+# At least this much of the first figure shows on the first screen of a projector.
+FIGURE_SHOWN_PX = 150
+
+
 @pytest.mark.parametrize("spec", (HOME, *PAGES), ids=[p.url_path for p in (HOME, *PAGES)])
 def test_page_renders_offline_without_error(browser_page, server, spec):
+    """Each page at 1280×720 (a projector): no traceback, no request off localhost, no emoji, and its first
+    control and first figure on the first screen; then a full-page screenshot at 1920×1080."""
     page = browser_page
+    page.set_viewport_size(PROJECTOR)
     page.requests.clear()
     _open(page, f"{server}/{'' if spec is HOME else spec.url_path}", needs_chart=spec is not HOME)
     assert page.locator("[data-testid='stException']").count() == 0, f"{spec.path}: traceback on the page"
@@ -94,13 +116,51 @@ def test_page_renders_offline_without_error(browser_page, server, spec):
     assert not _outside_requests(page.requests), (
         f"{spec.path}: requests left localhost: {_outside_requests(page.requests)}"
     )
+    emoji = sorted(set(EMOJI.findall(page.locator("body").inner_text())))
+    assert not emoji, f"{spec.path}: emoji that draw as empty boxes without an emoji font: {emoji}"
+    assert page.get_by_text("The link you opened").count() == 0, f"{spec.path}: URL notice without a bad link"
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"{spec.url_path}.png"), full_page=True)
+    page.screenshot(path=str(SCREENS / f"{spec.url_path}-1280x720.png"))
+    if spec is not HOME:
+        where = page.evaluate(LAYOUT_JS)
+        assert where["control"] is not None and where["control"] < PROJECTOR["height"] - 40, (
+            f"{spec.path}: first control at y = {where['control']} (off the first screen at 1280×720)"
+        )
+        assert where["figure"] is not None and where["figure"] < PROJECTOR["height"] - FIGURE_SHOWN_PX, (
+            f"{spec.path}: first figure at y = {where['figure']} (off the first screen at 1280×720)"
+        )
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENS / f"{spec.url_path}-1920x1080.png"), full_page=True)
+
+
+def test_no_url_notice_in_normal_use(browser_page, server):
+    """The "link you opened" notice is for a bad link only: stepping through the backprop stages with Next and
+    quick arrow-key presses on a bound slider must not raise it."""
+    page = browser_page
+    page.set_viewport_size(PROJECTOR)
+    _open(page, f"{server}/nn-backprop", needs_chart=True)
+    for _ in range(4):
+        page.get_by_role("button", name="Next").click()
+        page.wait_for_timeout(150)
+    _wait_idle(page)
+    assert page.get_by_text("The link you opened").count() == 0
+    _open(page, f"{server}/rl-q-learning-sarsa", needs_chart=True)
+    thumb = page.locator("[data-testid='stSlider'] input[type='range']").first
+    thumb.focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(60)
+    page.wait_for_timeout(800)
+    _wait_idle(page)
+    assert page.get_by_text("The link you opened").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_url_restores_controls(browser_page, server):
     """Opening a copied URL restores the exact controls (and the computation that follows from them)."""
     page = browser_page
+    page.set_viewport_size(DESKTOP)
     mode = quote("Policy evaluation: equiprobable random π")
     _open(page, f"{server}/mdp-value-iteration?gamma=0.55&slip=0.1&mode={mode}", needs_chart=True)
 
@@ -131,6 +191,7 @@ def _cell_position(page, plot_index: int, row: int, col: int) -> tuple[float, fl
 
 def test_click_edits_and_selects_cells(browser_page, server):
     page = browser_page
+    page.set_viewport_size(DESKTOP)
     _open(page, f"{server}/mdp-value-iteration?tool=Wall", needs_chart=True)
     page.mouse.click(*_cell_position(page, 0, 2, 2))
     page.wait_for_timeout(800)
@@ -147,6 +208,7 @@ def test_click_edits_and_selects_cells(browser_page, server):
 
 def test_invalid_url_value_shows_notice(browser_page, server):
     page = browser_page
+    page.set_viewport_size(DESKTOP)
     _open(page, f"{server}/mdp-value-iteration?gamma=7", needs_chart=True)
     assert page.get_by_text("cannot use").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
@@ -155,6 +217,7 @@ def test_invalid_url_value_shows_notice(browser_page, server):
 def test_trainer_play_trains_live(browser_page, server):
     """Play on the neural-network trainer advances training in the browser (fragment re-runs), Pause stops it."""
     page = browser_page
+    page.set_viewport_size(DESKTOP)
     _open(page, f"{server}/nn-trainer", needs_chart=True)
 
     def step_count() -> int:
@@ -192,3 +255,18 @@ def test_deep_link_as_the_very_first_request(browser_page):
         page.close()
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_figures_follow_a_dark_theme(browser_page, server):
+    """A viewer whose system is dark gets Streamlit's dark theme, and the figures follow it (no white boxes)."""
+    page = browser_page.context.browser.new_page(viewport=PROJECTOR, color_scheme="dark")
+    try:
+        _open(page, f"{server}/info-entropy", needs_chart=True)
+        page.wait_for_timeout(1000)
+        background = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.js-plotly-plot .main-svg')).backgroundColor"
+        )
+        assert background == "rgb(14, 17, 23)", background
+        page.screenshot(path=str(SCREENS / "info-entropy-dark.png"))
+    finally:
+        page.close()

@@ -15,6 +15,8 @@ from ui.registry import HOME, PAGES
 
 ALL = (HOME, *PAGES)
 IDS = [p.url_path for p in ALL]
+CLICK_ROUNDS = 3
+CLICKS_PER_ROUND = 2
 
 
 @pytest.mark.parametrize("spec", ALL, ids=IDS)
@@ -75,6 +77,41 @@ def test_random_settings(spec):
                     set_value(kind, w, value)
             at.run()
             assert_healthy(at, f"{spec.path} draw {draw}")
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_random_clicks_between_settings(spec):
+    """Random buttons (Play, Next, a step arrow, Train, …) clicked between random control changes: no traceback.
+
+    A click's run is where a write to a widget's key after the widget was drawn shows up ("cannot be modified
+    after the widget with that key is instantiated"), e.g. a Play that moved its slider at the end of the run.
+    Every toggle starts on, since toggles are what reveal step-through controls and their buttons.
+    """
+    rng = random.Random(2024)
+    at = run_page(spec.path)
+    for kind, w in widgets(at):
+        if kind == "toggle":
+            w.set_value(True)
+    at.run()
+    assert_healthy(at, f"{spec.path} toggles on")
+    for round_ in range(CLICK_ROUNDS):
+        controls = list(widgets(at))
+        if controls:
+            kind, w = rng.choice(controls)
+            value = other_value(kind, w, rng)
+            if value is not None:
+                set_value(kind, w, value)
+                at.run()
+                assert_healthy(at, f"{spec.path} round {round_}: {w.key}={value!r}")
+        clicked: set[str] = set()  # two different buttons per round (a run redraws them: pick again each time)
+        for _ in range(CLICKS_PER_ROUND):
+            buttons = [b for b in at.button if not b.disabled and b.id not in clicked]
+            if not buttons:
+                break
+            button = rng.choice(buttons)
+            clicked.add(button.id)
+            button.click().run()
+            assert_healthy(at, f"{spec.path} round {round_}: click {button.label!r}")
 
 
 def _figure_data(at) -> list:

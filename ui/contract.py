@@ -25,16 +25,21 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import InputError
+from ui.latex import fit_display
 from ui.registry import HOME, PAGES, PageSpec
+from viz import theme
 
 T = TypeVar("T")
 
-# Deliberate messages carry these icons; the tests treat any other error element as a defect.
-PROBLEM_ICON = "🛑"
-CAUTION_ICON = "⚠️"
-URL_ICON = "🔗"
+# Deliberate messages carry these icons (Material Symbols: bundled with Streamlit, drawn offline; emoji draw as
+# empty boxes without an emoji font); the tests treat any other error element as a defect.
+PROBLEM_ICON = ":material/error:"
+CAUTION_ICON = ":material/warning:"
+URL_ICON = ":material/link_off:"
 
 _RUN = "_ui_run"
+_OPENED = "_ui_opened_page"
+"""The url_path of the page this session last drew: a run for another page is the one that opened it."""
 
 
 def spec_for(path: str) -> PageSpec:
@@ -49,8 +54,13 @@ def spec_for(path: str) -> PageSpec:
 def begin(path: str, intro: str | None = None) -> PageSpec:
     """Start a page: title with its sheet section, optional intro, and the URL bookkeeping for ``end()``."""
     spec = spec_for(path)
+    # Only the run that opens the page reads the URL as "the link you opened". On later runs the browser's URL
+    # can lag behind the widgets (quick arrow presses, a Next that moves a bound slider, an emptied multiselect),
+    # and comparing the two then blamed the user for a link they never opened.
+    opened = st.session_state.get(_OPENED) != spec.url_path
+    st.session_state[_OPENED] = spec.url_path
     st.session_state[_RUN] = {
-        "url": {k: st.query_params.get_all(k) for k in st.query_params.keys()},
+        "url": {k: st.query_params.get_all(k) for k in st.query_params.keys()} if opened else {},
         "widgets": {},
         "notices": st.empty(),
     }
@@ -303,7 +313,10 @@ def caution(message: str) -> None:
 
 
 def figure(fig: go.Figure, *, key: str | None = None, on_select: str | Callable = "ignore", selection_mode=None):
-    """Show a Plotly figure full-width, offline-safe (no logo link, no mode-bar cloud button)."""
+    """Show a Plotly figure full-width, offline-safe (no logo link, no mode-bar cloud button), in the colours of
+    the viewer's theme (light or dark, as the browser reports it)."""
+    if st.context.theme.type == "dark":
+        theme.for_dark_theme(fig)
     kwargs = {}
     if on_select != "ignore":
         kwargs["on_select"] = on_select
@@ -318,16 +331,70 @@ def formula(latex: str, caption: str | None = None) -> None:
     """A formula of what the page computes (optionally with the current numbers substituted)."""
     if caption:
         st.caption(caption)
-    st.latex(latex)
+    st.latex(fit_display(latex))  # wide formulas are stacked, not clipped at 1280 px
 
 
 def what_to_notice(markdown: str) -> None:
     """The short "What to notice" text every page ends its explanation with."""
     with st.container(border=True):
-        st.markdown("**👀 What to notice**\n\n" + markdown)
+        st.markdown(":material/visibility: **What to notice**\n\n" + markdown)
 
 
 def erratum(sheet_says: str, correct: str) -> None:
     """Where the course sheet is wrong: what it says, and the correct statement."""
     with st.container(border=True):
-        st.markdown(f"**📝 Erratum — the course sheet.** The sheet says {sheet_says}\n\n**Correct:** {correct}")
+        st.markdown(
+            f":material/edit_note: **Erratum — the course sheet.** The sheet says {sheet_says}\n\n**Correct:** {correct}"
+        )
+
+
+# --------------------------------------------------------------------------------------------- bad input, page goes on
+
+_LAST_GOOD = "_ui_last_good"
+"""Per session: (page url_path, name) -> the last result computed from valid input, for ``attempt_or_last``."""
+
+
+def attempt_or_last(
+    name: str, fn: Callable[..., T], *args: Any, container=None, **kwargs: Any
+) -> tuple[T | None, bool]:
+    """Call ``fn``; on an InputError name the problem in ``container`` and let the page go on drawing.
+
+    Put ``container`` right under the control whose value caused the problem (e.g. ``st.sidebar`` just after
+    the text area) so the message sits beside it. Returns ``(result, stale)``: the fresh result and False; or,
+    after an InputError, the last result computed for ``name`` on this page in this session (None when there
+    never was one) and True. A page that draws a stale result says so with ``showing_last_valid``. Unlike
+    ``attempt`` this never stops the page: one bad field must not blank every figure.
+    """
+    store: dict = st.session_state.setdefault(_LAST_GOOD, {})
+    slot = (st.session_state.get(_OPENED), name)
+    try:
+        result = fn(*args, **kwargs)
+    except InputError as error:
+        (container if container is not None else st).error(str(error), icon=PROBLEM_ICON)
+        return store.get(slot), True
+    store[slot] = result
+    return result, False
+
+
+def showing_last_valid(what: str, where: str, *, shown: str | None = None) -> None:
+    """The caption over figures drawn from a stale ``attempt_or_last`` result: what they show and which control
+    holds the input that could not be used. ``shown`` names what is drawn when there never was a valid ``what``
+    (e.g. "the preset's grid"); by default "the last valid ``what``"."""
+    st.caption(
+        f":material/history: **Showing {shown or f'the last valid {what}'}**: the current {where} cannot be used "
+        "(its message says why). Fix it and the figures follow again."
+    )
+
+
+# --------------------------------------------------------------------------------------------- URL-bound layout
+
+
+def tabs(labels: Sequence[str], key: str, default: str | None = None) -> Sequence:
+    """URL-bound tabs: the open tab's label is the URL parameter ``key``, so a copied link opens on that tab.
+
+    Switching tabs reruns the page (Streamlit's bound tabs track their state); every tab's content still runs.
+    """
+    labels = list(labels)
+    containers = st.tabs(labels, default=default, key=key, bind="query-params")
+    _record(key, st.session_state.get(key, default or labels[0]), labels)
+    return containers

@@ -100,9 +100,14 @@ class TrainingSession:
         step: int | None = None,
         frame_seconds: float = 0.2,
         train_label: str = "Train",
+        continue_label: str = "Continue",
+        build_untrained: bool = False,
     ) -> None:
         """``name`` is unique per page (it prefixes state and button keys); ``chunk`` units are trained per
-        trainer between two redraws; ``step`` units per press of Step (default: one chunk)."""
+        trainer between two redraws; ``step`` units per press of Step (default: one chunk). The first button
+        reads ``train_label`` before any training and ``continue_label`` after. ``build_untrained``: a run with
+        nothing kept, shared or shipped is built by its factory at once (untrained), so the page can draw its
+        initial state instead of receiving None."""
         self.name = name
         self.runs = {run.label: run for run in runs}
         self.chunk = chunk
@@ -110,6 +115,8 @@ class TrainingSession:
         self.step = step or chunk
         self.frame_seconds = frame_seconds
         self.train_label = train_label
+        self.continue_label = continue_label
+        self.build_untrained = build_untrained
         self._running_key = f"_train_running_{name}"
         self._origin_key = f"_train_origin_{name}"
         self._store: OrderedDict = st.session_state.setdefault(f"_train_store_{name}", OrderedDict())
@@ -128,6 +135,8 @@ class TrainingSession:
         origin = SHARED
         if trainer is None and run.pretrained is not None:
             trainer, origin = run.pretrained(), SHIPPED
+        if trainer is None and self.build_untrained:
+            trainer, origin = run.factory(), LIVE
         if trainer is not None:
             self._put(run.key, trainer, origin)
 
@@ -177,6 +186,10 @@ class TrainingSession:
         st.session_state[self._running_key] = True
 
     def _on_pause(self) -> None:
+        self.pause()
+
+    def pause(self) -> None:
+        """Stop training after the chunk in progress (for a page's own callbacks, e.g. an edit of the data)."""
         st.session_state[self._running_key] = False
 
     def _on_step(self) -> None:
@@ -210,7 +223,7 @@ class TrainingSession:
             )
         else:
             columns[0].button(
-                "Continue" if started and not done else self.train_label,
+                self.continue_label if started and not done else self.train_label,
                 key=f"{self.name}_train",
                 icon=":material/play_arrow:",
                 on_click=self._on_train,

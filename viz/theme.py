@@ -61,6 +61,32 @@ def style(fig: go.Figure, title: str | None = None, height: int = 460) -> go.Fig
     return fig
 
 
+# The dark theme's figure colours: Streamlit's dark background and text, grid lines a step lighter.
+DARK_BACKGROUND = "#0E1117"
+DARK_PLOT = "#161A23"
+DARK_TEXT = "#FAFAFA"
+DARK_GRID = "#3A3F4B"
+
+
+def for_dark_theme(fig: go.Figure) -> go.Figure:
+    """Recolour a figure built with the (light) default template for a dark page, in place.
+
+    Only the chrome changes (backgrounds, text, grid and axis lines); data colours are the colour-blind-safe
+    palette on both themes. A full dark template would cost ~40 ms per figure (see ``_register_template``);
+    these updates touch only layout keys.
+    """
+    fig.update_layout(
+        paper_bgcolor=DARK_BACKGROUND,
+        plot_bgcolor=DARK_PLOT,
+        font_color=DARK_TEXT,
+        legend_bgcolor="rgba(0,0,0,0)",
+    )
+    axis = dict(gridcolor=DARK_GRID, zerolinecolor=DARK_GRID, linecolor=DARK_GRID)
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    return fig
+
+
 def diverging_scale(values) -> dict:
     """zmin/zmax symmetric about 0 so that 0 is white in the diverging map."""
     import numpy as np
@@ -70,3 +96,76 @@ def diverging_scale(values) -> dict:
     bound = float(np.abs(finite).max()) if finite.size else 1.0
     bound = bound or 1.0
     return dict(colorscale=DIVERGING, zmin=-bound, zmax=bound, zmid=0.0)
+
+
+# ------------------------------------------------------------------------------------ projector readability
+# A lecturer projects the app at 1280×720: Streamlit then leaves the main column this wide (measured on
+# screenshots) and st.columns(2) half of it. Figure builders that print numbers into cells size them for these.
+MAIN_COLUMN_PX = 820
+HALF_COLUMN_PX = 400
+# The smallest text drawn inside a figure: below this a projected number is unreadable from the back rows.
+MIN_TEXT_SIZE = 14
+# Width of a character in em of the theme's sans-serif font, rounded up to the widest of Inter, Helvetica and
+# Arial (a label judged to fit must fit in all three).
+_NARROW = set(".,:;!|'iIl()[] ")
+_MEDIUM = set("-+=<>*/frtj·")
+
+
+def text_width(text: str, size: float = MIN_TEXT_SIZE) -> float:
+    """Estimated width in pixels of ``text`` (one line, no markup) at font ``size``."""
+    em = sum(0.3 if ch in _NARROW else 0.45 if ch in _MEDIUM else 0.75 if ch.isupper() else 0.62 for ch in text)
+    return em * size
+
+
+def text_height(size: float = MIN_TEXT_SIZE) -> float:
+    """Height in pixels of one line of text at font ``size`` (ascenders to descenders)."""
+    return 1.25 * size
+
+
+def integer_axis(count: int, length_px: float, label_px: float = 30.0) -> dict:
+    """Axis properties for whole-number positions 0 … count − 1 (grid rows and columns, sequence positions):
+    ticks only on integers (Plotly's own choice on a short axis is 0, 0.5, 1, …), every 1, 2, 5, 10, … cells —
+    the smallest step whose labels stay ``label_px`` apart on an axis ``length_px`` long."""
+    per_cell = length_px / max(count, 1)
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        step = candidate
+        if candidate * per_cell >= label_px:
+            break
+    return dict(tick0=0, dtick=step)
+
+
+def log_axis(values=None, **overrides) -> dict:
+    """Axis properties of a readable log axis: ``fig.update_yaxes(**log_axis(y), title=...)``.
+
+    Plotly's default labels the ticks between decades with lone small digits ("3 4" for 30 and 40), which a
+    projector turns into noise. Over two decades or more of ``values`` the powers of ten are labelled (1, 10,
+    10², … as powers; every k-th decade when there are many) with unlabelled minor ticks at 2…9; over a narrower
+    range the ticks 1, 2, 5 of each decade (or Plotly's linear steps inside one decade) are labelled in full
+    ("20", "50", "0.02"). ``overrides`` are further axis properties (title, range, …).
+    """
+    import numpy as np
+
+    v = np.asarray([] if values is None else values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    axis: dict = dict(type="log")
+    span = float(np.log10(v.max() / v.min())) if v.size else np.inf
+    if span >= 2:
+        # at most ~8 labelled decades: more crowd a 300-px-high axis
+        step = 1 if not np.isfinite(span) or span <= 8 else int(np.ceil(span / 8))
+        axis.update(
+            dtick=step,
+            exponentformat="power",
+            showexponent="all",
+            minor=dict(dtick="D1" if step == 1 else 1, ticks="outside", ticklen=4),
+        )
+    else:
+        low, high = np.floor(np.log10(v.min())) - 1, np.ceil(np.log10(v.max())) + 1
+        one_two_five = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1, 2, 5)]
+        inside = [t for t in one_two_five if v.min() <= t <= v.max()]
+        # a tickformat makes Plotly write every tick in full at the full font size
+        axis.update(tickformat=",~r")
+        if len(inside) >= 3:
+            axis.update(dtick="D2", minor=dict(dtick="D1", ticks="outside", ticklen=4))
+    axis.update(overrides)
+    return axis

@@ -7,6 +7,8 @@ Plain: ``h_{l+1} = g(W_l h_l + b_l)``; residual: ``h_{l+1} = h_l + g(W_l h_l + b
 from __future__ import annotations
 
 import functools
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,30 +156,73 @@ def init_gradients(config: SkipConfig, examples: int = 256) -> SkipResult:
 
 
 class SkipTrainer:
-    """Trains the plain and the residual net side by side, in chunks (SGD with momentum 0.9, same batches)."""
+    """Trains one net of the pair, plain or residual, for ``total_steps`` SGD steps (momentum 0.9), in chunks.
 
-    def __init__(self, config: SkipConfig):
+    The page runs two of these, one per net, as two runs of one training session. They are still the same
+    experiment as one loop over both nets: both start from :func:`build_pair`'s identical weights, and each draws
+    its mini-batches from its own generator on the *same* seed stream, one draw per step, so step k of the plain
+    and step k of the residual net see the same examples. Two trainers let one net diverge and stop while the
+    other trains on. A step whose loss is not finite is not applied: ``diverged_reason`` says why, ``losses``
+    ends at the last finite step.
+    """
+
+    def __init__(self, config: SkipConfig, residual: bool, total_steps: int):
+        if not 1 <= total_steps <= 100_000:
+            raise InputError(f"Training steps must be between 1 and 100000; got {total_steps}.")
         self.config = config
-        self.plain, self.residual = build_pair(config)
-        self.x, self.y = digits_tensors()
+        self.residual = residual
+        plain, residual_net = build_pair(config)
+        self.net = residual_net if residual else plain
         self.generator = torch.Generator().manual_seed(torch_seed(_streams(config.seed)[3]))
-        self.optimizers = [
-            torch.optim.SGD(net.parameters(), lr=config.learning_rate, momentum=0.9)
-            for net in (self.plain, self.residual)
-        ]
-        self.losses: tuple[list[float], list[float]] = ([], [])
+        self.optimizer = torch.optim.SGD(self.net.parameters(), lr=config.learning_rate, momentum=0.9)
+        self.losses: list[float] = []
+        """Training loss L_k of the mini-batch of every step so far (finite values only)."""
+        self.steps = 0
+        self.train_seconds = 0.0
+        self.diverged_reason: str | None = None
+        self._total_steps = total_steps
+        self._accuracy: tuple[int, float] | None = None  # (steps, accuracy): computed once per weights
 
-    def train(self, steps: int) -> None:
-        for _ in range(steps):
-            pick = torch.randint(len(self.x), (self.config.batch_size,), generator=self.generator)
-            for net, optimizer, history in zip((self.plain, self.residual), self.optimizers, self.losses):
-                optimizer.zero_grad()
-                loss = nn.functional.cross_entropy(net(self.x[pick]), self.y[pick])
-                loss.backward()
-                optimizer.step()
-                value = float(loss.detach())
-                history.append(value if np.isfinite(value) else float("nan"))
+    @property
+    def label(self) -> str:
+        return "residual" if self.residual else "plain"
 
-    def accuracy(self) -> tuple[float, float]:
-        with torch.no_grad():
-            return tuple(float((net(self.x).argmax(1) == self.y).float().mean()) for net in (self.plain, self.residual))
+    @property
+    def total_steps(self) -> int:
+        return self._total_steps
+
+    @property
+    def finished(self) -> bool:
+        return self.diverged_reason is not None or self.steps >= self._total_steps
+
+    def train_chunk(self, n_steps: int) -> None:
+        """Up to ``n_steps`` SGD steps v ← 0.9 v + ∇_θ L(θ), θ ← θ − η v, L = cross-entropy of a fresh batch
+        (fewer at the end of the budget or when the loss stops being finite)."""
+        start = time.perf_counter()
+        x, y = digits_tensors()
+        for _ in range(max(0, min(n_steps, self._total_steps - self.steps))):
+            pick = torch.randint(len(x), (self.config.batch_size,), generator=self.generator)
+            self.optimizer.zero_grad()
+            # L = −(1/B) Σ_i log softmax(f(x_i))_{y_i}
+            loss = nn.functional.cross_entropy(self.net(x[pick]), y[pick])
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                self.diverged_reason = (
+                    f"the {self.label} net's loss became {value} at SGD step {self.steps + 1} "
+                    f"(learning rate {self.config.learning_rate:g}: a smaller one or another initialization may train)"
+                )
+                break
+            loss.backward()
+            # v ← 0.9 v + ∇_θ L, θ ← θ − η v (PyTorch's SGD with momentum)
+            self.optimizer.step()
+            self.losses.append(value)
+            self.steps += 1
+        self.train_seconds += time.perf_counter() - start
+
+    def accuracy(self) -> float:
+        """Training-set accuracy (1/N) Σ_i 1[argmax_k f(x_i)_k = y_i] of the current weights on all N digits."""
+        if self._accuracy is None or self._accuracy[0] != self.steps:
+            x, y = digits_tensors()
+            with torch.no_grad():
+                self._accuracy = (self.steps, float((self.net(x).argmax(1) == y).float().mean()))
+        return self._accuracy[1]

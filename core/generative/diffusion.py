@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -339,7 +340,9 @@ class EpsilonNet(nn.Module):
 
 
 class DiffusionTrainer:
-    """Trains ε_θ in chunks by Adam on the DDPM loss; the page keeps one per TrainConfig in session state."""
+    """Trains ε_θ in chunks by Adam on the DDPM loss (the :class:`core.training.Trainable` protocol: the page drives
+    it with the training session, one per TrainConfig). A step whose loss is not finite is not applied:
+    ``diverged_reason`` says why and ``losses`` ends at the last finite step."""
 
     def __init__(self, config: TrainConfig):
         if not 1 <= config.steps <= 100_000:
@@ -355,14 +358,22 @@ class DiffusionTrainer:
             self.model = EpsilonNet(config.T, config.hidden)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.losses: list[float] = []
+        """The batch loss of every gradient step so far (finite values only)."""
+        self.train_seconds = 0.0
+        self.diverged_reason: str | None = None
 
     @property
-    def done(self) -> int:
+    def steps(self) -> int:
+        """Gradient steps done (one loss each)."""
         return len(self.losses)
 
     @property
+    def total_steps(self) -> int:
+        return self.config.steps
+
+    @property
     def finished(self) -> bool:
-        return self.done >= self.config.steps
+        return self.diverged_reason is not None or self.steps >= self.config.steps
 
     def loss(self, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         """L(θ) = mean ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖² over the batch."""
@@ -372,21 +383,28 @@ class DiffusionTrainer:
         # ‖ε − ε_θ(x_t, t)‖², summed over the 2 coordinates, averaged over the batch
         return ((eps - self.model(x_t, t)) ** 2).sum(dim=1).mean()
 
-    def train(self, steps: int) -> None:
-        """Up to ``steps`` gradient steps θ ← θ − η ∇_θ L(θ) (Adam), each on a fresh batch (x_0, t ~ U{1..T}, ε)."""
-        steps = min(steps, self.config.steps - self.done)
-        if steps <= 0:
-            return
+    def train_chunk(self, n_steps: int) -> None:
+        """Up to ``n_steps`` gradient steps θ ← θ − η ∇_θ L(θ) (Adam), each on a fresh batch (x_0, t ~ U{1..T}, ε);
+        fewer at the end of the budget or when the loss stops being finite."""
+        start = time.perf_counter()
         cfg = self.config
-        for _ in range(steps):
+        for _ in range(max(0, min(n_steps, cfg.steps - self.steps))):
             pick = torch.randint(len(self.x0), (cfg.batch_size,), generator=self.generator)
             t = torch.randint(1, cfg.T + 1, (cfg.batch_size,), generator=self.generator)
             eps = torch.randn(cfg.batch_size, 2, generator=self.generator)
             loss = self.loss(self.x0[pick], t, eps)
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                self.diverged_reason = (
+                    f"the loss became {value} at gradient step {self.steps + 1} "
+                    f"(Adam learning rate {cfg.learning_rate:g} is too large)"
+                )
+                break
             self.optimizer.zero_grad()
             loss.backward()  # ∇_θ: the gradient w.r.t. the network's parameters, not w.r.t. ε
             self.optimizer.step()
-            self.losses.append(float(loss.detach()))
+            self.losses.append(value)
+        self.train_seconds += time.perf_counter() - start
 
     def eps_fn(self, x: np.ndarray, t: int) -> np.ndarray:
         """ε_θ(x_t, t) for a numpy batch x_t of shape (n, 2)."""

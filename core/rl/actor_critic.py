@@ -96,6 +96,9 @@ def episode_advantages(
 class ActorCriticTrainer(ChunkedTrainer):
     """Online or batch actor-critic, trained in chunks with ``train_chunk(n_steps)``."""
 
+    snapshot_modules: ClassVar[tuple[str, ...]] = ("actor", "critic")
+    """The networks a shipped result keeps (core/rl/snapshots.py)."""
+
     def __init__(self, config: ActorCriticConfig, seed: int = 0) -> None:
         super().__init__(config, seed)
         obs_dim = self.obs_dim
@@ -116,6 +119,11 @@ class ActorCriticTrainer(ChunkedTrainer):
         self.envs = [make_env(config.env_id) for _ in range(n)]
         self.obs = np.stack([env.reset(seed=k)[0] for k, env in zip(reset_seeds(self.streams["env"], n), self.envs)])
         self._returns = np.zeros(n)
+
+    def refresh_numpy_copies(self) -> None:
+        """After the torch weights were replaced (a restored snapshot): act and judge with the new ones."""
+        self._actor_np = NumpyPolicy(self.actor)
+        self._critic_np = NumpyPolicy(self.critic)
 
     # ---------------------------------------------------------------- queries
     def action_probs(self, obs: np.ndarray) -> np.ndarray:

@@ -179,6 +179,9 @@ class DQNTrainer(ChunkedTrainer):
     return G_t actually obtained from them (the overestimation picture).
     """
 
+    snapshot_modules: ClassVar[tuple[str, ...]] = ("q_net",)
+    """The networks a shipped result keeps (core/rl/snapshots.py): what its figures and greedy episodes use."""
+
     def __init__(self, config: DQNConfig, seed: int = 0) -> None:
         super().__init__(config, seed)
         obs_dim = self.obs_dim
@@ -199,6 +202,11 @@ class DQNTrainer(ChunkedTrainer):
         self.replay_rng = np.random.default_rng(self.streams["replay"])
         self._episode_return = 0.0
         self._round_losses: list[float] = []
+
+    def refresh_numpy_copies(self) -> None:
+        """After the torch weights were replaced (a restored snapshot): act with the new ones."""
+        self._policy = NumpyPolicy(self.q_net)
+        self._good_state = copy.deepcopy(self.q_net.state_dict())
 
     # ---------------------------------------------------------------- acting
     def q_values(self, obs: np.ndarray) -> np.ndarray:
@@ -300,6 +308,14 @@ class DQNTrainer(ChunkedTrainer):
             self.log.add("q_predicted", float(np.concatenate(predicted).mean()))
             self.log.add("q_actual", float(np.concatenate(actual).mean()))
         self._good_state = copy.deepcopy(self.q_net.state_dict())
+
+    def overestimation(self) -> tuple[float, float] | None:
+        """(mean max_a Q predicted, mean discounted return obtained) at the last greedy evaluation, or None
+        before the first one: the gap the overestimation plot draws, as two numbers."""
+        predicted, actual = self.log.extra.get("q_predicted"), self.log.extra.get("q_actual")
+        if not predicted:
+            return None
+        return predicted[-1], actual[-1]
 
     def summary(self) -> dict:
         return {"config": asdict(self.config), "seed": self.seed, "steps": self.steps, "updates": self.updates}

@@ -16,13 +16,13 @@ sparse matrix-vector product, so there is no Python loop over states.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse
-import torch
 
 from core.errors import InputError
 
@@ -55,7 +55,8 @@ class TabularMDP:
     terminal: np.ndarray
     """(S,) bool: absorbing states."""
     action_names: tuple[str, ...] = ("up", "right", "down", "left")
-    _csr: list = field(default_factory=list, repr=False, compare=False)
+    _csr: dict = field(default_factory=dict, repr=False, compare=False)
+    """backend ("scipy", "torch") → P as CSR, built on first use."""
 
     def __post_init__(self) -> None:
         shape = self.next_state.shape
@@ -89,7 +90,7 @@ class TabularMDP:
         a reduction over A contiguous vectors of length S, several times faster than reducing the short
         last axis of an (S, A) array.
         """
-        if not self._csr:
+        if "scipy" not in self._csr:
             S, A, K = self.next_state.shape
             # scipy merges repeated successors (two slips into the same wall) and sorts each row's
             # columns: that halves the cost of torch's sparse matvec compared with the raw slots.
@@ -99,15 +100,18 @@ class TabularMDP:
             )
             merged.eliminate_zeros()
             merged.sort_indices()
+            self._csr["scipy"] = merged
+        if backend == "torch" and "torch" not in self._csr:
+            torch = _torch()
+            merged = self._csr["scipy"]
             # int32 indices halve the index traffic of the matvec: 2.2x faster than int64 at 200x200
             crow = torch.from_numpy(merged.indptr.astype(np.int32))
             col = torch.from_numpy(merged.indices.astype(np.int32))
             val = torch.from_numpy(merged.data.astype(np.float64))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-                matrix = torch.sparse_csr_tensor(crow, col, val, size=(A * S, S), check_invariants=False)
-            self._csr.extend([matrix, merged])
-        return self._csr[0] if backend == "torch" else self._csr[1]
+                self._csr["torch"] = torch.sparse_csr_tensor(crow, col, val, size=merged.shape, check_invariants=False)
+        return self._csr[backend]
 
     def table(self, s: int, a: int) -> list[tuple[float, int, float]]:
         """Gymnasium-style ``P[s][a]``: the list of (probability, next state, reward) with probability > 0."""
@@ -188,8 +192,22 @@ def _check_gamma_eps(gamma: float, epsilon: float, max_iterations: int) -> None:
         raise InputError("At least one iteration is needed.")
 
 
+def _torch():
+    """torch, imported on first use: only large MDPs sweep with its sparse matvec, so the pages of small
+    gridworlds never pay its ~2 s import (cold start)."""
+    import torch
+
+    return torch
+
+
+def _is_tensor(x) -> bool:
+    """A torch tensor? (Without importing torch: if it was never imported, nothing can be a tensor.)"""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
 def _as_numpy(x) -> np.ndarray:
-    return x.numpy() if isinstance(x, torch.Tensor) else x
+    return x.numpy() if _is_tensor(x) else x
 
 
 def _sweeps(
@@ -213,6 +231,7 @@ def _sweeps(
     P = mdp.transition_matrix("torch" if use_torch else "scipy")
     Q = np.zeros(A * S) if Q0 is None else np.ascontiguousarray(np.asarray(Q0, dtype=np.float64).T).reshape(-1)
     if use_torch:
+        torch = _torch()
         r_as, Q = torch.from_numpy(r_as), torch.from_numpy(Q.copy())
     if keep_history is None:
         keep_history = S * A <= HISTORY_BUDGET // 300
@@ -277,8 +296,8 @@ def q_iteration(
 
     def max_over_actions(Q_as, out=None):
         # V_k(s) = max_a Q_k(s, a); Q_as has shape (A, S), a torch tensor or a NumPy array
-        if isinstance(Q_as, torch.Tensor):
-            return torch.amax(Q_as, dim=0, out=out) if out is not None else Q_as.amax(dim=0)
+        if _is_tensor(Q_as):
+            return _torch().amax(Q_as, dim=0, out=out) if out is not None else Q_as.amax(dim=0)
         return np.max(Q_as, axis=0, out=out)
 
     return _sweeps(mdp, gamma, epsilon, max_iterations, Q0, max_over_actions, keep_history)
@@ -305,12 +324,13 @@ def policy_evaluation(
     if (policy < 0).any() or not np.allclose(policy.sum(axis=1), 1.0):
         raise InputError("Each row pi(.|s) of the policy must be a probability distribution.")
     pi_as = np.ascontiguousarray(policy.T)  # (A, S)
-    pi_as_torch = torch.from_numpy(pi_as)
 
     def expectation_over_policy(Q_as, out=None):
         # V_k(s) = sum_a pi(a|s) Q_k(s, a)
-        if isinstance(Q_as, torch.Tensor):
-            return torch.sum(pi_as_torch * Q_as, dim=0, out=out) if out is not None else (pi_as_torch * Q_as).sum(0)
+        if _is_tensor(Q_as):
+            torch = _torch()
+            pi = torch.from_numpy(pi_as)
+            return torch.sum(pi * Q_as, dim=0, out=out) if out is not None else (pi * Q_as).sum(0)
         return np.sum(pi_as * Q_as, axis=0, out=out)
 
     return _sweeps(mdp, gamma, epsilon, max_iterations, None, expectation_over_policy, keep_history)

@@ -139,6 +139,9 @@ def sample_batch(
 class ReinforceTrainer(ChunkedTrainer):
     """REINFORCE, one gradient step per batch of N trajectories; ``train_chunk`` may overshoot by one batch."""
 
+    snapshot_modules: ClassVar[tuple[str, ...]] = ("policy_net",)
+    """The networks a shipped result keeps (core/rl/snapshots.py)."""
+
     def __init__(self, config: ReinforceConfig, seed: int = 0) -> None:
         super().__init__(config, seed)
         obs_dim = self.obs_dim
@@ -149,6 +152,10 @@ class ReinforceTrainer(ChunkedTrainer):
         self._policy = NumpyPolicy(self.policy_net)
         self.envs = [make_env(config.env_id) for _ in range(config.episodes_per_batch)]
         self._batches = 0
+
+    def refresh_numpy_copies(self) -> None:
+        """After the torch weights were replaced (a restored snapshot): act with the new ones."""
+        self._policy = NumpyPolicy(self.policy_net)
 
     def action_probs(self, obs: np.ndarray) -> np.ndarray:
         """π_θ(·|s) for a batch of states, shape (n, A)."""
@@ -240,6 +247,11 @@ class GradientVariance:
     """estimator → (P,) the mean gradient over the pool (all estimators estimate the same ∇J)."""
     n_trajectories: int
     mean_length: float
+
+    def reduction(self, estimator: str, reference: str = "r(τ)") -> float:
+        """σ²_reference / σ²_estimator of one-trajectory estimates: how many times fewer trajectories the
+        estimator needs for the same variance (Var[ĝ_N] = σ²/N)."""
+        return self.single_variance[reference] / self.single_variance[estimator]
 
 
 def gradient_variance(

@@ -76,7 +76,7 @@ if curves:
         "Line styles: solid "
         + first
         + "".join(f", {s} {n}" for s, n in zip(("dotted", "dashed"), rest))
-        + ". Blue = train, red = test."
+        + ". Blue = train, vermilion = test."
     )
 
 st.subheader("Sigmoid output: cross-entropy does not saturate when wrong")

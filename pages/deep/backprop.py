@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.deep import mlp
 from ui import contract as ui
-from viz.deep import mlp as viz
+from viz.deep import backprop as viz
 
 ARCHITECTURES = ("2-2-1", "2-3-1", "2-3-2-1", "2-2-2-1")
 LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "squared error"}
@@ -13,8 +13,8 @@ LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "squared error"}
 spec = ui.begin(
     __file__,
     intro="One sample goes **forward** through a small network layer by layer (z, then a), then the error goes "
-    "**backward** (δ, then the gradients). Use **Next ▶** to walk through it; every unit and every edge shows its "
-    "numbers.",
+    "**backward** (δ, then the gradients). Use **Next ▶** to walk through it; every unit shows its numbers, the "
+    "edges of the current step are labelled and every other edge shows its numbers on hover.",
 )
 
 architecture = ui.select("Network (units per layer)", "arch", ARCHITECTURES, "2-3-1")
@@ -66,14 +66,31 @@ shown_backward = L - (stage - (L + 2)) if stage >= L + 2 else L + 1
 if stage == 2 * L + 2:
     shown_backward = 1
 title = f"Loss L = {loss:.4f}" if stage >= L + 1 else "Forward pass"
+# the labelled edges: those into the first unit of the layer that this stage's formula works on
+if 1 <= stage <= L:
+    focus_layer = stage
+elif L + 2 <= stage <= 2 * L + 1:
+    focus_layer = L - (stage - (L + 2))
+else:
+    focus_layer = 1 if stage == 0 else L
 ui.figure(
     viz.backprop_graph(
-        config, params, fwd, back if stage >= L + 2 else None, shown_forward, shown_backward, ("x1", "x2"), title
+        config,
+        params,
+        fwd,
+        back if stage >= L + 2 else None,
+        shown_forward,
+        shown_backward,
+        ("x1", "x2"),
+        title,
+        focus=(focus_layer, 0),
     )
 )
 st.caption(
-    "Blue units: forward values known (z = pre-activation, a = activation). Yellow units: δ = ∂L/∂z known. "
-    "Edge labels: the weight w, and in red ∂L/∂w = δ(target) · a(source) once the target's δ is known."
+    "Light-blue units: forward values known (z = pre-activation, a = activation). Light-orange units: δ = ∂L/∂z "
+    "known. "
+    f"Labelled edges (into the first unit of layer {focus_layer}): the weight w, and in vermilion ∂L/∂w = "
+    "δ(target) · a(source) once the target's δ is known; hover any other edge for its numbers."
 )
 
 

@@ -70,9 +70,16 @@ if (bad := result.first_problem) is not None:
 
 final = [r for r in result.rows if r.ok and r.shape is not None]
 cols = st.columns(4)
-cols[0].metric("Parameters", f"{result.total_params:,}")
-cols[1].metric("FLOPs", f"{result.total_flops:,}", help="2·F²·D₁·W₂·H₂·K per conv, 2·D₁·K per dense layer.")
-cols[2].metric("Multiplications", f"{result.total_flops // 2:,}")
+# compact values (k, M, G): the exact numbers would be cut off in a quarter of the column; they are in the help
+cols[0].metric("Parameters", viz.compact_count(result.total_params), help=f"{result.total_params:,} exactly.")
+cols[1].metric(
+    "FLOPs",
+    viz.compact_count(result.total_flops),
+    help=f"{result.total_flops:,} exactly: 2·F²·D₁·W₂·H₂·K per conv, 2·D₁·K per dense layer.",
+)
+cols[2].metric(
+    "Multiplications", viz.compact_count(result.total_flops // 2), help=f"{result.total_flops // 2:,} exactly."
+)
 spatial = [r for r in result.rows if r.ok and r.rf is not None]
 cols[3].metric("Largest receptive field", f"{spatial[-1].rf} px" if spatial else "—")
 

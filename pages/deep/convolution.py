@@ -1,5 +1,7 @@
 """Convolution explorer (sheet 7e): slide a kernel over an image and read the sum for one output, in numbers."""
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
 
@@ -12,6 +14,19 @@ SOURCES = ("handwritten digit", "generated pattern", "upload an image")
 PATTERNS = ("square", "checkerboard", "diagonal stripes", "rings")
 CUSTOM = "custom (type it)"
 MODES = ("cross-correlation (what frameworks compute)", "true convolution (sheet 7e)")
+DEFAULT_CUSTOM = "1 0 -1\n2 0 -2\n1 0 -1"
+
+
+class Convolved(NamedTuple):
+    """One image convolved with one kernel, with the settings that made the output (drawn together)."""
+
+    image: np.ndarray
+    kernel: np.ndarray
+    flip: bool
+    stride: int
+    padding: int
+    dilation: int
+    output: np.ndarray
 
 
 @st.cache_data(max_entries=32)
@@ -26,6 +41,12 @@ def get_image(source: str, digit: int, pattern: str, size: int, upload: bytes | 
 @st.cache_data(max_entries=64)
 def run(image: np.ndarray, kernel: np.ndarray, flip: bool, stride: int, padding: int, dilation: int) -> np.ndarray:
     return conv.apply_kernel(image, kernel, flip, stride, padding, dilation)
+
+
+def convolve(image: np.ndarray, kernel: np.ndarray, flip: bool, stride: int, padding: int, dilation: int) -> Convolved:
+    return Convolved(
+        image, kernel, flip, stride, padding, dilation, run(image, kernel, flip, stride, padding, dilation)
+    )
 
 
 ui.begin(
@@ -57,14 +78,20 @@ else:
         source = SOURCES[1]
     else:
         upload = file.getvalue()
+upload_message = st.sidebar.container()
 
 kernel_name = ui.select("Kernel", "kernel", [*conv.KERNELS, CUSTOM], "vertical edge (Sobel x)")
+kernel_stale = never_valid_kernel = False
 if kernel_name == CUSTOM:
     kernel_text = ui.text_area(
-        "Custom kernel (one row per line)", "kcustom", "1 0 -1\n2 0 -2\n1 0 -1", height=140,
+        "Custom kernel (one row per line)", "kcustom", DEFAULT_CUSTOM, height=140,
         help="3×3 or 5×5 (any square up to 7×7); numbers separated by spaces or commas.",
     )  # fmt: skip
-    kernel = ui.attempt(conv.parse_kernel, kernel_text)
+    # a kernel that cannot be read keeps the last valid one drawn; its message sits under the text box
+    kernel, kernel_stale = ui.attempt_or_last("kernel", conv.parse_kernel, kernel_text, container=st.sidebar)
+    if kernel is None:
+        never_valid_kernel = True
+        kernel = conv.parse_kernel(DEFAULT_CUSTOM)
 else:
     kernel = conv.KERNELS[kernel_name]
 mode = ui.select("Operation", "mode", MODES, help="Frameworks (PyTorch, TensorFlow) compute cross-correlation.")
@@ -73,8 +100,36 @@ stride = int(ui.slider("Stride S", "stride", 1, 4, 1, 1))
 padding = int(ui.slider("Padding P", "pad", 0, 3, 0, 1, help="Zeros added on every side."))
 dilation = int(ui.slider("Dilation d", "dil", 1, 3, 1, 1, help="Gap between kernel taps: the kernel spans d(F−1)+1."))
 
-image = ui.attempt(get_image, source, digit, pattern, size, upload)
-output = ui.attempt(run, image, kernel, flip, stride, padding, dilation)
+geometry_message = st.sidebar.container()
+
+image, image_stale = ui.attempt_or_last(
+    "image", get_image, source, digit, pattern, size, upload, container=upload_message
+)
+never_valid_image = image is None
+if never_valid_image:
+    image = get_image(SOURCES[1], 0, PATTERNS[0], 16, None)
+shown, geometry_stale = ui.attempt_or_last(
+    "convolved", convolve, image, kernel, flip, stride, padding, dilation, container=geometry_message
+)
+never_valid_geometry = shown is None
+if never_valid_geometry:
+    # a link whose kernel cannot fit: "same" padding at stride 1 fits every kernel (F ≤ 7) on every image (≥ 3 px)
+    shown = convolve(image, kernel, flip, 1, (kernel.shape[0] - 1) // 2, 1)
+if kernel_stale:
+    ui.showing_last_valid(
+        "kernel", "custom kernel (sidebar)", shown="the default custom kernel (Sobel x)" if never_valid_kernel else None
+    )
+if image_stale:
+    ui.showing_last_valid("image", "upload (sidebar)", shown="the 'square' pattern" if never_valid_image else None)
+if geometry_stale:
+    f_shown = shown.kernel.shape[0]
+    settings = f"{f_shown}×{f_shown} kernel, S = {shown.stride}, P = {shown.padding}, d = {shown.dilation}"
+    ui.showing_last_valid(
+        "convolution",
+        "settings (sidebar: kernel, stride, padding, dilation)",
+        shown=f"{settings} instead" if never_valid_geometry else f"the last valid convolution ({settings})",
+    )
+image, kernel, flip, stride, padding, dilation, output = shown
 h2, w2 = output.shape
 
 # stepping the kernel: the output position (hidden when that axis has a single position); a position kept from

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.deep import mlp_studies
 from ui import contract as ui
+from viz.deep import dropout as dropout_viz
 from viz.deep import mlp as viz
 
 spec = ui.begin(
@@ -34,7 +35,7 @@ ui.figure(
     viz.loss_curves(
         plain.history,
         "cross_entropy",
-        "Train (blue) and test (red) loss: solid = no dropout, dotted = dropout",
+        "Train (blue) and test (vermilion) loss: solid = no dropout, dotted = dropout",
         extra={drop_label: dropped.history},
     )
 )
@@ -42,10 +43,14 @@ cols = st.columns(2)
 for col, (label, run) in zip(cols, results.items()):
     with col:
         title = f"{label}: final test loss {run.history[-1, 2]:.3f}"
-        ui.figure(viz.boundary(run.ticks, run.prob, data, title=title, height=460))
+        ui.figure(dropout_viz.boundary(run.ticks, run.prob, data, title))
         best_loss, best_step = run.best_test
         st.caption(f"Test accuracy {run.test_accuracy:.0%}; lowest test loss {best_loss:.3f} at step {best_step}.")
 
+st.caption(
+    "Background: P(y=1) from orange (class 0) through white (½, the black line) to blue (class 1). Circles with a "
+    "dark edge: training points; diamonds with a white edge: test points."
+)
 ui.formula(
     rf"\text{{train: }}\tilde a^{{[l]}} = a^{{[l]}} \odot \frac{{r^{{[l]}}}}{{1-p}},\ r_j \sim \mathrm{{Bernoulli}}(1-p) = \mathrm{{Bernoulli}}({1 - p:.2f});"
     r"\qquad \text{test: } \tilde a^{[l]} = a^{[l]}",

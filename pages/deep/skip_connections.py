@@ -1,15 +1,11 @@
 """Skip connections (sheet 7g): gradient norms per layer and training curves, plain vs residual, same weights."""
 
-import math
-
 import streamlit as st
 
 from core.deep import skip_connections as skip
 from ui import contract as ui
+from ui.training import Run, TrainingSession
 from viz.deep import skip_connections as viz
-
-STATE = "_cnn_skip_training"
-CHUNK = 10
 
 
 @st.cache_data(max_entries=32)
@@ -50,43 +46,49 @@ ui.formula(
 )
 
 st.subheader("Training curves")
-state = st.session_state.get(STATE)
-if state is not None and state["config"] != config:
-    state = None
-    st.session_state.pop(STATE, None)
-buttons = st.columns([1, 1, 4])
-if buttons[0].button("▶ Train both", key="train", help=f"{steps} SGD steps on the same mini-batches, in chunks."):
-    state = {"config": config, "trainer": skip.SkipTrainer(config), "running": True, "target": steps}
-    st.session_state[STATE] = state
-if buttons[1].button("⏹ Stop", key="stop") and state is not None:
-    state["running"] = False
+# Two runs, one per net: both start from build_pair's identical weights and draw the same mini-batches (the same
+# seed stream, one draw per step), and a net that diverges stops alone while the other trains on.
+nets = {"plain": False, "residual": True}
+session = TrainingSession(
+    "skip_connections",
+    [
+        Run(
+            label,
+            key=(config, steps, residual),
+            factory=lambda residual=residual: skip.SkipTrainer(config, residual, steps),
+        )
+        for label, residual in nets.items()
+    ],
+    # a deep, wide CNN step costs up to ~30× an MLP step (0.13 s at depth 40, width 64): smaller chunks keep a
+    # Pause within about a second
+    chunk=25 if architecture == "MLP" else 5,
+    unit="SGD steps (plain + residual)",
+    train_label="Train both",
+)
+session.controls()
 
 
-@st.fragment(run_every=0.3 if state is not None and state["running"] else None)
-def training_panel() -> None:
-    state = st.session_state.get(STATE)
-    if state is None:
-        st.caption("Press **Train both** to train the plain and the residual net side by side.")
-        return
-    trainer: skip.SkipTrainer = state["trainer"]
-    done = len(trainer.losses[0])
-    if state["running"] and done < state["target"]:
-        trainer.train(min(CHUNK, state["target"] - done))
-        done = len(trainer.losses[0])
-    st.progress(done / state["target"], text=f"{done} / {state['target']} steps")
-    ui.figure(viz.loss_figure(*trainer.losses))
-    if any(math.isnan(v) for v in trainer.losses[0] + trainer.losses[1]):
-        ui.caution("A loss became NaN or infinite: the learning rate is too large for this net.")
-    if state["running"] and done >= state["target"]:
-        state["running"] = False
-        state["accuracy"] = trainer.accuracy()
-        st.rerun()
-    if "accuracy" in state:
-        plain, residual = state["accuracy"]
-        st.markdown(f"Training accuracy after {done} steps: plain **{plain:.1%}**, residual **{residual:.1%}**.")
+def draw(trainers: dict[str, skip.SkipTrainer | None]) -> None:
+    if all(t is None or t.steps == 0 for t in trainers.values()):
+        return  # nothing to draw yet: the progress line under the buttons says to press Train both
+    losses = {label: [] if t is None else t.losses for label, t in trainers.items()}
+    ui.figure(viz.loss_figure(losses["plain"], losses["residual"]))
+    if session.running and not session.all_finished():
+        return  # accuracy needs a pass over all digits: once training stops, not after every chunk
+    parts = []
+    for label, t in trainers.items():
+        if t is None or t.steps == 0:
+            continue
+        if t.diverged_reason is not None:
+            parts.append(f"{label} diverged at step {t.steps + 1}")
+        else:
+            parts.append(f"{label} **{t.accuracy():.1%}** after {t.steps} steps")
+    if parts:
+        st.markdown(f"Training accuracy: {', '.join(parts)}.")
 
 
-training_panel()
+session.live(draw)
+session.divergence_notices()
 
 ui.what_to_notice(
     "- In the plain sigmoid or tanh net the gradient **shrinks layer by layer** towards the input (a straight "

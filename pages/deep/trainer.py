@@ -6,7 +6,9 @@ import numpy as np
 import streamlit as st
 
 from core.deep import mlp, optimizers, toy_data
+from core.deep.live_trainer import LiveMLP
 from ui import contract as ui
+from ui.training import Run, TrainingSession
 from viz.deep import mlp as viz
 
 LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", "100")
@@ -16,14 +18,13 @@ OPT_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
 FRAME_SECONDS = 0.1
 BOUNDARY_RES = 48
 TILE_STRIDE = 2  # unit tiles are the boundary grid sampled every 2nd point: 24 × 24
-STATE = "nn_trainer"
-RUNNING = "nn_trainer_running"
+NETWORK = "network"  # the session's one run
 
 spec = ui.begin(
     __file__,
-    intro="Pick a dataset and a network, press **▶ Play** and watch it learn: the decision boundary, every "
-    "hidden unit's output and the train/test loss update live. **⏭ Step** takes one gradient step; "
-    "**⏮ Reset** goes back to the same initial weights (same seed, same start).",
+    intro="Pick a dataset and a network, press **Play** and watch it learn: the decision boundary, every "
+    "hidden unit's output and the train/test loss update live. **Step** takes one gradient step; "
+    "**Reset** goes back to the same initial weights (same seed, same start).",
 )
 
 st.sidebar.markdown("**Data**")
@@ -110,8 +111,9 @@ def build_config() -> mlp.TrainConfig:
 data, user_points = ui.attempt(dataset, dataset_name, n_points, noise, train_fraction, seed, points_text)
 config = ui.attempt(build_config)
 
-# A new dataset, architecture or seed starts a new network; other settings apply to the running one.
-signature = (
+# A new dataset, architecture, seed or feature set starts a new network (the run's key); the other settings
+# (η, optimizer, batch, dropout, regularisation, loss) apply to the running network below.
+run_key = (
     dataset_name,
     n_points,
     noise,
@@ -122,39 +124,21 @@ signature = (
     activation,
     config.feature_names,
 )
-state = st.session_state.get(STATE)
-if state is None or state["signature"] != signature:
-    trainer = mlp.new_trainer(config, seed)
-    trainer.history.append((0, *mlp.evaluate(trainer, data)))
-    st.session_state[STATE] = state = {"signature": signature, "trainer": trainer}
-    st.session_state[RUNNING] = False
-trainer: mlp.Trainer = state["trainer"]
-# other settings apply to the running network; a changed optimizer starts with fresh moment buffers
-mlp.reconfigure(trainer, config)
-
-
-def play() -> None:
-    st.session_state[RUNNING] = st.session_state[STATE]["trainer"].diverged_at is None
-
-
-def pause() -> None:
-    st.session_state[RUNNING] = False
-
-
-def step_once() -> None:
-    st.session_state[RUNNING] = False
-    mlp.train_steps(st.session_state[STATE]["trainer"], data, 1)
-
-
-def reset() -> None:
-    st.session_state[RUNNING] = False
-    fresh = mlp.new_trainer(config, seed)
-    fresh.history.append((0, *mlp.evaluate(fresh, data)))
-    st.session_state[STATE]["trainer"] = fresh
-
-
-# Whether this full run arms the frame timer of the live view below.
-timer_armed = st.session_state.get(RUNNING, False)
+session = TrainingSession(
+    "nn",
+    # Reset builds the same initial weights again: new_trainer(config, seed)
+    [Run(NETWORK, key=run_key, factory=lambda: LiveMLP(config, data, seed))],
+    chunk=steps_per_frame,
+    unit="gradient steps",
+    step=1,
+    frame_seconds=FRAME_SECONDS,
+    train_label="Play",
+    continue_label="Play",
+    build_untrained=True,
+)
+live: LiveMLP = session.trainers()[NETWORK]
+# a changed optimizer starts with fresh moment buffers and clears a divergence, so training may go on
+mlp.reconfigure(live.trainer, config)
 
 
 def add_clicked_point() -> None:
@@ -167,37 +151,14 @@ def add_clicked_point() -> None:
     label = str(st.session_state.get("cls", click_class))[0]
     lines = st.session_state.get("pts", "").rstrip("\n")
     st.session_state["pts"] = (lines + "\n" if lines else "") + f"{x1:.2f}, {x2:.2f}, {label}"
-    st.session_state[RUNNING] = False
-    st.rerun()
+    # the new point makes a new network: it waits for Play, like any fresh start
+    session.pause()
+    st.rerun()  # the whole page: the data (and with it the run) changed
 
 
-@st.fragment(run_every=FRAME_SECONDS if timer_armed else None)
-def live_view() -> None:
-    # The buttons live inside the fragment: while its timer fires every frame, a click on a button outside
-    # it can be lost between fragment runs (measured in the browser); inside, each click is its own run.
-    running = st.session_state.get(RUNNING, False)
-    if running != timer_armed:
-        st.rerun()  # the whole page, to arm or disarm the frame timer
-    buttons = st.columns([1, 1, 1, 3])
-    # Two keys, not one toggling button: a click that reaches the server again after the rerun (it happens
-    # while the frame timer keeps the fragment busy) then finds no widget instead of the opposite callback.
-    if running:
-        buttons[0].button("⏸ Pause", key="nn_pause", width="stretch", type="primary", on_click=pause)
-    else:
-        buttons[0].button("▶ Play", key="nn_play", width="stretch", type="primary", on_click=play)
-    buttons[1].button("⏭ Step", key="nn_step", width="stretch", on_click=step_once)
-    buttons[2].button("⏮ Reset", key="nn_reset", width="stretch", on_click=reset)
-    trainer: mlp.Trainer = st.session_state[STATE]["trainer"]
-    if st.session_state.get(RUNNING) and trainer.diverged_at is None:
-        if not mlp.train_steps(trainer, data, steps_per_frame):
-            st.session_state[RUNNING] = False
-            st.rerun()  # the whole page, so that the timer stops and the message shows
-    if trainer.diverged_at is not None:
-        ui.caution(
-            f"Training diverged at step {trainer.diverged_at}: with η = {lr_text} the loss or the weights became "
-            "infinite/NaN. The picture shows the last finite weights. Lower the learning rate to go on from "
-            "here, or press Reset."
-        )
+def draw(trainers: dict) -> None:
+    """Everything that moves while training: redrawn after every chunk."""
+    trainer: mlp.Trainer = trainers[NETWORK].trainer
     _step, train_loss, test_loss = trainer.history[-1]
     metrics = st.columns(3)
     metrics[0].metric("Step", f"{trainer.step:,}")
@@ -226,7 +187,10 @@ def live_view() -> None:
         )
 
 
-live_view()
+session.controls()
+session.divergence_notices()
+session.live(draw)
+trainer: mlp.Trainer = live.trainer
 
 with st.expander("Export the weights (JSON)"):
     weights_json = json.dumps(

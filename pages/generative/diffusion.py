@@ -5,16 +5,13 @@ import streamlit as st
 
 from core.generative import diffusion as diff
 from ui import contract as ui
+from ui.training import Run, TrainingSession
 from viz.generative import diffusion as viz
 
-STORE = "_diffusion_trainers"
-RUNNING = "_diffusion_running"
 SAMPLES = "_diffusion_samples"
-# Trained models remembered per session (oldest dropped first).
-MAX_MODELS = 4
 # Sampler results remembered per session (oldest dropped first).
 MAX_SAMPLE_SETS = 8
-# Gradient steps between two progress updates (a Stop press is noticed at the next update).
+# Gradient steps between two redraws of the loss curve (a Pause takes effect within one chunk).
 CHUNK = 100
 
 
@@ -29,12 +26,17 @@ def samples(
     """The trainer's DDPM and DDIM samples, memoized per session for its current weights (config and steps done):
     moving a plot control reruns the page without resampling."""
     memo: dict = st.session_state.setdefault(SAMPLES, {})
-    key = (trainer.config, trainer.done, count, ddim_steps, sigma, seed)
-    if key not in memo:
-        memo[key] = trainer.sample(count, ddim_steps, sigma, seed)
+    key = (trainer.config, trainer.steps, count, ddim_steps, sigma, seed)
+    if key in memo:
+        return memo[key]
+    result = trainer.sample(count, ddim_steps, sigma, seed)
+    # A Pause starts this run while the old one may still finish its chunk (Streamlit's fast reruns): samples
+    # of weights that moved meanwhile are shown once but not remembered under the step count read before.
+    if trainer.steps == key[1]:
+        memo[key] = result
         while len(memo) > MAX_SAMPLE_SETS:
             memo.pop(next(iter(memo)))
-    return memo[key]
+    return result
 
 
 def _shift(delta: int, T: int) -> None:
@@ -66,8 +68,22 @@ st.subheader("Forward process q(x_t | x₀)")
 if st.session_state.get("t", 0) > T:
     st.session_state["t"] = T  # the scrubber cannot point past the last step
 back, slider_column, ahead = st.columns([1, 10, 1], vertical_alignment="bottom")
-back.button("◀", key="t_back", on_click=_shift, args=(-1, T), help="One step back (t − 1).", width="stretch")
-ahead.button("▶", key="t_ahead", on_click=_shift, args=(1, T), help="One step forward (t + 1).", width="stretch")
+back.button(
+    ":material/chevron_left:",
+    key="t_back",
+    on_click=_shift,
+    args=(-1, T),
+    help="One step back (t − 1).",
+    width="stretch",
+)
+ahead.button(
+    ":material/chevron_right:",
+    key="t_ahead",
+    on_click=_shift,
+    args=(1, T),
+    help="One step forward (t + 1).",
+    width="stretch",
+)
 t = int(
     ui.slider("Timestep t", "t", 0, T, T // 2, 1, container=slider_column, help="Scrub through the noising process.")
 )
@@ -112,42 +128,35 @@ sigma = ui.select(
 count = int(ui.slider("Samples", "count", 100, 1000, 500, 100))
 config = diff.TrainConfig(data_name, n, schedule_kind, T, hidden, learning_rate, steps, seed=seed)
 
-store: dict = st.session_state.setdefault(STORE, {})
-trainer: diff.DiffusionTrainer | None = store.get(config)
-started = trainer is not None
-buttons = st.columns(3)
-label = "▶ Continue" if started and not trainer.finished else "▶ Train"
-if buttons[0].button(label, key="train", disabled=started and trainer.finished, width="stretch"):
-    if trainer is None:
-        trainer = ui.attempt(diff.DiffusionTrainer, config)
-        store[config] = trainer
-        while len(store) > MAX_MODELS:
-            store.pop(next(iter(store)))
-    st.session_state[RUNNING] = config
-if buttons[1].button("⏹ Stop", key="stop", width="stretch"):
-    st.session_state[RUNNING] = None
-if buttons[2].button("↺ Reset", key="reset", width="stretch"):
-    st.session_state[RUNNING] = None
-    store.pop(config, None)
-    trainer = None
+session = TrainingSession(
+    "diffusion",
+    [Run("ε_θ", key=config, factory=lambda: diff.DiffusionTrainer(config))],
+    chunk=CHUNK,
+    unit="gradient steps",
+)
+session.controls()
 
-if trainer is not None and st.session_state.get(RUNNING) == config and not trainer.finished:
-    bar = st.progress(trainer.done / steps, text=f"Training: {trainer.done} / {steps} steps")
-    while not trainer.finished:
-        trainer.train(CHUNK)
-        bar.progress(trainer.done / steps, text=f"Training: {trainer.done} / {steps} steps")
-    st.session_state[RUNNING] = None
-    bar.empty()
 
-if trainer is None or trainer.done == 0:
+def draw_loss(trainers: dict[str, diff.DiffusionTrainer | None]) -> None:
+    trainer = trainers["ε_θ"]
+    if trainer is not None and trainer.steps > 0:
+        ui.figure(viz.loss_figure(trainer.losses))
+
+
+# The sampler figures are drawn once training stops (the live part redraws only the loss): sampling while
+# training would slow every chunk and show a model that is already out of date.
+trainer = session.trainers()["ε_θ"]
+if session.running and not session.all_finished():
+    st.caption("Training: the samples appear when it finishes, or at the current ε_θ on **Pause**.")
+elif trainer is None or trainer.steps == 0:
     st.caption(
-        f"Press **▶ Train** to fit ε_θ for these settings ({steps} steps, a few seconds per thousand). "
+        f"Press **Train** to fit ε_θ for these settings ({steps} steps, a few seconds per thousand). "
         "Sampling and plot controls never retrain; a model is kept per setting for this session."
     )
     ui.figure(viz.reverse_empty(report.data))
-else:
+elif trainer.diverged_reason is None:
     if not trainer.finished:
-        ui.caution(f"Training was stopped after {trainer.done} of {steps} steps: these samples come from that ε_θ.")
+        ui.caution(f"Training was stopped after {trainer.steps} of {steps} steps: these samples come from that ε_θ.")
     ddpm, ddim = ui.attempt(samples, trainer, count, ddim_steps, sigma, seed)
     ui.figure(viz.samples_figure(report.data, ddpm, ddim))
     c1, c2, c3, c4 = st.columns(4)
@@ -156,7 +165,10 @@ else:
     c3.metric("DDPM: mean dist. to data", f"{diff.nearest_distance(ddpm.samples, report.data):.3f}")
     c4.metric("DDIM: mean dist. to data", f"{diff.nearest_distance(ddim.samples, report.data):.3f}")
     ui.figure(viz.trajectories_figure(report.data, ddpm, ddim))
-    ui.figure(viz.loss_figure(trainer.losses))
+else:
+    st.caption("No samples from a diverged ε_θ: its loss curve below ends at the last finite step.")
+session.live(draw_loss)
+session.divergence_notices()
 
 ui.formula(
     r"\theta \leftarrow \theta - \eta\,\nabla_\theta\,\big\|\epsilon - \epsilon_\theta\big(\sqrt{\bar\alpha_t}\,x_0"

@@ -58,8 +58,8 @@ ui.formula(
 above = [f"x{i + 1}" for i in range(nx) if r.h_y_given_x_each[i] > r.h_y + 1e-12]
 if above:
     st.markdown(
-        f"🔺 **{', '.join(above)}** {'makes' if len(above) == 1 else 'make'} Y *more* uncertain than not knowing X "
-        f"(H(Y|X=x) > H(Y) = {r.h_y:.3f}, red bars), as the sheet notes — yet on average knowing X never hurts: "
+        f":material/arrow_upward: **{', '.join(above)}** {'makes' if len(above) == 1 else 'make'} Y *more* uncertain than not knowing X "
+        f"(H(Y|X=x) > H(Y) = {r.h_y:.3f}, vermilion bars), as the sheet notes — yet on average knowing X never hurts: "
         f"H(Y|X) = {r.h_y_given_x:.3f} ≤ H(Y)."
     )
 

@@ -35,7 +35,7 @@ ui.begin(
 base = iw.unit_switch()
 unit = unit_name(base)
 log_tex = latex_log(base)
-discrete_tab, gaussian_tab = st.tabs(["Discrete P and Q", "Two Gaussians"])
+discrete_tab, gaussian_tab = ui.tabs(["Discrete P and Q", "Two Gaussians"], "tab")
 
 with discrete_tab:
     preset = ui.select(

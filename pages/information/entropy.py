@@ -46,7 +46,7 @@ if how == "sliders":
         st.info(
             f"Sliders are weights: they sum to {sum(weights):.2f}, so P(x) = weight / {sum(weights):.2f} keeps the "
             "distribution normalized.",
-            icon="⚖️",
+            icon=":material/balance:",
         )
 else:
     p = iw.distribution_text("P(x)", "probs", "0.5, 0.25, 0.125, 0.125")

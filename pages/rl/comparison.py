@@ -35,19 +35,24 @@ spec = ui.begin(
     "episodes): measured by `bench/bench_deep_rl.py`, not trained live here (that takes minutes). "
     "Train any of them yourself on the DQN, policy-gradient and actor-critic pages.",
 )
-measure = ui.select(
-    "Measure", "measure", ("environment steps", "wall-clock seconds"), horizontal_radio=True, container=st.container()
-)
-curve_seed = ui.number("Seed of the curves below", "seed", 0, 99, 0, 1, container=st.container())
+data = load_results(RESULTS.stat().st_mtime) if RESULTS.exists() else None
+measure = ui.select("Measure", "measure", ("environment steps", "wall-clock seconds"), horizontal_radio=True)
+# only the seeds the benchmark ran can be picked (it used 0 … seeds − 1)
+seeds = list(range(data["meta"]["seeds"])) if data is not None else [0]
+curve_seed = ui.select("Seed of the learning curves", "seed", seeds, 0)
 
-if not RESULTS.exists():
+if data is None:
     ui.figure(deep_rl.empty_figure("Steps to solve", "No benchmark results yet: run bench/bench_deep_rl.py."))
-    data = None
 else:
-    data = load_results(RESULTS.stat().st_mtime)
-
-if data is not None:
     meta, results = data["meta"], data["results"]
+    key = "solved_step" if measure == "environment steps" else "solved_seconds"
+    per = {r["label"]: [x[key] for x in r["runs"]] for r in results}
+    cap = max(max(r["budget"] for r in results), 1) if key == "solved_step" else max(r["wall_cap"] for r in results)
+    ui.figure(
+        deep_rl.solve_steps_plot(
+            per, cap, f"{measure.capitalize()} to solve, one dot per seed (× = not solved)", measure
+        )
+    )
     rows = []
     for r in results:
         runs = r["runs"]
@@ -56,7 +61,6 @@ if data is not None:
         secs = [x["solved_seconds"] for x in solved]
         finals = [x["final_mean"] for x in runs]
         stable = [x["still_solved"] for x in solved]
-        pros, cons = PROS_CONS[r["family"]]
         rows.append(
             {
                 "agent": r["label"],
@@ -66,22 +70,12 @@ if data is not None:
                 "seconds to solve": f"{np.mean(secs):.1f} ± {np.std(secs):.1f}" if secs else "—",
                 "final return": f"{np.mean(finals):.0f} ± {np.std(finals):.0f}",
                 "still solved later": f"{sum(stable)}/{len(stable)}" if stable else "—",
-                "sheet: pros": pros,
-                "sheet: cons": cons,
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption(
         f"{meta['seeds']} seeds, measured {meta['date']} on {meta['machine']}; the machine was shared "
         f"(load {meta['load_average_at_end']:.1f}), so seconds are noisy — steps are exact and reproducible."
-    )
-    key = "solved_step" if measure == "environment steps" else "solved_seconds"
-    per = {r["label"]: [x[key] for x in r["runs"]] for r in results}
-    cap = max(max(r["budget"] for r in results), 1) if key == "solved_step" else max(r["wall_cap"] for r in results)
-    ui.figure(
-        deep_rl.solve_steps_plot(
-            per, cap, f"{measure.capitalize()} to solve, one dot per seed (× = not solved)", measure
-        )
     )
     logs = {}
     for r in results:
@@ -90,14 +84,18 @@ if data is not None:
             logs[r["label"]] = TrainingLog(
                 eval_step=run["eval_step"], eval_mean=run["eval_mean"], eval_sd=[0.0] * len(run["eval_mean"])
             )
-    if logs:
-        ui.figure(
-            deep_rl.learning_curves(
-                logs, SOLVED_RETURN["CartPole-v1"], title=f"Greedy evaluation while training, seed {curve_seed}"
-            )
+    ui.figure(
+        deep_rl.learning_curves(
+            logs, SOLVED_RETURN["CartPole-v1"], title=f"Greedy evaluation while training, seed {curve_seed}"
         )
-    else:
-        ui.caution(f"The benchmark has no run with seed {curve_seed}; it used seeds 0–{meta['seeds'] - 1}.")
+    )
+    st.markdown("**What the sheet lists** (its claims, which the numbers above test)")
+    st.dataframe(
+        [{"family": family, "sheet: pros": pros, "sheet: cons": cons} for family, (pros, cons) in PROS_CONS.items()],
+        hide_index=True,
+        width="stretch",
+        column_config={"family": st.column_config.TextColumn(width="small")},
+    )
 
 ui.formula(
     r"\text{value-based: } \pi(s)=\arg\max_a Q(s,a;\theta) \qquad \text{policy-based: } "

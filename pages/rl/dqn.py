@@ -46,7 +46,7 @@ lr = ui.select(
     format_func=lambda v: f"{v:g}" + ("  (too large: diverges)" if v >= 10 else ""),
 )
 gamma = ui.slider("Discount γ", "gamma", 0.90, 0.999, 0.99, 0.001, format="%.3f")
-target_c = ui.slider("Target period C (updates)", "C", 1, 1_000, 10, 1, help="θ⁻ ← θ every C gradient updates.")
+target_c = ui.slider("Target period C (updates)", "C", 1, 1_000, 50, 1, help="θ⁻ ← θ every C gradient updates.")
 hidden = ui.select("Hidden width", "hidden", (32, 64, 128), 64, help="Two hidden layers of this width.")
 seed = ui.seed()
 
@@ -77,6 +77,16 @@ with right:
         )
     )
 ui.figure(deep_rl.overestimation(logs))
+gaps = {label: t.overestimation() for label, t in trainers.items() if t is not None and t.overestimation()}
+if gaps:
+    st.markdown(
+        "**Measured at the last evaluation:** "
+        + "; ".join(
+            f"{label} predicts {q:.0f} where its greedy policy collects {g:.0f} ({q / g:.2f}×)"
+            for label, (q, g) in gaps.items()
+        )
+        + f". No discounted return can exceed 1/(1 − γ) = {1 / (1 - gamma):.0f}."
+    )
 
 ui.formula(
     r"L(\theta) = \big(r + \gamma \max_{a'} Q(s',a';\theta^-) - Q(s,a;\theta)\big)^2"
@@ -116,7 +126,7 @@ else:
 
     st.markdown("**A greedy episode of this network** (rgb_array frames from Gymnasium)")
     frames_key = ("frames", which, configs[which], seed, trainer.steps)
-    if st.button("🎬 Render an episode", key="render"):
+    if st.button("Render an episode", key="render", icon=":material/movie:"):
         st.session_state["_rl_dqn_frames"] = (
             frames_key,
             rollout(trainer.greedy_actions, env_id, trainer.streams["episode"]),
@@ -131,9 +141,14 @@ else:
         )
 
 ui.what_to_notice(
-    "- **DQN vs Double DQN, same seed:** the solid line (what the network *predicts*, mean max_a Q) sits above "
-    "the dashed line (the discounted return the greedy policy *actually* collects) more for DQN: taking a max "
-    "over noisy estimates is biased upwards; Double DQN's separate choice and evaluation of a* shrinks the gap.\n"
+    "- **DQN vs Double DQN, same seed:** the solid line (what the network *predicts*, mean max_a Q) against "
+    "the dashed line (the discounted return the greedy policy *actually* collects): taking a max over noisy "
+    "estimates is biased upwards, and Double DQN's separate choice and evaluation of a* shrinks the gap. In the "
+    "default run (seed 0, C = 50) DQN ends 1.5× above its actual return, Double DQN 1.3×; the two cross while "
+    "learning, so judge over several seeds, not one curve.\n"
+    "- **The target period C matters more than the variant:** at C = 10 (θ⁻ refreshed every ~20 env steps) both "
+    "predict 300–750 where no return can exceed 100, and Double DQN does not help; at C = 250 both *under*estimate "
+    "(the value propagates slowly). Measured on seed 0, 40k steps.\n"
     "- **No replay** learns from consecutive, correlated transitions one at a time; **no target net** chases a "
     "target that moves with every update. Both make the return curve jump up and down; with a large α the TD "
     "loss explodes (pick α = 10 to see the page report a divergence).\n"

@@ -68,7 +68,7 @@ n_pool = ui.slider("Trajectories sampled for the experiment", "pool", 50, 400, 1
 var_key = (seed, env_id, n_pool, gamma)
 with c2:
     st.write("")
-    if st.button("🔬 Measure the variance", key="measure"):
+    if st.button("Measure the variance", key="measure", icon=":material/science:"):
         st.session_state["_rl_pg_variance"] = var_key
 if st.session_state.get("_rl_pg_variance") == var_key:
     gv = ui.attempt(variance_experiment, *var_key)
@@ -77,10 +77,15 @@ if st.session_state.get("_rl_pg_variance") == var_key:
         f"At the initial policy of seed {seed}: {gv.n_trajectories} trajectories (mean length {gv.mean_length:.1f}); "
         "ĝ_N is the average of N per-trajectory gradients drawn from them, 300 times per N. Dotted: σ²/N."
     )
+    st.markdown(
+        f"**Measured here:** against r(τ), the baseline divides σ² by **{gv.reduction('r(τ) − b'):.1f}×**, "
+        f"reward-to-go by **{gv.reduction('reward-to-go'):.1f}×**, and both together by "
+        f"**{gv.reduction('reward-to-go − b'):.1f}×**: as many times fewer trajectories for the same variance."
+    )
 else:
     ui.figure(
         deep_rl.empty_figure(
-            "Variance of the REINFORCE gradient estimate", "Press 🔬 Measure the variance (a few seconds)."
+            "Variance of the REINFORCE gradient estimate", "Press Measure the variance (a few seconds)."
         )
     )
 
@@ -116,8 +121,9 @@ ui.what_to_notice(
     "**reward-to-go** and a **baseline** remove that noise without changing the expected gradient, so the "
     "same budget reaches 500 sooner and more reliably.\n"
     "- In the variance experiment the measured points follow σ²/N (dotted): averaging N trajectories divides "
-    "the variance by N. A baseline lowers σ² itself — here by roughly an order of magnitude for r(τ) — "
-    "which is worth as much as sampling many times more trajectories.\n"
+    "the variance by N. A baseline and reward-to-go lower σ² itself, which is worth as much as sampling that many "
+    "times more trajectories: **Measure the variance** states the factors measured at this seed (how large they "
+    "are depends on the policy, the seed and the episode lengths).\n"
     "- The policy is stochastic while training (π is a softmax); the greedy evaluation takes argmax_a π(a|s). "
     "Over (θ, θ̇), π(push right|s) goes from 0 to 1 across a diagonal band: the policy becomes nearly deterministic."
 )

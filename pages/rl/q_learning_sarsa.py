@@ -18,6 +18,7 @@ from core.rl.tabular_tasks import (
     q_in_grid_directions,
 )
 from ui import contract as ui
+from viz import theme
 from viz.rl import tabular as viz
 from viz.rl.gridworld import q_triangles
 
@@ -28,6 +29,8 @@ DEFAULT_PRESET = "CliffGrid (CS188)"
 # The page's work budget: lock steps of the batch (each moves every agent one step).
 STEP_BUDGET = 15_000
 SMOOTHING = (1, 5, 10, 25, 50)
+REPLAY_END = "_rl_td_replay_end"
+"""The episode count the replay slider ended at on the last run (to keep a slider left at the end there)."""
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -192,19 +195,25 @@ if done_episodes:
 
 st.subheader("What each learned (first seed)")
 columns = st.columns(len(result.algorithms))
+column_px = theme.MAIN_COLUMN_PX if len(result.algorithms) == 1 else theme.HALF_COLUMN_PX
 for j, name in enumerate(result.algorithms):
     Q = result.Q[j, 0]
     path = greedy_path(task.mdp, task.start_state, Q)
     reached = task.mdp.terminal[path[-1]]
     steps = f"{len(path) - 1} steps to the end" if reached else "the greedy path loops (not yet learned)"
     with columns[j]:
-        ui.figure(viz.visits_and_path(task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}"))
+        ui.figure(
+            viz.visits_and_path(
+                task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}", column_px
+            )
+        )
         # the drawing's Q triangles use grid directions (up, right, down, left)
         Q_grid = q_in_grid_directions(task, Q)
-        ui.figure(q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", numbers=task.world.n_states <= 48))
+        ui.figure(q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", column_px=column_px))
 st.caption(
     "Grey: how often each cell was visited over all seeds and episodes (log scale). Each cell's four "
-    "triangles are Q(s, ↑), Q(s, →), Q(s, ↓), Q(s, ←)."
+    "triangles are Q(s, ↑), Q(s, →), Q(s, ↓), Q(s, ←); where the cells are too small for the numbers, hover a "
+    "triangle (or a cell's label, such as the cliff's −100) to read it."
 )
 
 if result.q_error is not None:
@@ -221,13 +230,21 @@ c1, c2 = st.columns(2)
 replay_name = ui.select("Agent", "replay_alg", ALGORITHMS, ALGORITHMS[0], horizontal_radio=True, container=c1)
 if replay_name not in result.algorithms:
     replay_name = result.algorithms[0]
-replay_episode = ui.slider(
-    "Episode", "replay", 1, 1000, 1000, 1, container=c2, help="Values past the last episode show the last one."
-)
-trace = result.traces[(replay_name, 0)]
-shown = int(min(replay_episode, result.completed[result.algorithms.index(replay_name), 0]))
-steps = trace.of_episode(shown - 1)
 j = result.algorithms.index(replay_name)
+trained = int(result.completed[j, 0])  # episodes the replayed agent finished (the step budget may stop it early)
+# Before the slider is drawn (writing its key later in the run is not allowed): an episode past the new end moves
+# to it, and a slider left at the last episode stays at the last one when more episodes are trained.
+chosen = st.session_state.get("replay")
+if chosen is not None and chosen != trained and (chosen > trained or chosen == st.session_state.get(REPLAY_END)):
+    st.session_state["replay"] = trained
+st.session_state[REPLAY_END] = trained
+if trained > 1:
+    replay_episode = ui.slider("Episode", "replay", 1, trained, trained, 1, container=c2)
+else:
+    replay_episode = 1
+trace = result.traces[(replay_name, 0)]
+shown = int(min(replay_episode, trained))
+steps = trace.of_episode(shown - 1)
 st.caption(
     f"{replay_name}, seed {seed}, episode {shown} of {episodes}: {len(steps['state'])} steps, sum of rewards "
     f"{steps['reward'].sum():g}, ε = {result.epsilons[shown - 1]:.3g}."

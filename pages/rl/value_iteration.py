@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import streamlit as st
 
@@ -46,6 +44,10 @@ TOOLS = {
     "reward": "Reward cell (~r, not terminal)",
 }
 EPSILONS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8)
+PLAYING = "_playing"
+PLAY_SECONDS = 0.5
+CLOCK_INLINE = "_mdp_play_clock_inline"
+"""Set by the page run just before it calls the play clock: that call is inline (the k slider is already drawn)."""
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -204,15 +206,26 @@ with sb.expander("Edit the grid (text)", expanded=False):
         help="One token per cell: . floor, # wall, S start, T terminal (0), +1/−10 terminal with that reward, "
         "~r reward cell, A+10 jump source to cell a.",
     )
+# under the expander, not in it: a message about the layout stays visible while the expander is closed
+grid_message = sb.container()
 tool = ui.select("Click on the grid to…", "tool", list(TOOLS), "select", format_func=TOOLS.get)
 if tool in ("terminal", "reward"):
     ui.number("Reward r of the cell", "tool_r", -100.0, 100.0, 1.0, 0.5)
 
 # ------------------------------------------------------------------------------------------------ compute
-world = ui.attempt(parse_layout, layout, living_reward=living, bump_reward=bump, slip=slip)
+preset = PRESETS[preset_name]
+world, grid_stale = ui.attempt_or_last(
+    "grid", parse_layout, layout, living_reward=living, bump_reward=bump, slip=slip, container=grid_message
+)
+if grid_stale:
+    # A layout that cannot be parsed keeps the last valid grid on screen (before any, the preset's), solved with
+    # the current γ, slip and rewards, so every figure stays up while the text is fixed.
+    never_valid = world is None
+    world = parse_layout(
+        preset.layout if never_valid else world.layout(), living_reward=living, bump_reward=bump, slip=slip
+    )
 if st.session_state.get("_edit_error"):
     ui.problem(st.session_state["_edit_error"])
-preset = PRESETS[preset_name]
 unedited = world.layout() == parse_layout(preset.layout).layout()
 use_gymnasium = bool(
     preset.gymnasium_map and unedited and abs(slip - preset.slip) < 0.006 and living == 0 and bump == 0
@@ -244,6 +257,10 @@ elif not result.converged:
 if use_gymnasium:
     st.caption(f"Transition table read from Gymnasium FrozenLake-v1 ({preset.gymnasium_map}): `env.unwrapped.P`.")
 st.caption(preset.source if unedited else "Custom grid (edited).")
+if grid_stale:
+    ui.showing_last_valid(
+        "grid", "layout (sidebar, *Edit the grid*)", shown=f"the preset's grid ({preset_name})" if never_valid else None
+    )
 
 # ------------------------------------------------------------------------------------------------ sweep slider
 free_cells = [f"{r},{c}" for r, c in np.argwhere(~world.wall)]
@@ -256,7 +273,28 @@ if st.session_state.get("k", 0) > last:
 
 
 def step_k(delta: int) -> None:
+    """Move the sweep slider; only from a callback or the play clock's tick, never after the slider is drawn."""
     st.session_state["k"] = int(min(max(st.session_state.get("k", 0) + delta, 0), last))
+
+
+def toggle_play() -> None:
+    start = not st.session_state.get(PLAYING, False)
+    if start and st.session_state.get("k", 0) >= last:
+        st.session_state["k"] = 0  # Play at the last sweep replays from the start
+    st.session_state[PLAYING] = start
+
+
+@st.fragment(run_every=PLAY_SECONDS)
+def play_clock() -> None:
+    """Play: every tick one sweep forward, then the whole page redraws at the new k.
+
+    A tick is a fragment run of its own, so the k slider drawn by the page run is not part of it and writing k is
+    allowed (writing it at the end of the page run, after the slider, raised StreamlitAPIException).
+    """
+    if st.session_state.pop(CLOCK_INLINE, False):
+        return  # the call inside the page run: its frame is the one to show until the next tick
+    step_k(1)
+    st.rerun()
 
 
 can_watch = result.Q_history is not None
@@ -271,14 +309,17 @@ watch = can_watch and ui.toggle(
 if watch:
     k = ui.slider("Sweep k (0 = the initial guess Q₀ = 0)", "k", 0, max(last, 1), 0, 1, container=top[1])
     k = min(k, last)
-    top[2].button("⏮", on_click=step_k, args=(-last,), width="stretch", help="Back to k = 0")
-    top[3].button("◀", on_click=step_k, args=(-1,), width="stretch", help="One sweep back")
-    top[4].button("▶", on_click=step_k, args=(1,), width="stretch", help="One sweep forward")
-    top[5].button("⏭", on_click=step_k, args=(last,), width="stretch", help="To the last sweep")
-    playing = st.session_state.get("_playing", False)
+    top[2].button(":material/first_page:", on_click=step_k, args=(-last,), width="stretch", help="Back to k = 0")
+    top[3].button(":material/chevron_left:", on_click=step_k, args=(-1,), width="stretch", help="One sweep back")
+    top[4].button(":material/chevron_right:", on_click=step_k, args=(1,), width="stretch", help="One sweep forward")
+    top[5].button(":material/last_page:", on_click=step_k, args=(last,), width="stretch", help="To the last sweep")
+    if k >= last:
+        st.session_state[PLAYING] = False  # played to the end (not a widget key: writing it here is allowed)
+    playing = st.session_state.get(PLAYING, False)
     top[6].button(
-        "⏸ Pause" if playing else "▶▶ Play",
-        on_click=lambda: st.session_state.update(_playing=not playing),
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=toggle_play,
         width="stretch",
         help="Advance one sweep every half second",
         type="primary",
@@ -378,7 +419,12 @@ if preset_name == "DiscountGrid (CS188)" and mode == "optimal" and unedited:
     goals = DISCOUNT_GRID_GOALS
     with st.container(border=True):
         st.markdown("**CS188 challenge — find γ, slip and living reward for each policy** (greedy path from S):")
-        st.markdown("\n".join(f"- {'✅' if achieved[c] else '⬜'} ({c}) {goals[c]}" for c in goals))
+        st.markdown(
+            "\n".join(
+                f"- {':material/check_box:' if achieved[c] else ':material/check_box_outline_blank:'} ({c}) {goals[c]}"
+                for c in goals
+            )
+        )
 
 ui.what_to_notice(
     "- **Values spread one step per sweep.** Step k from 0: after k sweeps only cells within k moves of a "
@@ -393,10 +439,7 @@ ui.what_to_notice(
 )
 ui.end()
 
-# Play: advance one sweep and rerun; a click on Pause (or any control) interrupts the pause between frames.
-if watch and st.session_state.get("_playing"):
-    if k < last:
-        time.sleep(0.5)
-        step_k(1)
-        st.rerun()
-    st.session_state["_playing"] = False
+# Play: the clock's ticks advance k; any click (Pause, a slider) reruns the page before the next tick.
+if watch and st.session_state.get(PLAYING):
+    st.session_state[CLOCK_INLINE] = True
+    play_clock()

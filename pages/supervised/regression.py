@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.supervised import linear, logistic, softmax_regression
 from ui import contract as ui
+from viz import theme
 from viz.supervised import linear as linear_viz
 from viz.supervised import logistic as logistic_viz
 from viz.supervised import softmax_regression as softmax_viz
@@ -102,7 +103,7 @@ if part == PARTS[0]:
         "- Ridge pulls all coefficients smoothly towards 0 but never to 0; LASSO's paths hit 0 and stay there, "
         "so it also *selects* features — the sheet's 3.3 in one picture.\n"
         "- Large λ: both collapse to the flat line y = mean(y) (the bias is not penalized).\n"
-        "- Same data, same seed, same λ: only the penalty differs between the green and the red curve."
+        "- Same data, same seed, same λ: only the penalty differs between the green (ridge) and the vermilion (LASSO) curve."
     )
 
 elif part == PARTS[1]:
@@ -139,14 +140,18 @@ elif part == PARTS[1]:
         ui.figure(logistic_viz.logistic_losses(r))
     with right:
         ui.figure(logistic_viz.logistic_paths(r))
-    ui.figure(logistic_viz.logistic_boundary(r))
-
     gd_k, nt_k = len(r.gd.losses) - 1, len(r.newton.losses) - 1
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"GD: J after {gd_k} steps", f"{r.gd.losses[-1]:.6f}")
-    c2.metric(f"Newton: J after {nt_k} steps", f"{r.newton.losses[-1]:.6f}")
-    c3.metric("GD: ‖∇J‖", f"{r.gd.gradient_norms[-1]:.2e}")
-    c4.metric("Newton: ‖∇J‖", f"{r.newton.gradient_norms[-1]:.2e}")
+    # the boundary in a half column: with equal aspect the data is about as tall as it is wide
+    plot_col, metric_col = st.columns(2, vertical_alignment="center")
+    with plot_col:
+        ui.figure(logistic_viz.logistic_boundary(r, column_px=theme.HALF_COLUMN_PX))
+    with metric_col:
+        c1, c2 = st.columns(2)
+        c1.metric(f"GD: J after {gd_k} steps", f"{r.gd.losses[-1]:.6f}")
+        c2.metric(f"Newton: J after {nt_k} steps", f"{r.newton.losses[-1]:.6f}")
+        c3, c4 = st.columns(2)
+        c3.metric("GD: ‖∇J‖", f"{r.gd.gradient_norms[-1]:.2e}")
+        c4.metric("Newton: ‖∇J‖", f"{r.newton.gradient_norms[-1]:.2e}")
     ui.formula(
         r"J(\theta) = -\frac{1}{m}\sum_i \big[y_i\log h(x_i) + (1-y_i)\log(1-h(x_i))\big],\quad "
         rf"h(x) = \frac{{1}}{{1+e^{{-\theta^\top x}}}},\quad m = {m}",

@@ -156,19 +156,31 @@ def test_trainer_page_steps_plays_and_survives_divergence():
     at.button(key="nn_step").click().run()
     assert_healthy(at, "step")
     assert at.metric[0].value == "1"
-    at.button(key="nn_play").click().run()  # playing: each run of the fragment trains one chunk
+    at.button(key="nn_train").click().run()  # playing: each run of the fragment trains one chunk
     assert_healthy(at, "play")
     assert int(at.metric[0].value.replace(",", "")) > 1
     at.button(key="nn_pause").click().run()
     paused_at = at.metric[0].value
     at.run()
     assert at.metric[0].value == paused_at, "training went on after Pause"
-    assert at.button(key="nn_play")
+    assert at.button(key="nn_train")
+    untrained_loss = run_page("pages/deep/trainer.py").metric[1].value
+    at.button(key="nn_reset").click().run()  # back to the same initial weights
+    assert at.metric[0].value == "0" and at.metric[1].value == untrained_loss
     at = run_page("pages/deep/trainer.py", {"lr": "100", "act": "relu", "spf": "50"})
-    at.button(key="nn_play").click().run()
+    at.button(key="nn_train").click().run()
     assert_healthy(at, "diverging")
     assert any("diverged" in w.value for w in at.warning), "no caution for a diverging learning rate"
     assert not at.error
+    assert at.button(key="nn_train").disabled and at.button(key="nn_step").disabled
+    diverged_at = at.metric[0].value
+    # a lower η is a new optimizer: the divergence is cleared and Step/Play go on from the last finite weights
+    at.selectbox(key="lr").set_value("0.01").run()
+    assert not any("diverged" in w.value for w in at.warning)
+    assert not at.button(key="nn_train").disabled
+    at.button(key="nn_step").click().run()
+    assert_healthy(at, "after lowering η")
+    assert int(at.metric[0].value.replace(",", "")) == int(diverged_at.replace(",", "")) + 1
 
 
 def test_trainer_page_rejects_bad_points_clearly():

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from core.deep import skip_connections as skip
+from core.training import Trainable
 
 # ---------------------------------------------------------------------------------- skip connections
 
@@ -26,18 +27,84 @@ def test_residual_keeps_early_gradients_alive(architecture):
     assert result.grad_residual[0] / result.grad_residual[-1] > 100 * result.grad_plain[0] / result.grad_plain[-1]
 
 
+def _trainer(residual=True, total_steps=60, **overrides):
+    config = dict(depth=10, width=32, activation="relu", learning_rate=0.05)
+    return skip.SkipTrainer(skip.SkipConfig(**{**config, **overrides}), residual, total_steps)
+
+
 def test_short_training_lowers_the_residual_loss():
-    trainer = skip.SkipTrainer(skip.SkipConfig(depth=10, width=32, activation="relu", learning_rate=0.05))
-    trainer.train(60)
-    plain, residual = trainer.losses
-    assert len(plain) == len(residual) == 60
-    assert np.mean(residual[-10:]) < np.mean(residual[:10])
+    trainer = _trainer()
+    trainer.train_chunk(1000)  # capped at the budget
+    assert trainer.steps == len(trainer.losses) == 60 and trainer.finished
+    assert np.mean(trainer.losses[-10:]) < np.mean(trainer.losses[:10])
+    assert 0.0 <= trainer.accuracy() <= 1.0
 
 
-def test_skip_page_trains_one_chunk_on_click():
+def test_trainer_is_a_trainable():
+    trainer = _trainer(total_steps=7)
+    assert isinstance(trainer, Trainable)
+    assert (trainer.steps, trainer.total_steps, trainer.finished, trainer.diverged_reason) == (0, 7, False, None)
+    trainer.train_chunk(3)
+    assert trainer.steps == 3 and trainer.train_seconds > 0 and not trainer.finished
+
+
+@pytest.mark.parametrize("architecture", ["MLP", "CNN"])
+def test_chunking_does_not_change_the_result(architecture):
+    whole, chunked = (_trainer(architecture=architecture, depth=3, width=8, total_steps=12) for _ in range(2))
+    whole.train_chunk(12)
+    chunked.train_chunk(5)
+    chunked.train_chunk(7)
+    assert chunked.losses == whole.losses
+    for a, b in zip(whole.net.state_dict().values(), chunked.net.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_plain_and_residual_trainers_share_weights_and_batches():
+    plain, residual = _trainer(residual=False), _trainer(residual=True)
+    for a, b in zip(plain.net.state_dict().values(), residual.net.state_dict().values()):
+        assert torch.equal(a, b)
+    plain.train_chunk(9)
+    residual.train_chunk(9)
+    # one draw per step from the same stream: the next batch of both nets is the same
+    assert torch.equal(plain.generator.get_state(), residual.generator.get_state())
+    assert plain.losses != residual.losses  # ...yet the two nets learn differently
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_a_huge_learning_rate_is_reported_and_only_finite_losses_are_kept(residual):
+    trainer = _trainer(residual=residual, learning_rate=1e6, depth=4, width=16, total_steps=200)
+    trainer.train_chunk(200)
+    assert trainer.diverged_reason is not None and "loss became" in trainer.diverged_reason
+    assert trainer.finished and trainer.steps < 200
+    assert len(trainer.losses) == trainer.steps and np.all(np.isfinite(trainer.losses))
+    trainer.train_chunk(10)  # a diverged run trains no further
+    assert len(trainer.losses) == trainer.steps
+
+
+def test_loss_figure_uses_a_log_axis_and_curves_of_their_own_length():
+    from viz.deep.skip_connections import loss_figure
+
+    fig = loss_figure([2.3, 2.2, 2.1], [2.0, 43.0])
+    assert fig.layout.yaxis.type == "log"
+    assert [len(trace.x) for trace in fig.data] == [3, 2]
+
+
+def _button(at, name):
+    return next(b for b in at.button if b.key == f"skip_connections_{name}")
+
+
+def test_skip_page_trains_both_nets_and_shows_the_accuracy():
     from tests.apptest_helpers import assert_healthy, run_page
 
     at = run_page("pages/deep/skip_connections.py", {"depth": "4", "steps": "50"})
-    at.button(key="train").click().run()
+    assert len(at.get("plotly_chart")) == 1  # gradient norms; no training curves before Train
+    _button(at, "train").click().run()  # one chunk of 25 steps per net
     assert_healthy(at, "skip connections after Train")
     assert len(at.get("plotly_chart")) == 2
+    assert "50 / 100" in at.get("progress")[0].proto.text  # 25 + 25 of 50 + 50 steps
+    at.run()  # the next chunk finishes both nets; the page reruns once with the accuracy
+    assert_healthy(at, "skip connections finished")
+    assert any("Training accuracy" in m.value and "after 50 steps" in m.value for m in at.markdown)
+    assert _button(at, "train").disabled
+    _button(at, "reset").click().run()
+    assert not any("Training accuracy" in m.value for m in at.markdown)

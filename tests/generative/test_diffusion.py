@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from core.errors import InputError
 from core.generative import diffusion as diff
 from core.numerics import moving_average
+from core.training import Trainable
 from tests.apptest_helpers import assert_healthy, run_page
 
 schedules = st.sampled_from(diff.SCHEDULES)
@@ -98,7 +99,7 @@ def test_posterior_mean_equals_the_ddpm_mean(kind, T, data):
 
 def test_ddim_is_deterministic_given_x_T_and_ddpm_is_not():
     trainer = diff.DiffusionTrainer(diff.TrainConfig("8 Gaussians", 200, "linear", 40, hidden=32, steps=20))
-    trainer.train(20)
+    trainer.train_chunk(20)
     x_T = np.random.default_rng(3).standard_normal((50, 2))
     first = diff.ddim_sample(trainer.eps_fn, trainer.schedule, x_T, 10)
     again = diff.ddim_sample(trainer.eps_fn, trainer.schedule, x_T.copy(), 10)
@@ -144,16 +145,16 @@ def test_loss_is_the_mean_squared_noise_error():
 
 def test_training_lowers_the_loss():
     trainer = diff.DiffusionTrainer(diff.TrainConfig("two moons", 400, "linear", 50, hidden=64, steps=400))
-    trainer.train(1000)  # capped at config.steps
-    assert trainer.done == 400 and trainer.finished
+    trainer.train_chunk(1000)  # capped at config.steps
+    assert trainer.steps == 400 and trainer.finished
     assert np.mean(trainer.losses[-50:]) < 0.8 * np.mean(trainer.losses[:50])
 
 
 def test_training_is_reproducible_from_the_seed():
     config = diff.TrainConfig("8 Gaussians", 100, "linear", 20, hidden=16, steps=30, seed=4)
     first, second = diff.DiffusionTrainer(config), diff.DiffusionTrainer(config)
-    first.train(30)
-    second.train(30)
+    first.train_chunk(30)
+    second.train_chunk(30)
     assert first.losses == second.losses
 
 
@@ -181,17 +182,69 @@ def test_data_sets_are_seeded_and_scaled():
         assert a.shape == (500, 2) and 0.3 < a.std(axis=0).min() and a.std(axis=0).max() < 2.0
 
 
+def _button(at, name):
+    return next(b for b in at.button if b.key == f"diffusion_{name}")
+
+
 def test_page_trains_and_samples_after_the_button():
     at = run_page("pages/generative/diffusion.py", {"T": "20", "steps": "200", "hidden": "64"})
     assert_healthy(at, "default")
-    charts = len(at.get("plotly_chart"))
-    at.button(key="train").click().run()
+    charts = len(at.get("plotly_chart"))  # forward cloud, schedule, the empty reverse-process figure
+    _button(at, "train").click().run()  # one chunk of 100 steps: only the loss is drawn while training
+    assert_healthy(at, "training")
+    assert len(at.get("plotly_chart")) == charts
+    assert "100 / 200 gradient steps" in at.get("progress")[0].proto.text
+    at.run()  # the second chunk finishes; the page reruns once and samples
     assert_healthy(at, "after Train")
     assert len(at.get("plotly_chart")) == charts + 2  # samples, trajectories and loss replace the empty state
     at.slider(key="t").set_value(5).run()  # a plot control: the trained model is reused, nothing retrains
     assert_healthy(at, "after scrubbing")
     assert len(at.get("plotly_chart")) == charts + 2
-    assert at.button(key="train").disabled
+    assert _button(at, "train").disabled
+    assert any(c.value.startswith("200 / 200 gradient steps") for c in at.caption)
+
+
+def test_page_paused_after_a_step_samples_with_the_caution():
+    at = run_page("pages/generative/diffusion.py", {"T": "20", "steps": "300", "hidden": "64"})
+    _button(at, "step").click().run()  # 100 of 300 steps, then it waits
+    assert_healthy(at, "after Step")
+    assert any("stopped after 100 of 300 steps" in w.value for w in at.warning)
+    assert any(c.value.startswith("100 / 300 gradient steps") for c in at.caption)
+    _button(at, "reset").click().run()
+    assert not at.warning
+    assert any("Press **Train**" in c.value for c in at.caption)
+
+
+def test_trainer_is_a_trainable():
+    trainer = diff.DiffusionTrainer(diff.TrainConfig("8 Gaussians", 100, "linear", 20, hidden=16, steps=7))
+    assert isinstance(trainer, Trainable)
+    assert (trainer.steps, trainer.total_steps, trainer.finished, trainer.diverged_reason) == (0, 7, False, None)
+    trainer.train_chunk(3)
+    assert trainer.steps == 3 and trainer.train_seconds > 0 and not trainer.finished
+    trainer.train_chunk(10)  # capped at the budget
+    assert trainer.steps == 7 and trainer.finished
+
+
+def test_chunking_does_not_change_the_result():
+    config = diff.TrainConfig("two moons", 150, "cosine", 30, hidden=32, steps=25, seed=2)
+    whole, chunked = diff.DiffusionTrainer(config), diff.DiffusionTrainer(config)
+    whole.train_chunk(25)
+    chunked.train_chunk(11)
+    chunked.train_chunk(14)
+    assert chunked.losses == whole.losses
+    for a, b in zip(whole.model.state_dict().values(), chunked.model.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_a_huge_learning_rate_is_reported_and_only_finite_losses_are_kept():
+    config = diff.TrainConfig("8 Gaussians", 100, "linear", 20, hidden=16, learning_rate=1e6, steps=100)
+    trainer = diff.DiffusionTrainer(config)
+    trainer.train_chunk(100)
+    assert trainer.diverged_reason is not None and "loss became" in trainer.diverged_reason
+    assert trainer.finished and trainer.steps < 100
+    assert len(trainer.losses) == trainer.steps and np.all(np.isfinite(trainer.losses))
+    trainer.train_chunk(10)  # a diverged run trains no further
+    assert len(trainer.losses) == trainer.steps
 
 
 @pytest.mark.parametrize("kind", diff.SCHEDULES)
@@ -219,7 +272,7 @@ def test_signal_and_noise_scales_and_step_coefficients(kind):
 def test_recent_loss_and_the_smoothed_loss_curve():
     trainer = diff.DiffusionTrainer(diff.TrainConfig("8 Gaussians", 100, "linear", 20, hidden=16, steps=30, seed=1))
     assert math.isnan(trainer.recent_loss())
-    trainer.train(30)
+    trainer.train_chunk(30)
     assert trainer.recent_loss(10) == pytest.approx(float(np.mean(trainer.losses[-10:])))
     assert trainer.recent_loss(100) == pytest.approx(float(np.mean(trainer.losses)))
     # the figure's full-window moving average equals numpy's "valid" convolution
@@ -230,7 +283,7 @@ def test_recent_loss_and_the_smoothed_loss_curve():
 def test_sampling_is_seeded_and_forward_report_shares_the_training_data():
     config = diff.TrainConfig("two moons", 150, "linear", 20, hidden=16, steps=5, seed=3)
     trainer = diff.DiffusionTrainer(config)
-    trainer.train(5)
+    trainer.train_chunk(5)
     ddpm, ddim = trainer.sample(40, 5, "β_t", seed=3)
     again_ddpm, _ = trainer.sample(40, 5, "β_t", seed=3)
     other_ddpm, _ = trainer.sample(40, 5, "β_t", seed=4)

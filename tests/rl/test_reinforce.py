@@ -67,6 +67,9 @@ def test_gradient_variance_falls_as_one_over_N_and_baseline_helps():
         ratio = v[0] / v[-1]
         assert 8 < ratio < 32, f"{name}: variance ratio N=1 vs 16 is {ratio}"
     assert gv.single_variance["r(τ) − b"] < gv.single_variance["r(τ)"]
+    # the factor the page states is the ratio of the one-trajectory variances
+    assert gv.reduction("r(τ) − b") == gv.single_variance["r(τ)"] / gv.single_variance["r(τ) − b"] > 1
+    assert gv.reduction("r(τ)") == 1
 
 
 # ------------------------------------------------------------------------------------------- page
@@ -77,3 +80,5 @@ def test_policy_gradient_page_trains_and_measures_variance():
     assert any("5,0" in m.value or "steps in" in m.value for m in at.markdown)
     at.button(key="measure").click().run()
     assert_healthy(at, "after the variance experiment")
+    measured = next(m.value for m in at.markdown if m.value.startswith("**Measured here:**"))
+    assert "×" in measured and "order of magnitude" not in " ".join(m.value for m in at.markdown)

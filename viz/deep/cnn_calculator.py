@@ -8,7 +8,19 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.deep.cnn_calculator import Result, receptive_box
+from viz import theme
 from viz.theme import BLACK, BLUE, GREY, ORANGE, VERMILION, style
+
+_SI_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def compact_count(value: int) -> str:
+    """A count in three significant digits with an SI prefix ("2.27 G" for 2,270,512,000): the page's headline
+    metrics must fit a quarter of the column; the exact number goes into the metric's help."""
+    for scale, prefix in _SI_PREFIXES:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {prefix}"
+    return f"{value:,}"
 
 
 def _shape_text(shape) -> str:
@@ -36,7 +48,7 @@ def calculator_table(result: Result) -> pd.DataFrame:
     ]
     for row in result.rows:
         if row.problem:
-            note = "🛑 " + row.problem
+            note = "error: " + row.problem
         elif row.skipped:
             note = "not computed: an earlier layer is impossible"
         else:
@@ -103,9 +115,11 @@ def layer_chart(result: Result) -> go.Figure:
         1,
         2,
     )
-    fig.update_yaxes(type="log", title_text="pixels", row=1, col=1)
-    fig.update_yaxes(type="log", title_text="count (log)", row=1, col=2)
-    fig.update_xaxes(tickangle=-60, tickfont=dict(size=11))
+    pixels = [v for v in widths + rfs if v is not None]
+    counts = [v for p in param_layers for v in (p[1].params, p[1].flops)]
+    fig.update_yaxes(**theme.log_axis(pixels), title_text="pixels", row=1, col=1)
+    fig.update_yaxes(**theme.log_axis(counts), title_text="count (log)", row=1, col=2)
+    fig.update_xaxes(tickangle=-60, tickfont=dict(size=theme.MIN_TEXT_SIZE))
     style(fig, height=520)
     fig.update_layout(
         legend=dict(orientation="h", y=0.99, yanchor="top", x=0, yref="container"), margin=dict(t=110, b=150)
@@ -204,8 +218,26 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
         1,
         2,
     )
-    fig.update_xaxes(range=[-0.5 - 0.5, w2 - 0.5 + 0.5], row=1, col=1, title_text="column")
-    fig.update_yaxes(range=[h2 - 0.5 + 0.5, -1], row=1, col=1, title_text="row", scaleanchor="x", scaleratio=1)
+    # units sit on whole numbers: ticks only there (Plotly's own choice on a short axis includes halves)
+    panel_px = (theme.MAIN_COLUMN_PX - 70) * (1 - 0.08) * 0.42
+    fig.update_xaxes(
+        range=[-0.7, w2 - 0.3],
+        row=1,
+        col=1,
+        title_text="column",
+        constrain="domain",  # keep the range (no negative rows): the equal aspect shrinks the panel instead
+        **theme.integer_axis(max(h2, w2) + 1, panel_px),
+    )
+    fig.update_yaxes(
+        range=[h2 - 0.3, -0.7],
+        row=1,
+        col=1,
+        title_text="row",
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+        **theme.integer_axis(max(h2, w2) + 1, panel_px, label_px=theme.text_height(theme.FONT_SIZE) + 4),
+    )
     pad = 0.03 * max(hi_x - lo_x, hi_y - lo_y) + 1
     fig.update_xaxes(range=[lo_x - pad, hi_x + pad], row=1, col=2, title_text="input column")
     fig.update_yaxes(

@@ -7,17 +7,34 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.deep.convolution import Term
+from viz import theme
 from viz.theme import BLUE, ORANGE, diverging_scale, style
 
+HEIGHT = 480
+# theme.style's margins without a title (50 left, 20 right; 20 above, 50 below) and the gaps between the panels
+_FRAME_X, _FRAME_Y, _SPACING = 70, 70, 0.045
+# the kernel's panel keeps at least this share of the width, however small the kernel
+_MIN_KERNEL_SHARE = 0.16
 
-def _grid_heatmap(fig, values, row, col, annotate, scale, name, text_fmt="{:.2f}"):
-    text = [[text_fmt.format(v) for v in line] for line in values] if annotate else None
+
+def cell_text(values: np.ndarray, side: float) -> list[list[str]] | None:
+    """The numbers of a grid as printed in cells ``side`` px wide at theme.MIN_TEXT_SIZE: two decimals, else one,
+    else None (the cells are too small: the value shows on hover)."""
+    for fmt in ("{:.2f}", "{:.1f}"):
+        text = [[fmt.format(v) for v in line] for line in np.asarray(values, dtype=float)]
+        widest = max((theme.text_width(t) for line in text for t in line), default=0.0)
+        if widest + 6 <= side and theme.text_height() + 4 <= side:
+            return text
+    return None
+
+
+def _grid_heatmap(fig, values, row, col, text, scale, name):
     fig.add_trace(
         go.Heatmap(
             z=values,
             text=text,
-            texttemplate="%{text}" if annotate else None,
-            textfont=dict(size=11),
+            texttemplate="%{text}" if text is not None else None,
+            textfont=dict(size=theme.MIN_TEXT_SIZE),
             showscale=False,
             hovertemplate=f"{name} [%{{y}}, %{{x}}] = %{{z:.3f}}<extra></extra>",
             **scale,
@@ -25,6 +42,15 @@ def _grid_heatmap(fig, values, row, col, annotate, scale, name, text_fmt="{:.2f}
         row,
         col,
     )
+
+
+def panel_shares(columns: tuple[int, int, int]) -> list[float]:
+    """Widths of the input, kernel and output panels: proportional to their columns (the same cell size in all
+    three), the kernel's at least _MIN_KERNEL_SHARE."""
+    total = float(sum(columns))
+    kernel = max(columns[1] / total, _MIN_KERNEL_SHARE)
+    rest = columns[0] + columns[2]
+    return [(1 - kernel) * columns[0] / rest, kernel, (1 - kernel) * columns[2] / rest]
 
 
 def convolution_figure(
@@ -35,32 +61,33 @@ def convolution_figure(
     i: int,
     j: int,
     padding: int,
+    column_px: float = theme.MAIN_COLUMN_PX,
 ) -> go.Figure:
-    """Input (with its zero padding) and the taps of the current position; the kernel as applied; the output map."""
+    """Input (with its zero padding) and the taps of the current position; the kernel as applied; the output map.
+
+    Each grid prints its numbers when they fit its cells at theme.MIN_TEXT_SIZE in a column ``column_px`` wide;
+    otherwise they show on hover, and the selected output value stands in a box beside its cell.
+    """
     h, w = image.shape
     f = kernel_used.shape[0]
     padded = np.pad(image, padding)
+    grids = (padded, kernel_used, output)
+    shares = panel_shares((padded.shape[1], f, output.shape[1]))
     fig = make_subplots(
         rows=1,
         cols=3,
-        column_widths=[0.45, 0.2, 0.35],
+        column_widths=shares,
         subplot_titles=(
             f"Input {h}×{w}" + (f" + padding {padding}" if padding else ""),
             f"Kernel as applied ({f}×{f})",
             f"Output {output.shape[0]}×{output.shape[1]}",
         ),
-        horizontal_spacing=0.06,
+        horizontal_spacing=_SPACING,
     )
-    annotate = max(padded.shape) <= 16
-    _grid_heatmap(
-        fig,
-        padded,
-        1,
-        1,
-        annotate,
-        dict(colorscale="Greys", zmin=0, zmax=max(1.0, float(image.max()))),
-        "I",
-    )
+    domain_px = (column_px - _FRAME_X) * (1 - 2 * _SPACING)
+    sides = [min(domain_px * share / g.shape[1], (HEIGHT - _FRAME_Y) / g.shape[0]) for share, g in zip(shares, grids)]
+    texts = [cell_text(g, side) for g, side in zip(grids, sides)]
+    _grid_heatmap(fig, padded, 1, 1, texts[0], dict(colorscale="Greys", zmin=0, zmax=max(1.0, float(image.max()))), "I")
     # padded coordinates = image coordinates + P
     xs = [t.n + padding for t in terms]
     ys = [t.m + padding for t in terms]
@@ -69,9 +96,8 @@ def convolution_figure(
             x=xs,
             y=ys,
             mode="markers",
-            marker=dict(
-                symbol="square-open", size=max(8, min(28, 440 // max(padded.shape))), color=ORANGE, line=dict(width=3)
-            ),
+            # the outline runs along the cell's edge, around its number
+            marker=dict(symbol="square-open", size=max(8, 0.92 * sides[0]), color=ORANGE, line=dict(width=3)),
             hovertext=[f"I[{t.m},{t.n}] = {t.value:.2f} × K[{t.ku},{t.kv}] = {t.weight:.2f}" for t in terms],
             hoverinfo="text",
             name="taps of the current output",
@@ -91,12 +117,31 @@ def convolution_figure(
             row=1,
             col=1,
         )
-    _grid_heatmap(fig, kernel_used, 1, 2, True, diverging_scale(kernel_used), "K")
-    _grid_heatmap(fig, output, 1, 3, max(output.shape) <= 16, diverging_scale(output), "O")
+    _grid_heatmap(fig, kernel_used, 1, 2, texts[1], diverging_scale(kernel_used), "K")
+    _grid_heatmap(fig, output, 1, 3, texts[2], diverging_scale(output), "O")
     fig.add_shape(
         type="rect", x0=j - 0.5, y0=i - 0.5, x1=j + 0.5, y1=i + 0.5, line=dict(color=ORANGE, width=4), row=1, col=3
     )
-    for col in (1, 2, 3):
+    if texts[2] is None:
+        above = i >= output.shape[0] / 2
+        fig.add_annotation(
+            x=j,
+            y=i,
+            xref="x3",
+            yref="y3",
+            text=f"O[{i}, {j}] = {output[i, j]:.2f}",
+            showarrow=True,
+            arrowcolor=ORANGE,
+            arrowwidth=2,
+            ax=0,
+            ay=-(sides[2] / 2 + 30) if above else sides[2] / 2 + 30,
+            font=dict(size=theme.MIN_TEXT_SIZE + 1, color=theme.BLACK),
+            bgcolor="rgba(255,255,255,0.92)",
+            bordercolor=ORANGE,
+            borderwidth=2,
+        )
+    for col, (grid, side) in enumerate(zip(grids, sides), start=1):
+        rows, cols = grid.shape
         fig.update_yaxes(
             autorange="reversed",
             scaleanchor=f"x{col if col > 1 else ''}",
@@ -104,9 +149,12 @@ def convolution_figure(
             constrain="domain",
             row=1,
             col=col,
+            **theme.integer_axis(rows, side * rows, label_px=theme.text_height(theme.FONT_SIZE) + 4),
         )
-        fig.update_xaxes(showgrid=False, constrain="domain", row=1, col=col)
-    style(fig, height=480)
+        fig.update_xaxes(showgrid=False, constrain="domain", row=1, col=col, **theme.integer_axis(cols, side * cols))
+    # no taller than the grids need: their cells are square and as wide as the panels allow
+    tallest = max(side * g.shape[0] for g, side in zip(grids, sides))
+    style(fig, height=int(min(HEIGHT, tallest + _FRAME_Y + 30)))
     return fig
 
 

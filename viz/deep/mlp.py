@@ -1,4 +1,5 @@
-"""Figures for the MLP pages: decision boundary, network of unit heatmaps, losses, backprop, activations.
+"""Figures for the MLP pages: decision boundary, network of unit heatmaps, losses, activations (the backprop
+walk-through's graph is in viz.deep.backprop).
 
 The trainer redraws several figures ten times a second, so these builders write plain trace dictionaries
 into a layout taken once from :func:`viz.theme.style` and skip Plotly's per-property validation
@@ -271,99 +272,6 @@ def network(
         xaxis=dict(visible=False, range=[-0.3, (len(sizes) - 1) * gap_x + tile + 0.3]),
         yaxis=dict(visible=False, scaleanchor="x", scaleratio=1, range=[-tile, (tallest - 1) * gap_y + tile + 0.6]),
         annotations=heads,
-        showlegend=False,
-        dragmode=False,
-    )
-
-
-# --------------------------------------------------------------------------------------------- backprop graph
-
-
-def backprop_graph(
-    config: mlp.MLPConfig,
-    params: Sequence[np.ndarray],
-    fwd: mlp.Forward,
-    back: mlp.Backward | None,
-    shown_forward: int,
-    shown_backward: int,
-    input_names: Sequence[str],
-    title: str | None = None,
-) -> go.Figure:
-    """A small network as a graph: units labelled with z and a (layers ≤ ``shown_forward``) and δ, ∂L/∂b
-    (layers ≥ ``shown_backward`` once ``back`` is given); edges labelled with w, and ∂L/∂w once known."""
-    sizes = config.layer_sizes
-    tallest = max(sizes)
-    gap_x, gap_y = 3.4, 1.7
-    pos = [[(layer * gap_x, ((n - 1) / 2 - j) * gap_y) for j in range(n)] for layer, n in enumerate(sizes)]
-    edge_x, edge_y, lab_x, lab_y, lab_text, lab_col = [], [], [], [], [], []
-    for layer in range(1, len(sizes)):
-        W = params[2 * layer - 2]
-        known = back is not None and layer >= shown_backward
-        for j in range(W.shape[0]):
-            for i in range(W.shape[1]):
-                (xa, ya), (xb, yb) = pos[layer - 1][i], pos[layer][j]
-                edge_x += [xa, xb, None]
-                edge_y += [ya, yb, None]
-                # spread the labels of one unit's fan-in along the edges so they do not overlap
-                t = 0.32 + 0.36 * i / max(1, W.shape[1] - 1)
-                text = f"w={W[j, i]:+.2f}"
-                if known:
-                    text += f"<br>∂L/∂w={back.grads[2 * layer - 2][j, i]:+.3f}"
-                lab_x.append(xb + (xa - xb) * t)
-                lab_y.append(yb + (ya - yb) * t)
-                lab_text.append(text)
-                lab_col.append(VERMILION if known else "#555555")
-    node_x, node_y, node_text, node_col = [], [], [], []
-    for layer, column in enumerate(pos):
-        for j, (x, y) in enumerate(column):
-            node_x.append(x)
-            node_y.append(y)
-            if layer == 0:
-                lines = [f"<b>{input_names[j]}</b>", f"a={fwd.a[0][j, 0]:+.3f}"]
-            else:
-                lines = [f"<b>{'output' if layer == len(sizes) - 1 else f'h{layer}.{j + 1}'}</b>"]
-                if layer <= shown_forward:
-                    lines += [f"z={fwd.z[layer][j, 0]:+.3f}", f"a={fwd.a[layer][j, 0]:+.3f}"]
-                    if fwd.masks[layer] is not None and fwd.masks[layer][j, 0] == 0:
-                        lines.append("(dropped)")
-                if back is not None and layer >= shown_backward:
-                    lines += [f"δ={back.delta[layer][j, 0]:+.3f}"]
-            node_text.append("<br>".join(lines))
-            if back is not None and layer >= shown_backward and layer > 0:
-                node_col.append("#FDE9C9")
-            elif layer == 0 or layer <= shown_forward:
-                node_col.append("#D6E9F8")
-            else:
-                node_col.append("#F2F2F2")
-    traces = [
-        dict(type="scatter", x=edge_x, y=edge_y, mode="lines", line=dict(color="#C8C8C8", width=2), hoverinfo="skip"),
-        dict(
-            type="scatter",
-            x=lab_x,
-            y=lab_y,
-            mode="text",
-            text=lab_text,
-            textfont=dict(size=13, color=lab_col),
-            hoverinfo="skip",
-        ),
-        dict(
-            type="scatter",
-            x=node_x,
-            y=node_y,
-            mode="markers+text",
-            marker=dict(size=112, color=node_col, line=dict(color=BLACK, width=1.5)),
-            text=node_text,
-            textfont=dict(size=14),
-            hoverinfo="skip",
-        ),
-    ]
-    span = (tallest - 1) / 2 * gap_y + 1.1
-    return _figure(
-        traces,
-        title,
-        int(230 + tallest * 150),
-        xaxis=dict(visible=False, range=[-1.1, (len(sizes) - 1) * gap_x + 1.1]),
-        yaxis=dict(visible=False, range=[-span, span]),
         showlegend=False,
         dragmode=False,
     )

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.deep.normalization import BatchSizeStudy, RunningStatsTrace
-from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, style
+from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, log_axis, style
 
 
 def _cube_mesh(cells, color, name, showlegend=True):
@@ -114,7 +114,8 @@ def batch_size_figure(study: BatchSizeStudy) -> go.Figure:
         1,
         2,
     )
-    fig.update_xaxes(type="log", title_text="batch size N", tickvals=list(x), ticktext=[str(v) for v in x])
+    # a tick at each batch size of the study, written in full
+    fig.update_xaxes(**log_axis(x, tickvals=list(x), ticktext=[str(v) for v in x]), title_text="batch size N")
     fig.update_yaxes(title_text="μ_B", row=1, col=1)
     fig.update_yaxes(title_text="normalized value", row=1, col=2)
     style(fig, height=440)

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from core.deep import optim2d
 from viz.deep.mlp import _axis, _figure
-from viz.theme import BLACK, BLUE, GREEN, GREY, PURPLE, VERMILION
+from viz.theme import BLACK, BLUE, GREEN, GREY, MIN_TEXT_SIZE, PURPLE, VERMILION, log_axis
 
 OPTIMIZER_COLOURS = {"SGD": VERMILION, "Momentum": GREEN, "Adam": BLUE, "Adam (no bias correction)": PURPLE}
 
@@ -78,6 +78,7 @@ def trajectories(
 
 def loss_per_step(surf: optim2d.Surface, runs: dict[str, optim2d.Trajectory], step_sizes: bool = False) -> go.Figure:
     """f(θ_t) − f* (log) per step, or the length of each step ‖θ_{t+1} − θ_t‖."""
+    curves = [run.step_size if step_sizes else np.maximum(run.loss - surf.f_min, 1e-16) for run in runs.values()]
     traces = [
         dict(
             type="scatter",
@@ -92,8 +93,8 @@ def loss_per_step(surf: optim2d.Surface, runs: dict[str, optim2d.Trajectory], st
         "Step length ‖θₜ₊₁ − θₜ‖" if step_sizes else "Loss gap f(θₜ) − f*",
         340,
         xaxis=_axis("step t"),
-        yaxis=_axis(None, type="log", exponentformat="power"),
-        legend=dict(font=dict(size=13)),
+        yaxis=_axis(None, **log_axis(np.concatenate(curves) if curves else None)),
+        legend=dict(font=dict(size=MIN_TEXT_SIZE)),
     )
 
 
@@ -135,7 +136,7 @@ def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None 
         traces,
         "Momentum: final loss over learning rate × momentum (grey = diverged)",
         480,
-        xaxis=_axis("learning rate η (log)", type="log", exponentformat="power"),
+        xaxis=_axis("learning rate η (log)", **log_axis(grid.lrs)),
         yaxis=_axis("momentum μ"),
         showlegend=False,
     )

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.deep.skip_connections import SkipResult
-from viz.theme import BLUE, VERMILION, style
+from viz.theme import BLUE, GREY, VERMILION, style
 
 
 def gradient_norm_figure(result: SkipResult) -> go.Figure:
@@ -25,10 +25,26 @@ def gradient_norm_figure(result: SkipResult) -> go.Figure:
 
 
 def loss_figure(loss_plain: list[float], loss_residual: list[float]) -> go.Figure:
+    """Training loss per SGD step of both nets on a log axis (one spike of the residual net to tens would
+    otherwise flatten the contrast near chance), with chance level ln 10 ≈ 2.30 dotted.
+
+    The curves may differ in length: a net that diverged ends at its last finite step."""
     fig = go.Figure()
-    steps = np.arange(1, len(loss_plain) + 1)
-    fig.add_trace(go.Scatter(x=steps, y=loss_plain, mode="lines", name="plain", line=dict(color=VERMILION)))
-    fig.add_trace(go.Scatter(x=steps, y=loss_residual, mode="lines", name="residual", line=dict(color=BLUE)))
+    for name, losses, colour in (("plain", loss_plain, VERMILION), ("residual", loss_residual, BLUE)):
+        steps = np.arange(1, len(losses) + 1)
+        # a net that diverged at its second step has one point: a line alone would not draw it
+        mode = "lines" if len(losses) > 1 else "markers"
+        fig.add_trace(go.Scatter(x=steps, y=losses, mode=mode, name=name, line=dict(color=colour)))
+    # chance: a uniform guess over the 10 classes has cross-entropy −log(1/10) = ln 10
+    chance = float(np.log(10))
+    fig.add_hline(
+        y=chance,
+        line=dict(color=GREY, dash="dot", width=1.5),
+        annotation_text=f"chance: ln 10 ≈ {chance:.2f}",
+        annotation_position="top right",
+    )
     fig.update_xaxes(title_text="SGD step")
-    fig.update_yaxes(title_text="training loss (cross-entropy)")
+    # plain numbers at 1, 2, 5 × 10^k: Plotly's own log ticks crowd digits into a short axis
+    ticks = [m * 10.0**k for k in range(-4, 5) for m in (1, 2, 5)]
+    fig.update_yaxes(type="log", title_text="cross-entropy (log)", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
     return style(fig, "Training curves on the same batches")

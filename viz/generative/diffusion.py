@@ -124,7 +124,7 @@ def reverse_empty(data: np.ndarray) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(_data_trace(data))
     fig.add_annotation(
-        text="No ε_θ trained yet for these settings.<br>Press ▶ Train: then DDPM and DDIM samples appear here.",
+        text="No ε_θ trained yet for these settings.<br>Press Train: then DDPM and DDIM samples appear here.",
         x=0,
         y=0,
         showarrow=False,

@@ -85,7 +85,12 @@ def conditional_terms(report: JointReport) -> go.Figure:
         rows=1,
         cols=2,
         column_widths=[0.6, 0.4],
-        subplot_titles=(f"H(Y|X=x) per x vs H(Y) [{unit}]", f"H(Y|X) = ∑ P(x) H(Y|X=x) [{unit}]"),
+        # the dashed line is named in the title: a label on the line would sit on a y tick whenever H(Y) is
+        # near one (0.922 right beside "1") or on a bar
+        subplot_titles=(
+            f"H(Y|X=x) per x; dashed: H(Y) = {report.h_y:.3f} [{unit}]",
+            f"H(Y|X) = ∑ P(x) H(Y|X=x) [{unit}]",
+        ),
     )
     above = report.h_y_given_x_each > report.h_y + 1e-12
     fig.add_trace(
@@ -102,17 +107,6 @@ def conditional_terms(report: JointReport) -> go.Figure:
         1,
     )
     fig.add_hline(y=report.h_y, line=dict(color=theme.BLACK, dash="dash", width=2), row=1, col=1)
-    fig.add_annotation(
-        text=f"H(Y) = {report.h_y:.3f}",
-        x=0,
-        xref="x domain",
-        y=report.h_y,
-        yref="y",
-        showarrow=False,
-        yshift=12,
-        xanchor="left",
-        bgcolor="rgba(255,255,255,0.85)",
-    )
     for i, (x, w) in enumerate(zip(xs, weighted)):
         fig.add_trace(
             go.Bar(

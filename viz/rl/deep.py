@@ -12,7 +12,7 @@ from PIL import Image
 
 from core.numerics import moving_average
 from core.rl.common import TrainingLog
-from viz.theme import BLACK, CATEGORICAL, GREY, SEQUENTIAL, diverging_scale, style
+from viz.theme import BLACK, CATEGORICAL, GREY, MAIN_COLUMN_PX, SEQUENTIAL, diverging_scale, log_axis, style
 
 
 def _colour(i: int) -> str:
@@ -108,7 +108,9 @@ def series_plot(
             )
         )
     fig.update_xaxes(title="environment steps")
-    fig.update_yaxes(title=y_title, type="log" if log_y else "linear")
+    if log_y:
+        fig.update_yaxes(**log_axis([v for _, y in series.values() for v in y]))
+    fig.update_yaxes(title=y_title)
     style(fig, title, height=height)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return fig
@@ -182,10 +184,18 @@ def _png_uri(frame: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def episode_animation(frames: np.ndarray, frame_steps: np.ndarray, title: str) -> go.Figure:
-    """A rendered episode (rgb_array frames) with play / pause and a step slider."""
+# the rendered frame at most this tall: with the title and the play controls the figure fits a 720-px screen
+MAX_FRAME_PX = 460
+
+
+def episode_animation(
+    frames: np.ndarray, frame_steps: np.ndarray, title: str, column_px: float = MAIN_COLUMN_PX
+) -> go.Figure:
+    """A rendered episode (rgb_array frames) with play / pause and a step slider, as wide as a column
+    ``column_px`` wide allows (equal aspect, at most MAX_FRAME_PX tall)."""
     uris = [_png_uri(f) for f in frames]
     h, w = frames.shape[1:3]
+    frame_px = min((column_px - 20) * h / w, MAX_FRAME_PX)  # 10-px margins left and right
     fig = go.Figure(go.Image(source=uris[0]))
     fig.frames = [go.Frame(data=[go.Image(source=u)], name=str(int(s))) for u, s in zip(uris, frame_steps)]
     fig.update_layout(
@@ -194,9 +204,10 @@ def episode_animation(frames: np.ndarray, frame_steps: np.ndarray, title: str) -
                 type="buttons",
                 direction="left",
                 x=0.0,
-                y=-0.08,
+                y=0,
                 xanchor="left",
                 yanchor="top",
+                pad=dict(t=12),
                 buttons=[
                     dict(
                         label="▶ play",
@@ -204,7 +215,7 @@ def episode_animation(frames: np.ndarray, frame_steps: np.ndarray, title: str) -
                         args=[None, dict(frame=dict(duration=80, redraw=True), fromcurrent=True)],
                     ),
                     dict(
-                        label="⏸ pause",
+                        label="❚❚ pause",
                         method="animate",
                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")],
                     ),
@@ -215,7 +226,9 @@ def episode_animation(frames: np.ndarray, frame_steps: np.ndarray, title: str) -
             dict(
                 x=0.25,
                 len=0.75,
-                y=-0.04,
+                y=0,
+                yanchor="top",
+                pad=dict(t=8),
                 currentvalue=dict(prefix="step "),
                 steps=[
                     dict(
@@ -227,10 +240,14 @@ def episode_animation(frames: np.ndarray, frame_steps: np.ndarray, title: str) -
                 ],
             )
         ],
+        # a thin frame: the render's white background would otherwise melt into the page
+        shapes=[dict(type="rect", x0=0, y0=0, x1=w, y1=h, line=dict(color=GREY, width=1), layer="above")],
     )
-    fig.update_xaxes(visible=False, range=[0, w])
-    fig.update_yaxes(visible=False, range=[h, 0])
-    return style(fig, title, height=int(h * 1.25) + 140)
+    fig.update_xaxes(visible=False, range=[0, w], constrain="domain")
+    fig.update_yaxes(visible=False, range=[h, 0], scaleanchor="x", scaleratio=1, constrain="domain")
+    style(fig, title, height=int(frame_px) + 60 + 120)
+    fig.update_layout(margin=dict(l=10, r=10, t=60, b=120))
+    return fig
 
 
 def variance_plot(
@@ -261,8 +278,9 @@ def variance_plot(
                 showlegend=False,
             )
         )
-    fig.update_xaxes(title="N, trajectories per estimate", type="log")
-    fig.update_yaxes(title="total variance ∑ₚ Var[ĝₚ]", type="log")
+    every = [v for values in variance.values() for v in values] + [single[name] / v for name in single for v in n]
+    fig.update_xaxes(**log_axis(n), title="N, trajectories per estimate")
+    fig.update_yaxes(**log_axis(every), title="total variance ∑ₚ Var[ĝₚ]")
     style(fig, "Variance of the REINFORCE gradient estimate", height=height)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return fig

@@ -94,10 +94,15 @@ def q_error_curves(result: BatchResult) -> go.Figure:
     x = np.arange(1, result.returns.shape[-1] + 1)
     for j, name in enumerate(result.algorithms):
         _band_traces(fig, x, np.maximum(result.q_error[j], 1e-12), name, "")
-    fig.update_yaxes(type="log", title="‖Q − Q*‖∞ (reachable states)", exponentformat="power")
+    fig.update_yaxes(**theme.log_axis(np.maximum(result.q_error, 1e-12)), title="‖Q − Q*‖∞ (reachable states)")
     fig.update_xaxes(title="episode")
     fig.update_layout(legend=dict(orientation="h", y=-0.22))
     return theme.style(fig, "Error of the learned Q against Q* from value iteration", height=400)
+
+
+def _grid_height(task: TabularTask) -> int:
+    H, W = task.shape
+    return int(min(560, max(300, 60 + 360 * H / max(W, 1) if W >= 8 else 80 * H + 80)))
 
 
 def _grid_layout(fig: go.Figure, task: TabularTask, title: str) -> go.Figure:
@@ -112,17 +117,17 @@ def _grid_layout(fig: go.Figure, task: TabularTask, title: str) -> go.Figure:
         scaleratio=1,
         constrain="domain",
     )
-    height = int(min(560, max(300, 60 + 360 * H / max(W, 1) if W >= 8 else 80 * H + 80)))
-    theme.style(fig, title, height=height)
+    theme.style(fig, title, height=_grid_height(task))
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
     return fig
 
 
-def _special_cells(task: TabularTask) -> tuple[list[dict], go.Scatter]:
-    """Walls filled, terminal and cliff cells outlined, start ringed; their tokens as labels."""
+def _special_cells(task: TabularTask, side: float) -> tuple[list[dict], go.Scatter]:
+    """Walls filled, terminal and cliff cells outlined, start ringed; their tokens as labels where they fit a
+    cell ``side`` px wide (CliffWalking's "−100" does not in a half column: hovering the cell shows it)."""
     rename = {"T": "G"} if task.env_id == "CliffWalking-v1" else None
-    size = 14 if max(task.shape) <= 8 else 11
-    return gviz.cell_shapes(task.world), gviz.cell_labels(task.world, rename=rename, size=size)
+    labels = gviz.cell_labels(task.world, rename=rename, size=theme.MIN_TEXT_SIZE, side=side)
+    return gviz.cell_shapes(task.world), labels
 
 
 def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,8 +135,16 @@ def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndar
     return cols.astype(float), rows.astype(float)
 
 
-def visits_and_path(task: TabularTask, visits: np.ndarray, path: np.ndarray, name: str, title: str) -> go.Figure:
-    """Visit counts (log colour scale, summed over seeds) with the greedy path drawn on top."""
+def visits_and_path(
+    task: TabularTask,
+    visits: np.ndarray,
+    path: np.ndarray,
+    name: str,
+    title: str,
+    column_px: float = theme.MAIN_COLUMN_PX,
+) -> go.Figure:
+    """Visit counts (log colour scale, summed over seeds) with the greedy path drawn on top, in a column
+    ``column_px`` wide."""
     H, W = task.shape
     grid = np.log10(1.0 + visits.reshape(H, W).astype(float))
     grid[task.world.wall] = np.nan
@@ -164,13 +177,22 @@ def visits_and_path(task: TabularTask, visits: np.ndarray, path: np.ndarray, nam
             showlegend=False,
         )
     )
-    shapes, labels = _special_cells(task)
+    # _grid_layout's margins (10 px a side) and the colour bar with its labels
+    side = gviz.cell_px(task.shape, column_px, _grid_height(task), 20 + 70, 70)
+    shapes, labels = _special_cells(task, side)
     fig.add_trace(labels)
     fig.update_layout(shapes=shapes)
     return _grid_layout(fig, task, title)
 
 
-def replay(task: TabularTask, steps: dict[str, np.ndarray], visits: np.ndarray, name: str, gamma: float) -> go.Figure:
+def replay(
+    task: TabularTask,
+    steps: dict[str, np.ndarray],
+    visits: np.ndarray,
+    name: str,
+    gamma: float,
+    column_px: float = theme.MAIN_COLUMN_PX,
+) -> go.Figure:
     """One episode as Plotly animation frames: the agent, its trail, and the TD update of each step in numbers."""
     H, W = task.shape
     n = min(len(steps["state"]), MAX_REPLAY_FRAMES)
@@ -180,7 +202,9 @@ def replay(task: TabularTask, steps: dict[str, np.ndarray], visits: np.ndarray, 
     grid = np.log10(1.0 + visits.reshape(H, W).astype(float))
     grid[task.world.wall] = np.nan
     background = go.Heatmap(z=grid, colorscale="Greys", zmin=0, showscale=False, hoverinfo="skip", opacity=0.6)
-    shapes, labels = _special_cells(task)
+    # the margins set at the end: 10 px a side, 110 above and 90 below, in a figure 150 px taller than the grid's
+    side = gviz.cell_px(task.shape, column_px, _grid_height(task) + 150, 20, 200)
+    shapes, labels = _special_cells(task, side)
     sarsa = name == "SARSA"
 
     def caption(i: int) -> str:
@@ -260,7 +284,7 @@ def replay(task: TabularTask, steps: dict[str, np.ndarray], visits: np.ndarray, 
                         ],
                     ),
                     dict(
-                        label="⏸ pause",
+                        label="❚❚ pause",
                         method="animate",
                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))],
                     ),

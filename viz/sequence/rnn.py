@@ -47,8 +47,10 @@ def _heatmap(values: np.ndarray, name: str, *, diverging: bool, showscale: bool 
 def rnn_states(r: seq.SequenceReport) -> go.Figure:
     """The RNN's hidden state h_t ∈ (−1, 1)^H over time."""
     fig = go.Figure(_heatmap(r.rnn.h, "hₜ", diverging=True))
-    fig.update_xaxes(title="time step t")
-    fig.update_yaxes(title="hidden unit")
+    T, H = r.rnn.h.shape
+    plot_px = theme.MAIN_COLUMN_PX - 70 - 80  # margins and the colour bar
+    fig.update_xaxes(title="time step t", **theme.integer_axis(T, plot_px, label_px=60))
+    fig.update_yaxes(title="hidden unit", **theme.integer_axis(H, 320 - 110, label_px=22))
     return theme.style(fig, f"RNN hidden state hₜ (ρ = {r.spectral_radius:g})", height=320)
 
 
@@ -72,6 +74,10 @@ def lstm_gates(r: seq.SequenceReport) -> go.Figure:
             trace.update(zmin=-cell_bound, zmax=cell_bound)
         trace.update(colorbar=dict(len=0.42, y=0.79 if index == 0 else 0.21, thickness=14))
         fig.add_trace(trace, row=row + 1, col=col + 1)
+    T, H = r.lstm.h.shape
+    panel_px = (theme.MAIN_COLUMN_PX - 70 - 80) * 0.8 / 3  # a third of the plot, less the gaps between panels
+    fig.update_xaxes(**theme.integer_axis(T, panel_px, label_px=40))
+    fig.update_yaxes(**theme.integer_axis(H, (560 - 80) * 0.86 / 2, label_px=22))
     fig.update_xaxes(title="t", row=2)
     fig.update_yaxes(title="unit", col=1)
     return theme.style(fig, f"LSTM gates and states (forget bias b_f = {r.forget_bias:g})", height=560)
@@ -110,7 +116,7 @@ def gradient_norms(r: seq.SequenceReport) -> go.Figure:
     finite = np.maximum(finite[np.isfinite(finite)], NORM_FLOOR)
     low, high = np.log10(finite.min()), np.log10(finite.max())
     fig.update_yaxes(
-        type="log", exponentformat="power", title="gradient norm (log)", range=[min(low, -1) - 0.5, max(high, 1) + 0.5]
+        **theme.log_axis(finite), title="gradient norm (log)", range=[min(low, -1) - 0.5, max(high, 1) + 0.5]
     )
     fig.update_xaxes(title="steps back in time  T − t")
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"))

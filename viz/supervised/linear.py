@@ -68,7 +68,7 @@ def coefficient_paths(r: LinearReport) -> go.Figure:
                 col=col,
             )
         fig.add_vline(x=r.lam, line=dict(color=theme.BLACK, dash="dash", width=1.5), row=1, col=col)
-    fig.update_xaxes(type="log", title="λ (log scale)", exponentformat="power")
+    fig.update_xaxes(**theme.log_axis(r.lambdas), title="λ (log scale)")
     fig.update_yaxes(title="coefficient wⱼ", row=1, col=1)
     title = f"Coefficient paths (dashed: current λ; LASSO keeps {r.lasso_nonzero} of {degree} features)"
     return theme.style(fig, title, height=430)

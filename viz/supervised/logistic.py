@@ -18,9 +18,11 @@ GAP_FLOOR = 1e-16
 def logistic_losses(r: LogisticReport) -> go.Figure:
     """J(θ_k) − J* per iteration on a log axis: GD's straight line (linear rate) vs Newton's plunge."""
     fig = go.Figure()
+    gaps = []
     for name, run, colour in (("gradient descent", r.gd, GD_COLOUR), ("Newton", r.newton, NEWTON_COLOUR)):
         gap = np.maximum(run.losses - r.best_loss, GAP_FLOOR)
         gap = np.where(np.isfinite(gap), gap, np.nan)
+        gaps.append(gap)
         fig.add_trace(
             go.Scatter(
                 x=np.arange(len(gap)),
@@ -31,7 +33,7 @@ def logistic_losses(r: LogisticReport) -> go.Figure:
                 marker=dict(size=6 if name == "Newton" else 3),
             )
         )
-    fig.update_yaxes(type="log", title="J(θₖ) − J*", exponentformat="power")
+    fig.update_yaxes(**theme.log_axis(np.concatenate(gaps)), title="J(θₖ) − J*")
     fig.update_xaxes(title="iteration k")
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     return theme.style(fig, "Loss gap per iteration (log scale)", height=420)
@@ -98,30 +100,47 @@ def logistic_paths(r: LogisticReport) -> go.Figure:
     return theme.style(fig, "Paths over the contours of J", height=420)
 
 
-def logistic_boundary(r: LogisticReport) -> go.Figure:
-    """The data and the line θ0 + θ1 x1 + θ2 x2 = 0 (h = ½) of each method's final θ."""
+def _extended(x1: np.ndarray, x2: np.ndarray, low: float, high: float) -> tuple[list[float], list[float]]:
+    """The straight boundary line through its first and last finite points, from x1 = low to high (the equal-aspect
+    view may be wider than the line's own x1 range)."""
+    ok = np.isfinite(x2)
+    if ok.sum() < 2:
+        return list(x1), list(x2)
+    (xa, xb), (ya, yb) = x1[ok][[0, -1]], x2[ok][[0, -1]]
+    slope = (yb - ya) / (xb - xa)
+    return [low, high], [ya + slope * (low - xa), ya + slope * (high - xa)]
+
+
+def logistic_boundary(r: LogisticReport, column_px: float = theme.MAIN_COLUMN_PX) -> go.Figure:
+    """The data and the line θ0 + θ1 x1 + θ2 x2 = 0 (h = ½) of each method's final θ, with equal aspect (so the
+    line's angle is true), as tall as a column ``column_px`` wide needs to show the data (360–620 px)."""
     X, y = r.data.X, r.data.y
     fig = go.Figure()
     class_scatter(fig, X[:, 1], X[:, 2], y.astype(int))
     # the view: the boundary's x1 range, the data's x2 range with the same margin
     low = (r.boundary_x1[0], X[:, 2].min() - BOUNDARY_MARGIN)
     high = (r.boundary_x1[-1], X[:, 2].max() + BOUNDARY_MARGIN)
+    span1, span2 = high[0] - low[0], high[1] - low[1]
+    frame_y = 60 + 50 + 60  # title; x ticks and title; the legend below
+    plot_w = column_px - 70
+    height = int(np.clip(plot_w * span2 / span1 + frame_y, 360, 620))
+    # Plotly widens one range to keep the aspect: the lines must reach the edges of the widest possible view
+    reach = max(span1, span2 * plot_w / max(height - frame_y, 1))
     for name, key, colour, dash in (
         ("GD boundary", "gradient descent", GD_COLOUR, "solid"),
         ("Newton boundary", "Newton", NEWTON_COLOUR, "dash"),
     ):
         if key not in r.boundaries:
             continue
+        line_x, line_y = _extended(r.boundary_x1, r.boundaries[key], low[0] - reach, high[0] + reach)
         fig.add_trace(
-            go.Scatter(
-                x=r.boundary_x1,
-                y=r.boundaries[key],
-                mode="lines",
-                name=name,
-                line=dict(color=colour, width=3, dash=dash),
-            )
+            go.Scatter(x=line_x, y=line_y, mode="lines", name=name, line=dict(color=colour, width=3, dash=dash))
         )
     fig.update_xaxes(title="x1", range=[low[0], high[0]])
-    fig.update_yaxes(title="x2", range=[low[1], high[1]])
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return theme.style(fig, "Decision boundary h(x) = ½", height=420)
+    fig.update_yaxes(title="x2", range=[low[1], high[1]], scaleanchor="x", scaleratio=1)
+    theme.style(fig, "Decision boundary h(x) = ½", height=height)
+    fig.update_layout(
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+        margin=dict(b=50 + 60),
+    )
+    return fig

@@ -69,8 +69,14 @@ def softmax_regions(r: SoftmaxReport) -> go.Figure:
         row=1,
         col=2,
     )
-    fig.update_xaxes(title="x1", range=[r.grid_x1[0], r.grid_x1[-1]], row=1, col=1)
-    fig.update_yaxes(title="x2", range=[r.grid_x2[0], r.grid_x2[-1]], row=1, col=1)
+    # equal aspect (the regions' boundaries at their true angles); the panel shrinks to the grid's shape
+    fig.update_xaxes(title="x1", range=[r.grid_x1[0], r.grid_x1[-1]], constrain="domain", row=1, col=1)
+    fig.update_yaxes(
+        title="x2", range=[r.grid_x2[0], r.grid_x2[-1]], scaleanchor="x", scaleratio=1, constrain="domain", row=1, col=1
+    )
     fig.update_xaxes(title="iteration", row=1, col=2)
     fig.update_yaxes(title="cross-entropy", row=1, col=2)
-    return theme.style(fig, f"Softmax regression, K = {classes} (grey lines: max p̂ = 0.5, 0.7, 0.9)", height=460)
+    theme.style(fig, f"Softmax regression, K = {classes} (grey lines: max p̂ = 0.5, 0.7, 0.9)", height=560)
+    # the legend under the figure, not beside it: the regions panel keeps the width
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), margin=dict(b=100))
+    return fig

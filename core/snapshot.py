@@ -1,0 +1,51 @@
+"""Trained results shipped with the repository: one ``.npz`` file per (model kind, configuration, seed).
+
+A training page opens on a trained result instead of an empty chart: ``scripts/make_pretrained.py`` trains
+each page's default runs once and writes them here; a page's :class:`ui.training.Run` loads the file whose name
+matches its configuration, or finds none and starts untrained. The files hold arrays and one JSON header only,
+and are read with ``allow_pickle=False``: loading one runs no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+_META = "__meta__"
+
+
+def snapshot_name(kind: str, config: object, seed: int) -> str:
+    """``<kind>-<12 hex>``: the hash of the configuration's repr and the seed.
+
+    A frozen dataclass's repr lists every field with its value, so any changed hyperparameter (or a field
+    added to the class later) gives another name: a stale file is never loaded for a configuration it was not
+    trained with.
+    """
+    digest = hashlib.sha1(f"{kind}|{config!r}|{seed}".encode()).hexdigest()[:12]
+    return f"{kind}-{digest}"
+
+
+def snapshot_path(kind: str, config: object, seed: int, directory: Path = PRETRAINED_DIR) -> Path:
+    return directory / f"{snapshot_name(kind, config, seed)}.npz"
+
+
+def save_snapshot(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """Arrays as float32 where they are floating point (weights: half the size, as trained), meta as JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored = {k: (v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v) for k, v in arrays.items()}
+    header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    np.savez_compressed(path, **{_META: header}, **stored)
+
+
+def load_snapshot(path: Path) -> tuple[dict[str, np.ndarray], dict] | None:
+    """(arrays, meta) of a snapshot file, or None when there is no such file."""
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files if k != _META}
+        meta = json.loads(data[_META].tobytes().decode())
+    return arrays, meta
