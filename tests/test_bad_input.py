@@ -20,8 +20,8 @@ def _stale_captions(at) -> list[str]:
     return [c.value for c in at.caption if "Showing" in c.value]
 
 
-def _sidebar_leaves(at) -> list:
-    """The sidebar's elements in the order they are drawn (containers and expanders opened)."""
+def _leaves(root) -> list:
+    """The elements under ``root`` in the order they are drawn (containers, columns and expanders opened)."""
     leaves = []
 
     def walk(node):
@@ -31,14 +31,23 @@ def _sidebar_leaves(at) -> list:
         else:
             leaves.append(node)
 
-    walk(at.sidebar)
+    walk(root)
     return leaves
 
 
+def _sidebar_leaves(at) -> list:
+    """The sidebar's elements in the order they are drawn."""
+    return _leaves(at.sidebar)
+
+
 def _message_after(at, key: str) -> str:
-    """The error drawn in the sidebar right after the control ``key`` (fails when there is none there)."""
-    leaves = _sidebar_leaves(at)
-    at_control = next(i for i, leaf in enumerate(leaves) if getattr(leaf, "key", None) == key)
+    """The error drawn right after the control ``key``, in the sidebar or the main area where that control is
+    (fails when there is none there)."""
+    for leaves in (_sidebar_leaves(at), _leaves(at.main)):
+        at_control = next((i for i, leaf in enumerate(leaves) if getattr(leaf, "key", None) == key), None)
+        if at_control is not None:
+            break
+    assert at_control is not None, f"no control {key!r} on the page"
     following = leaves[at_control + 1] if at_control + 1 < len(leaves) else None
     assert following is not None and following.type == "error", (
         f"no error right after {key!r}: {[getattr(leaf, 'type', '?') for leaf in leaves]}"
@@ -124,4 +133,160 @@ def test_jensen_length_mismatch_keeps_the_last_numbers():
         "p",
         "one weight per point",
         "Jensen",
+    )
+
+
+def test_divergences_bad_p_keeps_the_last_p():
+    at = run_page("pages/information/divergences.py")
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_input(key="P").set_value("0.5, x, 0.2, 0.1"),
+        lambda at: at.text_input(key="P").set_value("0.7, 0.1, 0.1, 0.1"),
+        "P",
+        "'x' is not a number",
+        "divergences P",
+    )
+
+
+def test_divergences_p_and_q_of_different_lengths_keep_the_last_pair():
+    at = run_page("pages/information/divergences.py")
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_input(key="Q").set_value("0.5, 0.5"),
+        lambda at: at.text_input(key="Q").set_value("0.1, 0.2, 0.3, 0.4"),
+        "Q",
+        "same number of outcomes",
+        "divergences P and Q",
+    )
+
+
+def test_divergences_gaussians_still_follow_their_sliders_while_p_is_bad():
+    at = run_page("pages/information/divergences.py")
+    at.text_input(key="P").set_value("0.5, -0.5, 1").run()
+    discrete_before, gaussian_before = _figure_data(at)[:3], _figure_data(at)[3:]
+    at.slider(key="mu_p").set_value(-1.0).run()
+    assert_healthy(at, "divergences: Gaussian slider with a bad P")
+    assert "negative" in _message_after(at, "P")
+    assert _figure_data(at)[:3] == discrete_before
+    assert _figure_data(at)[3:] != gaussian_before
+
+
+def test_divergences_link_with_p_and_q_of_different_lengths_shows_the_preset():
+    at = run_page("pages/information/divergences.py", {"P": "0.5 0.5", "Q": "0.2 0.3 0.5"})
+    assert_healthy(at, "divergences opened with a mismatched pair")
+    assert "same number of outcomes" in _message_after(at, "Q")
+    assert len(_figure_data(at)) == len(_figure_data(run_page("pages/information/divergences.py")))
+    assert any("the preset's P and Q" in c for c in _stale_captions(at))
+
+
+def test_entropy_bad_typed_distribution_keeps_the_last_one():
+    at = run_page("pages/information/entropy.py", {"edit": "typed numbers"})
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_input(key="probs").set_value("0.5, -0.5"),
+        lambda at: at.text_input(key="probs").set_value("0.25 0.25 0.25 0.25"),
+        "probs",
+        "negative",
+        "entropy",
+    )
+
+
+def test_entropy_coin_still_follows_its_slider_while_the_typed_distribution_is_bad():
+    at = run_page("pages/information/entropy.py", {"edit": "typed numbers", "probs": "0.5 abc"})
+    assert_healthy(at, "entropy opened with bad numbers")
+    assert "not a number" in _message_after(at, "probs")
+    assert any("the default P(x)" in c for c in _stale_captions(at))
+    coin_before, categorical_before = _figure_data(at)[0], _figure_data(at)[1:]
+    at.slider(key="p").set_value(0.5).run()
+    assert_healthy(at, "entropy: coin slider with bad numbers")
+    assert _figure_data(at)[0] != coin_before and _figure_data(at)[1:] == categorical_before
+
+
+def test_entropy_all_slider_weights_zero_keep_the_last_distribution():
+    at = run_page("pages/information/entropy.py", {"n": "2"})
+
+    def all_zero(at):
+        at.slider(key="w1").set_value(0.0)
+        at.slider(key="w2").set_value(0.0)
+
+    def one_half(at):
+        at.slider(key="w1").set_value(0.5)
+        at.slider(key="w2").set_value(0.5)
+
+    _check_bad_then_good(at, all_zero, one_half, "w2", "all zeros", "entropy sliders")
+
+
+def test_conditional_entropy_bad_table_keeps_the_last_table():
+    at = run_page("pages/information/conditional_entropy.py")
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_area(key="joint").set_value("0.5 0.5\n0.3"),
+        lambda at: at.text_area(key="joint").set_value("1 2\n3 4"),
+        "joint",
+        "same number of entries",
+        "conditional entropy",
+    )
+
+
+def test_conditional_entropy_link_with_a_bad_table_shows_the_preset_table():
+    at = run_page("pages/information/conditional_entropy.py", {"joint_preset": "custom", "joint": "0 0\n0 0"})
+    assert_healthy(at, "conditional entropy opened with a bad table")
+    assert "all zeros" in _message_after(at, "joint")
+    assert len(_figure_data(at)) == len(_figure_data(run_page("pages/information/conditional_entropy.py")))
+    assert any("the preset's table" in c for c in _stale_captions(at))
+
+
+def test_mutual_information_bad_table_keeps_the_last_table():
+    at = run_page("pages/information/mutual_information.py", {"source": "a table"})
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_area(key="joint").set_value("0.4 0.1\n0.05 abc"),
+        lambda at: at.text_area(key="joint").set_value("0.25 0.25\n0.25 0.25"),
+        "joint",
+        "not a number",
+        "mutual information",
+    )
+
+
+def test_mle_bad_true_distribution_keeps_the_last_one():
+    at = run_page("pages/information/mle_kl.py")
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_input(key="p_true").set_value("0, 0, 0"),
+        lambda at: at.text_input(key="p_true").set_value("0.5, 0.3, 0.2"),
+        "p_true",
+        "all zeros",
+        "MLE",
+    )
+
+
+def test_attention_bad_sentence_keeps_the_last_sentence():
+    at = run_page("pages/sequence/attention.py")
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_input(key="text").set_value("   "),
+        lambda at: at.text_input(key="text").set_value("a dog ran home"),
+        "text",
+        "The sentence is empty",
+        "attention",
+    )
+
+
+def test_attention_link_with_a_long_sentence_shows_the_default_sentence():
+    at = run_page("pages/sequence/attention.py", {"text": " ".join(["word"] * 13)})
+    assert_healthy(at, "attention opened with a long sentence")
+    assert "13 tokens" in _message_after(at, "text")
+    assert len(_figure_data(at)) == len(_figure_data(run_page("pages/sequence/attention.py")))
+    assert any("the default sentence" in c for c in _stale_captions(at))
+
+
+def test_naive_bayes_long_message_keeps_the_last_message():
+    at = run_page("pages/supervised/naive_bayes.py")
+    _check_bad_then_good(
+        at,
+        lambda at: at.text_input(key="msg").set_value(" ".join(["free"] * 31)),
+        lambda at: at.text_input(key="msg").set_value("win prize lunch"),
+        "msg",
+        "31 words",
+        "naive Bayes",
     )

@@ -14,7 +14,8 @@ def _open_tab_indices(at) -> list[int]:
 
     def walk(node):
         proto = getattr(node, "proto", None)
-        if isinstance(node, Block) and proto is not None and proto.WhichOneof("type") == "tab_container":
+        is_block = isinstance(node, Block) and proto is not None and "type" in proto.DESCRIPTOR.oneofs_by_name
+        if is_block and proto.WhichOneof("type") == "tab_container":
             found.append(proto.tab_container.default_tab_index)
         for child in getattr(node, "children", {}).values():
             walk(child)

@@ -6,6 +6,7 @@ Everything goes through the page-contract helpers (``ui.*``), so every control i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -13,6 +14,21 @@ import streamlit as st
 from core.information.entropy import UNITS
 from core.information.parsing import normalize, parse_joint_table, parse_numbers
 from ui import contract as ui
+
+
+class Typed(NamedTuple):
+    """What a typed field gives the page: the value to draw and whether it is the current text's."""
+
+    value: Any
+    stale: bool
+    """The current text cannot be used (its message is under the field): ``value`` is the last valid one."""
+    default: bool
+    """Not one valid text in this session (a link with bad text): ``value`` comes from the field's default."""
+
+    def mark(self, what: str, where: str, default_shown: str) -> None:
+        """The "showing the last valid …" caption over figures drawn from a stale value (nothing when fresh)."""
+        if self.stale:
+            ui.showing_last_valid(what, where, shown=default_shown if self.default else None)
 
 
 def unit_switch(container=None) -> float:
@@ -54,24 +70,43 @@ def notice_normalized(name: str, raw_sum: float | None = None) -> None:
     ui.caution(f"{name}: the numbers did not sum to 1{total}, so they were divided by their sum.")
 
 
-def distribution_text(label: str, key: str, default: str, *, container=None, help: str | None = None) -> np.ndarray:
-    """A distribution typed as numbers; normalized with a visible notice; bad text stops the page with a message."""
+def _distribution(text: str, label: str) -> tuple[np.ndarray, float | None]:
+    """P from typed numbers, and their sum when they had to be rescaled to 1 (None when they already summed to 1)."""
+    numbers = parse_numbers(text, label)
+    p, changed = normalize(numbers, label)
+    return p, float(numbers.sum()) if changed else None
+
+
+def distribution_text(label: str, key: str, default: str, *, container=None, help: str | None = None) -> Typed:
+    """A distribution typed as numbers; normalized with a visible notice.
+
+    Text that cannot be read is named right under the field and the page goes on: the value is then the last
+    valid distribution typed there in this session (``stale``), or the ``default`` text's before any.
+    """
+    where = container if container is not None else st.sidebar
     text = ui.text_input(
         label,
         key,
         default,
-        container=container,
+        container=where,
         help=help or "Numbers separated by commas or spaces; they are rescaled to sum to 1.",
     )
-    numbers = ui.attempt(parse_numbers, text, label)
-    p, changed = ui.attempt(normalize, numbers, label)
-    if changed:
-        notice_normalized(label, float(numbers.sum()))
-    return p
+    parsed, stale = ui.attempt_or_last(f"distribution {key}", _distribution, text, label, container=where)
+    never_valid = parsed is None
+    if never_valid:
+        parsed = _distribution(default, label)
+    p, raw_sum = parsed
+    if not stale and raw_sum is not None:
+        notice_normalized(label, raw_sum)
+    return Typed(p, stale, never_valid)
 
 
-def joint_table_editor(presets: Mapping[str, list[list[float]]], default: str, *, key: str = "joint") -> np.ndarray:
-    """Preset choice + a text area of rows (one row per x); returns the normalized (|X|, |Y|) table."""
+def joint_table_editor(presets: Mapping[str, list[list[float]]], default: str, *, key: str = "joint") -> Typed:
+    """Preset choice + a text area of rows (one row per x); the value is the normalized (|X|, |Y|) table.
+
+    A table that cannot be read is named right under the text area and the page goes on with the last valid
+    table of this session (``stale``), or before any the chosen preset's (``default``'s when "custom").
+    """
     names = [*presets, "custom"]
     choice = ui.select(
         "Joint table preset",
@@ -90,7 +125,11 @@ def joint_table_editor(presets: Mapping[str, list[list[float]]], default: str, *
         help="Numbers separated by spaces or commas, one line per value of X. Counts are fine: the table is "
         "divided by its sum.",
     )
-    table, changed = ui.attempt(parse_joint_table, text)
-    if changed:
+    parsed, stale = ui.attempt_or_last(f"joint table {key}", parse_joint_table, text, container=st.sidebar)
+    never_valid = parsed is None
+    if never_valid:
+        parsed = parse_joint_table(table_to_text(presets[choice if choice != "custom" else default]))
+    table, changed = parsed
+    if changed and not stale:
         notice_normalized("The joint table")
-    return table
+    return Typed(table, stale, never_valid)

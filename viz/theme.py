@@ -135,37 +135,46 @@ def integer_axis(count: int, length_px: float, label_px: float = 30.0) -> dict:
     return dict(tick0=0, dtick=step)
 
 
-def log_axis(values=None, **overrides) -> dict:
+def log_axis(values=None, length_px: float = 300, **overrides) -> dict:
     """Axis properties of a readable log axis: ``fig.update_yaxes(**log_axis(y), title=...)``.
 
     Plotly's default labels the ticks between decades with lone small digits ("3 4" for 30 and 40), which a
     projector turns into noise. Over two decades or more of ``values`` the powers of ten are labelled (1, 10,
-    10², … as powers; every k-th decade when there are many) with unlabelled minor ticks at 2…9; over a narrower
-    range the ticks 1, 2, 5 of each decade (or Plotly's linear steps inside one decade) are labelled in full
-    ("20", "50", "0.02"). ``overrides`` are further axis properties (title, range, …).
+    10², … as powers; every k-th decade when the axis, ``length_px`` long, has no room for each), with minor
+    ticks at 2…9 where a decade is long enough for them; over a narrower range the ticks 1, 2, 5 of each decade
+    (or Plotly's linear steps inside one decade) are labelled in full ("20", "50", "0.02"). ``overrides`` are
+    further axis properties (title, range, …).
     """
     import numpy as np
 
     v = np.asarray([] if values is None else values, dtype=float).ravel()
     v = v[np.isfinite(v) & (v > 0)]
     axis: dict = dict(type="log")
-    span = float(np.log10(v.max() / v.min())) if v.size else np.inf
+    span = float(np.log10(v.max() / v.min())) if v.size else 8.0
+    # Plotly pads the range a little: count a tenth of a decade more on each side
+    px_per_decade = length_px / max(span + 0.2, 0.2)
     if span >= 2:
-        # at most ~8 labelled decades: more crowd a 300-px-high axis
-        step = 1 if not np.isfinite(span) or span <= 8 else int(np.ceil(span / 8))
-        axis.update(
-            dtick=step,
-            exponentformat="power",
-            showexponent="all",
-            minor=dict(dtick="D1" if step == 1 else 1, ticks="outside", ticklen=4),
-        )
+        step = max(1, int(np.ceil(_LOG_LABEL_GAP_PX / px_per_decade)))
+        axis.update(dtick=step, exponentformat="power", showexponent="all")
+        if step == 1 and px_per_decade >= _LOG_MINOR_DECADE_PX:
+            axis.update(minor=dict(dtick="D1", ticks="outside", ticklen=4))
+        elif step > 1:
+            axis.update(minor=dict(dtick=1, ticks="outside", ticklen=4))
     else:
         low, high = np.floor(np.log10(v.min())) - 1, np.ceil(np.log10(v.max())) + 1
         one_two_five = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1, 2, 5)]
         inside = [t for t in one_two_five if v.min() <= t <= v.max()]
         # a tickformat makes Plotly write every tick in full at the full font size
         axis.update(tickformat=",~r")
-        if len(inside) >= 3:
+        if px_per_decade < 3 * _LOG_LABEL_GAP_PX:
+            axis.update(dtick=1)  # no room for 2 and 5: the powers of ten only, still in full
+        elif len(inside) >= 3:
             axis.update(dtick="D2", minor=dict(dtick="D1", ticks="outside", ticklen=4))
     axis.update(overrides)
     return axis
+
+
+# log-axis labels at least this far apart (a power label with its superscript is ~22 px high)
+_LOG_LABEL_GAP_PX = 36
+# minor ticks 2…9 only in decades at least this long: shorter ones turn them into a comb
+_LOG_MINOR_DECADE_PX = 60

@@ -50,8 +50,8 @@ class LiveMLP:
             return None
         lr = self.trainer.config.optimizer.lr
         return (
-            f"at step {self.trainer.diverged_at:,} the loss or the weights became infinite or NaN with η = {lr:g}; "
-            "the picture shows the last finite weights. Lower the learning rate to go on from here, or press Reset"
+            f"at step {self.trainer.diverged_at:,} the loss or the weights became infinite or NaN with η = {lr:g}. "
+            "Lower the learning rate to go on from the last finite weights, or press Reset"
         )
 
     def train_chunk(self, n_steps: int) -> None:

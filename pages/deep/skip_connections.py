@@ -73,6 +73,8 @@ def draw(trainers: dict[str, skip.SkipTrainer | None]) -> None:
         return  # nothing to draw yet: the progress line under the buttons says to press Train both
     losses = {label: [] if t is None else t.losses for label, t in trainers.items()}
     ui.figure(viz.loss_figure(losses["plain"], losses["residual"]))
+    # inside the live part: a net that diverges while the other still trains is reported at once
+    session.divergence_notices()
     if session.running and not session.all_finished():
         return  # accuracy needs a pass over all digits: once training stops, not after every chunk
     parts = []
@@ -88,15 +90,18 @@ def draw(trainers: dict[str, skip.SkipTrainer | None]) -> None:
 
 
 session.live(draw)
-session.divergence_notices()
 
 ui.what_to_notice(
     "- In the plain sigmoid or tanh net the gradient **shrinks layer by layer** towards the input (a straight "
     "line on the log scale: a constant factor per layer), so the first layers hardly learn: the vanishing gradient "
     "of sheet 7g. With skip connections every layer gets a gradient of similar size.\n"
-    "- Train both: the plain deep net's loss stays flat near log 10 ≈ 2.3 (chance) for a long time, the residual "
-    "one falls at once. Make the plain net shallow (2–3 layers) and the difference disappears.\n"
-    "- He initialization with ReLU rescues plain nets of moderate depth; the identity path of the residual net "
-    "needs no such care: ∂h_{l+1}/∂h_l = I + … keeps the product of Jacobians near 1."
+    "- Train both (the default sigmoid net, 20 layers): the plain net's loss stays flat at ln 10 ≈ 2.3 (chance, "
+    "the dotted line) for the whole run. The residual net starts *higher* — the sum of 20 residual branches gives "
+    "large logits, a loss near 12 — spikes once, then falls below chance within ~60 steps: its first layers get "
+    "a gradient, the plain net's do not. Make the plain net shallow (2–3 layers) and the difference disappears.\n"
+    "- He initialization with ReLU rescues plain nets of moderate depth. The identity path keeps the *gradient* "
+    "alive (∂h_{l+1}/∂h_l = I + …), not the *activations*: with ReLU + He the residual sum grows with every layer "
+    "and training diverges within a step or two (try it: the page reports it and the plain net trains on). "
+    "Real residual networks pair the skip with normalization (BatchNorm) or a down-scaled branch for this reason."
 )
 ui.end()

@@ -18,7 +18,7 @@ OPT_NAMES = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam"}
 FRAME_SECONDS = 0.1
 BOUNDARY_RES = 48
 TILE_STRIDE = 2  # unit tiles are the boundary grid sampled every 2nd point: 24 × 24
-NETWORK = "network"  # the session's one run
+NETWORK = "Network"  # the session's one run (its label in the divergence notice)
 
 spec = ui.begin(
     __file__,
@@ -151,7 +151,8 @@ def add_clicked_point() -> None:
     label = str(st.session_state.get("cls", click_class))[0]
     lines = st.session_state.get("pts", "").rstrip("\n")
     st.session_state["pts"] = (lines + "\n" if lines else "") + f"{x1:.2f}, {x2:.2f}, {label}"
-    # the new point makes a new network: it waits for Play, like any fresh start
+    # the point makes new data and so a new network from its initial weights: it waits for Play, so the
+    # point can be checked (and more added) before it trains
     session.pause()
     st.rerun()  # the whole page: the data (and with it the run) changed
 

@@ -141,6 +141,7 @@ def draw_loss(trainers: dict[str, diff.DiffusionTrainer | None]) -> None:
     trainer = trainers["ε_θ"]
     if trainer is not None and trainer.steps > 0:
         ui.figure(viz.loss_figure(trainer.losses))
+    session.divergence_notices()  # with the curve it concerns, redrawn by every chunk
 
 
 # The sampler figures are drawn once training stops (the live part redraws only the loss): sampling while
@@ -168,7 +169,6 @@ elif trainer.diverged_reason is None:
 else:
     st.caption("No samples from a diverged ε_θ: its loss curve below ends at the last finite step.")
 session.live(draw_loss)
-session.divergence_notices()
 
 ui.formula(
     r"\theta \leftarrow \theta - \eta\,\nabla_\theta\,\big\|\epsilon - \epsilon_\theta\big(\sqrt{\bar\alpha_t}\,x_0"

@@ -30,8 +30,10 @@ ui.begin(
 )
 base = iw.unit_switch()
 unit = unit_name(base)
+# a table that cannot be read is named under the text area; the figures keep the last valid table meanwhile
 table = iw.joint_table_editor(PRESETS, "an x that makes Y more uncertain")
-r = measures(tuple(map(tuple, table.tolist())), base)
+r = measures(tuple(map(tuple, table.value.tolist())), base)
+table.mark("joint table", "joint table (sidebar)", "the preset's table")
 
 ui.figure(viz.joint_heatmap(r))
 nx, ny = r.joint.shape

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.information.divergences import PairReport, gaussian_kl, gaussian_kl_monte_carlo, pair_report
+from core.information.parsing import parse_distribution
 from ui import contract as ui
 from ui import information_widgets as iw
 from viz.information import divergences as viz
@@ -27,6 +28,12 @@ def gaussian(mu_p: float, s_p: float, mu_q: float, s_q: float, n_max: int, seed:
     return gaussian_kl_monte_carlo(mu_p, s_p, mu_q, s_q, n_max, seed, base)
 
 
+def matched(p: tuple[float, ...], q: tuple[float, ...], base: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """P and Q as given, once they are known to fit together (InputError naming the mismatch otherwise)."""
+    pair(p, q, base)  # cached: the page's own report right after is the same entry
+    return p, q
+
+
 ui.begin(
     __file__,
     intro="How different are two distributions? KL(P‖Q) is the extra cost of coding samples of P with a code "
@@ -46,9 +53,25 @@ with discrete_tab:
         help="Loads P and Q into the text boxes; edit them freely afterwards.",
     )
     iw.load_preset_on_change("pq_preset", preset, {"P": PRESETS[preset][0], "Q": PRESETS[preset][1]})
+    # a P or Q that cannot be read is named under its own field; one of another length than the other, under Q
     p = iw.distribution_text("P", "P", PRESETS[preset][0])
     q = iw.distribution_text("Q", "Q", PRESETS[preset][1])
-    r = ui.attempt(pair, tuple(p.tolist()), tuple(q.tolist()), base)
+    pair_message = st.sidebar.container()
+    # the last P and Q that matched are kept (not their report), so the unit switch still applies to them
+    pq, pair_stale = ui.attempt_or_last(
+        "P and Q", matched, tuple(p.value.tolist()), tuple(q.value.tolist()), base, container=pair_message
+    )
+    never_valid_pair = pq is None
+    if never_valid_pair:  # a link whose P and Q never matched: the preset's pair stands in
+        pq = tuple(tuple(parse_distribution(text)[0].tolist()) for text in PRESETS[preset])
+    r = pair(*pq, base)
+    if pair_stale:
+        ui.showing_last_valid(
+            "P and Q", "P or Q (sidebar)", shown=f"the preset's P and Q ({preset})" if never_valid_pair else None
+        )
+    else:
+        p.mark("P", "P (sidebar)", "the preset's P")
+        q.mark("Q", "Q (sidebar)", "the preset's Q")
 
     columns = st.columns(5)
     for column, (name, value) in zip(

@@ -12,6 +12,7 @@ from viz.information.text import latex_log, unit_name
 
 MAX_OUTCOMES = 8
 PRESETS = ("skewed", "uniform", "certain")
+DEFAULT_TYPED = "0.5, 0.25, 0.125, 0.125"
 
 ui.begin(
     __file__,
@@ -41,15 +42,27 @@ if how == "sliders":
     preset_weights = entropy_preset(preset, n)
     iw.load_preset_on_change("preset", f"{preset}/{n}", {f"w{i + 1}": w for i, w in enumerate(preset_weights)})
     weights = [ui.slider(f"weight of x{i + 1}", f"w{i + 1}", 0.0, 1.0, preset_weights[i], 0.01) for i in range(n)]
-    p, changed = ui.attempt(normalize, weights, "the slider weights")
-    if changed:
+    # all weights at 0: named under the last slider; the last valid distribution (or the preset's) stays drawn
+    normalized, stale = ui.attempt_or_last(
+        "slider weights", normalize, weights, "the slider weights", container=st.sidebar
+    )
+    never_valid = normalized is None
+    p, changed = normalize(preset_weights, "the preset") if never_valid else normalized
+    if stale:
+        ui.showing_last_valid(
+            "distribution", "slider weights (sidebar)", shown=f"the {preset} preset" if never_valid else None
+        )
+    elif changed:
         st.info(
             f"Sliders are weights: they sum to {sum(weights):.2f}, so P(x) = weight / {sum(weights):.2f} keeps the "
             "distribution normalized.",
             icon=":material/balance:",
         )
 else:
-    p = iw.distribution_text("P(x)", "probs", "0.5, 0.25, 0.125, 0.125")
+    # text that cannot be read is named under the field; the coin above does not depend on it and stays live
+    typed = iw.distribution_text("P(x)", "probs", DEFAULT_TYPED)
+    p = typed.value
+    typed.mark("P(x)", "P(x) (sidebar)", "the default P(x)")
 
 h = entropy(p, base)
 bound = max_entropy(p.size, base)

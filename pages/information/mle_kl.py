@@ -42,7 +42,10 @@ base = iw.unit_switch()
 unit = unit_name(base)
 log_tex = latex_log(base)
 st.sidebar.markdown("**Unsupervised: fit q_θ to samples**")
-p_true = iw.distribution_text("True distribution p", "p_true", "0.4, 0.25, 0.15, 0.1, 0.06, 0.04")
+# a p that cannot be read is named under its field; the fit goes on with the last valid p (the classifier below
+# does not depend on it at all)
+p_typed = iw.distribution_text("True distribution p", "p_true", "0.4, 0.25, 0.15, 0.1, 0.06, 0.04")
+p_true = p_typed.value
 n = ui.slider("Sample size N", "n", 5, 2000, 50, 5, help="More samples: p̂ closer to p, so MLE lands closer to p.")
 steps = ui.slider("Gradient-descent steps", "steps", 10, 500, 150, 10)
 lr = ui.slider("Learning rate α", "lr", 0.05, 3.0, 0.2, 0.05)
@@ -52,6 +55,7 @@ if st.session_state.get("t", 0) > steps:
     st.session_state["t"] = steps  # the step scrubber cannot point past the last step
 t = ui.slider("Show the model at step", "t", 0, steps, steps, 1, container=st)
 
+p_typed.mark("true distribution p", "true distribution p (sidebar)", "the default p")
 ui.figure(viz.mle_curves(trace, t, base))
 left, right = st.columns([3, 2])
 with left:

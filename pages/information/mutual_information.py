@@ -52,9 +52,14 @@ if source == "a binary channel":
         help="ε = 0: Y = X; ε = 0.5: Y is pure noise; ε = 1: Y = not X (still fully informative).",
     )
     table = binary_channel_joint(p1, flip)
+    typed_table = None
 else:
-    table = iw.joint_table_editor(PRESETS, "noisy channel")
+    # a table that cannot be read is named under the text area; the figures keep the last valid table meanwhile
+    typed_table = iw.joint_table_editor(PRESETS, "noisy channel")
+    table = typed_table.value
 r, layout = measures(tuple(map(tuple, table.tolist())), base)
+if typed_table is not None:
+    typed_table.mark("joint table", "joint table (sidebar)", "the preset's table")
 
 ui.figure(venn_viz.venn(r, layout))
 ui.figure(venn_viz.venn_bar(r))

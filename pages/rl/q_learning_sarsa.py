@@ -29,8 +29,8 @@ DEFAULT_PRESET = "CliffGrid (CS188)"
 # The page's work budget: lock steps of the batch (each moves every agent one step).
 STEP_BUDGET = 15_000
 SMOOTHING = (1, 5, 10, 25, 50)
+# the episode count the replay slider ended at on the last run (a slider left at the end stays at the end)
 REPLAY_END = "_rl_td_replay_end"
-"""The episode count the replay slider ended at on the last run (to keep a slider left at the end there)."""
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -27,6 +27,7 @@ from core.rl.mdp import (
     uniform_random_policy,
 )
 from ui import contract as ui
+from viz import theme
 from viz.rl import gridworld as gviz
 
 DEFAULT_PRESET = "BookGrid 4×3 (AIMA)"
@@ -46,8 +47,8 @@ TOOLS = {
 EPSILONS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8)
 PLAYING = "_playing"
 PLAY_SECONDS = 0.5
+# set by the page run just before it calls the play clock: that call is inline (the k slider is already drawn)
 CLOCK_INLINE = "_mdp_play_clock_inline"
-"""Set by the page run just before it calls the play clock: that call is inline (the k slider is already drawn)."""
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -259,7 +260,7 @@ if use_gymnasium:
 st.caption(preset.source if unedited else "Custom grid (edited).")
 if grid_stale:
     ui.showing_last_valid(
-        "grid", "layout (sidebar, *Edit the grid*)", shown=f"the preset's grid ({preset_name})" if never_valid else None
+        "grid", "layout (sidebar, *Edit the grid*)", shown=f"the preset's grid, {preset_name}," if never_valid else None
     )
 
 # ------------------------------------------------------------------------------------------------ sweep slider
@@ -298,7 +299,7 @@ def play_clock() -> None:
 
 
 can_watch = result.Q_history is not None
-top = st.columns([2, 3, 1, 1, 1, 1, 1], vertical_alignment="bottom")
+top = st.columns([2.4, 3, 0.8, 0.8, 0.8, 0.8, 0.8], vertical_alignment="bottom")
 watch = can_watch and ui.toggle(
     "Step through the sweeps",
     "watch",
@@ -317,11 +318,10 @@ if watch:
         st.session_state[PLAYING] = False  # played to the end (not a widget key: writing it here is allowed)
     playing = st.session_state.get(PLAYING, False)
     top[6].button(
-        "Pause" if playing else "Play",
-        icon=":material/pause:" if playing else ":material/play_arrow:",
+        ":material/pause:" if playing else ":material/play_arrow:",  # icon only: five buttons share one row
         on_click=toggle_play,
         width="stretch",
-        help="Advance one sweep every half second",
+        help="Pause" if playing else "Play: advance one sweep every half second",
         type="primary",
     )
 else:
@@ -355,7 +355,13 @@ left, right = st.columns(2)
 with left:
     if world.n_states <= gviz.MAX_TRIANGLE_CELLS:
         ui.figure(
-            gviz.q_triangles(world, Q_k, f"Q_{k}(s, a) — one triangle per action", selected=(row, col)),
+            gviz.q_triangles(
+                world,
+                Q_k,
+                f"Q_{k}(s, a) — one triangle per action",
+                selected=(row, col),
+                column_px=theme.HALF_COLUMN_PX,
+            ),
             key="qfig",
             on_select=click_handler("qfig"),
             selection_mode="points",
@@ -364,7 +370,9 @@ with left:
         st.info("Q triangles are drawn for grids up to 900 cells; the value map on the right shows every cell.")
 with right:
     ui.figure(
-        gviz.value_and_policy(world, V_k, policy_k, f"{label} after {k} sweeps", selected=(row, col)),
+        gviz.value_and_policy(
+            world, V_k, policy_k, f"{label} after {k} sweeps", selected=(row, col), column_px=theme.HALF_COLUMN_PX
+        ),
         key="vfig",
         on_select=click_handler("vfig"),
         selection_mode="points",

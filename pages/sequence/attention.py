@@ -8,6 +8,8 @@ from core.sequence import attention as seq
 from ui import contract as ui
 from viz.sequence import attention as viz
 
+DEFAULT_SENTENCE = "the cat sat on the mat"
+
 
 @st.cache_data(max_entries=64)
 def report(
@@ -22,6 +24,12 @@ def patches(index: int, patch: int) -> tuple[np.ndarray, np.ndarray, int]:
     return image, seq.image_patches(image, patch), label
 
 
+def readable(sentence: str) -> str:
+    """The sentence as typed, once it tokenizes (InputError naming the problem: empty, too many tokens)."""
+    seq.tokenize(sentence)
+    return sentence
+
+
 ui.begin(
     __file__,
     intro="Every word gets a random (seeded) embedding; random projections W^Q, W^K, W^V turn the sequence S into "
@@ -31,10 +39,16 @@ ui.begin(
 sentence = ui.text_input(
     "Sentence",
     "text",
-    "the cat sat on the mat",
+    DEFAULT_SENTENCE,
     help=f"Split at spaces; 1 to {seq.MAX_TOKENS} tokens. The same word always gets the same embedding.",
     container=st,
 )
+# a sentence that cannot be used is named right under it; the maps keep the last valid sentence (with the current
+# settings) meanwhile, and the ViT part below does not depend on it
+shown_sentence, sentence_stale = ui.attempt_or_last("sentence", readable, sentence, container=st)
+never_valid = shown_sentence is None
+if never_valid:
+    shown_sentence = DEFAULT_SENTENCE
 features = int(ui.select("Embedding size F", "F", [8, 16, 32, 64], 16))
 dim = int(ui.select("Query/key/value size D", "D", [8, 16, 32, 64], 16))
 heads = int(ui.select("Heads h", "heads", [1, 2, 4, 8], 4, help="Each head gets D/h columns of W^Q, W^K, W^V."))
@@ -45,9 +59,13 @@ temperature = ui.slider(
 )
 seed = ui.seed()
 
-r = ui.attempt(report, sentence, features, dim, heads, positional, scaled, temperature, seed)
+r = ui.attempt(report, shown_sentence, features, dim, heads, positional, scaled, temperature, seed)
 N = len(r.tokens)
 
+if sentence_stale:
+    ui.showing_last_valid(
+        "sentence", "sentence (above)", shown=f"the default sentence (“{DEFAULT_SENTENCE}”)" if never_valid else None
+    )
 ui.figure(viz.attention_map(r))
 peak = r.single.mean_peak_weight
 divisor = rf"{temperature:g}\cdot\sqrt{{{dim}}}" if scaled else rf"{temperature:g}"

@@ -8,10 +8,18 @@ from core.supervised import naive_bayes as nb
 from ui import contract as ui
 from viz.supervised import naive_bayes as viz
 
+DEFAULT_MESSAGE = "free money meeting"
+
 
 @st.cache_data(max_entries=64)
 def classify(documents: int, alpha: float, text: str, seed: int) -> nb.NaiveBayesReport:
     return nb.naive_bayes_report(documents, alpha, text, seed)
+
+
+def readable(text: str) -> str:
+    """The message as typed, once it can be read (InputError naming the problem: too many words)."""
+    nb.parse_message(text)
+    return text
 
 
 ui.begin(
@@ -19,15 +27,19 @@ ui.begin(
     intro="A spam filter from word counts. The training e-mails are generated (seeded) from the words "
     f"{', '.join(nb.NB_VOCABULARY)}; type a message made of them and see how P(spam | message) is put together.",
 )
-text = ui.text_input(
-    "Message", "msg", "free money meeting", help=f"Words the model knows: {', '.join(nb.NB_VOCABULARY)}."
-)
+text = ui.text_input("Message", "msg", DEFAULT_MESSAGE, help=f"Words the model knows: {', '.join(nb.NB_VOCABULARY)}.")
+# a message that cannot be read is named right under it; the figures keep the last valid message (classified with
+# the current α, e-mails and seed) meanwhile
+shown_text, message_stale = ui.attempt_or_last("message", readable, text, container=st.sidebar)
+never_valid = shown_text is None
+if never_valid:
+    shown_text = DEFAULT_MESSAGE
 alpha = ui.slider(
     "Smoothing α", "alpha", 0.0, 3.0, 1.0, 0.1, help="Laplace smoothing: α = 1 is add-one; α = 0 is raw counts."
 )
 documents = ui.slider("Training e-mails", "docs", 4, 200, 40, 1, help="40 % spam, 60 % ham.")
 seed = ui.seed()
-r = ui.attempt(classify, documents, alpha, text, seed)
+r = ui.attempt(classify, documents, alpha, shown_text, seed)
 model, message, result = r.model, r.message, r.result
 D = len(nb.NB_VOCABULARY)
 
@@ -49,6 +61,10 @@ if message.ignored:
         f"Known words: {', '.join(nb.NB_VOCABULARY)}."
     )
 
+if message_stale:
+    ui.showing_last_valid(
+        "message", "message (sidebar)", shown=f"the default message (“{DEFAULT_MESSAGE}”)" if never_valid else None
+    )
 ui.figure(viz.nb_likelihood_table(model, message))
 ui.figure(viz.nb_posterior_bars(model, message, result))
 

@@ -108,3 +108,18 @@ def test_skip_page_trains_both_nets_and_shows_the_accuracy():
     assert _button(at, "train").disabled
     _button(at, "reset").click().run()
     assert not any("Training accuracy" in m.value for m in at.markdown)
+
+
+def test_skip_page_reports_a_diverged_residual_net_while_the_plain_one_trains_on():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    # ReLU + He: each residual block adds the variance of its branch, the forward pass overflows at once
+    at = run_page("pages/deep/skip_connections.py", {"act": "relu", "init": "He", "lr": "0.05", "steps": "50"})
+    _button(at, "train").click().run()
+    assert any("residual: training diverged" in w.value for w in at.warning)  # shown while the plain net trains
+    at.run()
+    assert_healthy(at, "skip connections, residual diverged")
+    assert any(
+        "plain" in m.value and "after 50 steps" in m.value and "residual diverged" in m.value for m in at.markdown
+    )
+    assert any("residual: training diverged" in w.value for w in at.warning)

@@ -117,8 +117,8 @@ def layer_chart(result: Result) -> go.Figure:
     )
     pixels = [v for v in widths + rfs if v is not None]
     counts = [v for p in param_layers for v in (p[1].params, p[1].flops)]
-    fig.update_yaxes(**theme.log_axis(pixels), title_text="pixels", row=1, col=1)
-    fig.update_yaxes(**theme.log_axis(counts), title_text="count (log)", row=1, col=2)
+    fig.update_yaxes(**theme.log_axis(pixels, 520 - 260), title_text="pixels", row=1, col=1)
+    fig.update_yaxes(**theme.log_axis(counts, 520 - 260), title_text="count (log)", row=1, col=2)
     fig.update_xaxes(tickangle=-60, tickfont=dict(size=theme.MIN_TEXT_SIZE))
     style(fig, height=520)
     fig.update_layout(
@@ -176,7 +176,16 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
     lo_y, lo_x = min(top, 0), min(left, 0)
     hi_y, hi_x = max(bottom, h - 1), max(right, w - 1)
     fig.add_shape(
-        type="rect", x0=-0.5, y0=-0.5, x1=w - 0.5, y1=h - 0.5, fillcolor="#DDE8F3", line=dict(color=BLUE), row=1, col=2
+        type="rect",
+        x0=-0.5,
+        y0=-0.5,
+        x1=w - 0.5,
+        y1=h - 0.5,
+        fillcolor="#DDE8F3",
+        line=dict(color=BLUE),
+        layer="below",  # under the box's centre marker and its "rows …, cols …" label
+        row=1,
+        col=2,
     )
     fig.add_shape(
         type="rect",
@@ -187,6 +196,7 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
         fillcolor=ORANGE,
         opacity=0.45,
         line=dict(color=VERMILION, width=3),
+        layer="below",
         row=1,
         col=2,
     )

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from core.deep import optim2d
 from viz.deep.mlp import _axis, _figure
-from viz.theme import BLACK, BLUE, GREEN, GREY, MIN_TEXT_SIZE, PURPLE, VERMILION, log_axis
+from viz.theme import BLACK, BLUE, GREEN, GREY, MAIN_COLUMN_PX, MIN_TEXT_SIZE, PURPLE, VERMILION, log_axis
 
 OPTIMIZER_COLOURS = {"SGD": VERMILION, "Momentum": GREEN, "Adam": BLUE, "Adam (no bias correction)": PURPLE}
 
@@ -93,7 +93,7 @@ def loss_per_step(surf: optim2d.Surface, runs: dict[str, optim2d.Trajectory], st
         "Step length ‖θₜ₊₁ − θₜ‖" if step_sizes else "Loss gap f(θₜ) − f*",
         340,
         xaxis=_axis("step t"),
-        yaxis=_axis(None, **log_axis(np.concatenate(curves) if curves else None)),
+        yaxis=_axis(None, **log_axis(np.concatenate(curves) if curves else None, 340 - 110)),
         legend=dict(font=dict(size=MIN_TEXT_SIZE)),
     )
 
@@ -136,7 +136,7 @@ def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None 
         traces,
         "Momentum: final loss over learning rate × momentum (grey = diverged)",
         480,
-        xaxis=_axis("learning rate η (log)", **log_axis(grid.lrs)),
+        xaxis=_axis("learning rate η (log)", **log_axis(grid.lrs, MAIN_COLUMN_PX - 160)),
         yaxis=_axis("momentum μ"),
         showlegend=False,
     )

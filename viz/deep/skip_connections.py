@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.deep.skip_connections import SkipResult
-from viz.theme import BLUE, GREY, VERMILION, style
+from viz.theme import BLUE, GREY, VERMILION, log_axis, style
 
 
 def gradient_norm_figure(result: SkipResult) -> go.Figure:
@@ -19,7 +19,9 @@ def gradient_norm_figure(result: SkipResult) -> go.Figure:
     fig.add_trace(
         go.Scatter(x=layers, y=result.grad_residual, mode="lines+markers", name="residual", line=dict(color=BLUE))
     )
-    fig.update_yaxes(type="log", title_text="‖∂L/∂W_l‖ (log)", exponentformat="power")
+    fig.update_yaxes(
+        **log_axis(np.concatenate([result.grad_plain, result.grad_residual]), 380), title_text="‖∂L/∂W_l‖ (log)"
+    )
     fig.update_xaxes(title_text="layer l (0 = next to the input, last = output layer)")
     return style(fig, "Gradient norm per layer at initialization")
 
@@ -44,7 +46,7 @@ def loss_figure(loss_plain: list[float], loss_residual: list[float]) -> go.Figur
         annotation_position="top right",
     )
     fig.update_xaxes(title_text="SGD step")
-    # plain numbers at 1, 2, 5 × 10^k: Plotly's own log ticks crowd digits into a short axis
-    ticks = [m * 10.0**k for k in range(-4, 5) for m in (1, 2, 5)]
-    fig.update_yaxes(type="log", title_text="cross-entropy (log)", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+    # readable log ticks (1, 2, 5 × 10^k written in full over a narrow range), the chance line included
+    values = [v for v in [*loss_plain, *loss_residual, chance] if v > 0]
+    fig.update_yaxes(**log_axis(values, 380), title_text="cross-entropy (log)")
     return style(fig, "Training curves on the same batches")

@@ -114,7 +114,7 @@ def schedule_curves(schedule: diff.Schedule, t: int) -> go.Figure:
         fig.add_vline(x=t, line=dict(color=theme.BLACK, width=1.5), row=1, col=col)
         fig.update_xaxes(title="t", range=[0, schedule.T], row=1, col=col)
     fig.update_yaxes(range=[0, 1.02], row=1, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    fig.update_yaxes(**theme.log_axis(schedule.snr[1:], 330), row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
     return theme.style(fig, f"{schedule.kind} schedule, T = {schedule.T} (black line: t = {t})", height=430)
 

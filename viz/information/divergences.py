@@ -221,7 +221,7 @@ def monte_carlo_kl(mc: MonteCarloKL, base: float) -> go.Figure:
         1,
         2,
     )
-    fig.update_xaxes(**theme.log_axis(n), title="samples n")
-    fig.update_yaxes(**theme.log_axis(np.concatenate([error, mc.standard_errors])), row=1, col=2)
+    fig.update_xaxes(**theme.log_axis(n, (theme.MAIN_COLUMN_PX - 70) / 2), title="samples n")
+    fig.update_yaxes(**theme.log_axis(np.concatenate([error, mc.standard_errors]), 430 - 150), row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.28, x=0))
     return theme.style(fig, None, height=430)

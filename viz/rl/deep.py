@@ -109,7 +109,7 @@ def series_plot(
         )
     fig.update_xaxes(title="environment steps")
     if log_y:
-        fig.update_yaxes(**log_axis([v for _, y in series.values() for v in y]))
+        fig.update_yaxes(**log_axis([v for _, y in series.values() for v in y], height - 150))
     fig.update_yaxes(title=y_title)
     style(fig, title, height=height)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
@@ -279,8 +279,8 @@ def variance_plot(
             )
         )
     every = [v for values in variance.values() for v in values] + [single[name] / v for name in single for v in n]
-    fig.update_xaxes(**log_axis(n), title="N, trajectories per estimate")
-    fig.update_yaxes(**log_axis(every), title="total variance ∑ₚ Var[ĝₚ]")
+    fig.update_xaxes(**log_axis(n, MAIN_COLUMN_PX - 90), title="N, trajectories per estimate")
+    fig.update_yaxes(**log_axis(every, height - 150), title="total variance ∑ₚ Var[ĝₚ]")
     style(fig, "Variance of the REINFORCE gradient estimate", height=height)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return fig

@@ -97,7 +97,7 @@ def _selected_callout(world: GridWorld, cell: tuple[int, int], text: str, side: 
     r, c = cell
     H, W = world.shape
     above = r >= H / 2
-    half_box = max(theme.text_width(line, theme.MIN_TEXT_SIZE + 1) for line in text.split("<br>")) / 2 + 6
+    half_box = max(theme.text_width(line, theme.MIN_TEXT_SIZE + 1) for line in text.split("<br>")) / 2 + 12
     centre = (c + 0.5) * side
     shift = float(np.clip(centre, half_box, max(half_box, W * side - half_box))) - centre
     return dict(
@@ -371,6 +371,7 @@ def value_and_policy(
                 text=labels,
                 textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
                 textposition="middle right",
+                name="V values",
             )
         )
     fig.add_trace(cell_labels(world, side=side))
@@ -411,6 +412,6 @@ def convergence(deltas: np.ndarray, epsilon: float, k: int | None = None, title:
     )
     if k is not None and 0 < k <= len(deltas):
         fig.add_vline(x=k, line=dict(color=theme.ORANGE, width=2))
-    fig.update_yaxes(**theme.log_axis(np.append(positive, epsilon)), title="max|ΔV|")
+    fig.update_yaxes(**theme.log_axis(np.append(positive, epsilon), 340 - 110), title="max|ΔV|")
     fig.update_xaxes(title="sweep k", **theme.integer_axis(len(deltas) + 1, theme.MAIN_COLUMN_PX - 70))
     return theme.style(fig, title or "Convergence: the stop test of Q-iteration", height=340)

@@ -94,7 +94,9 @@ def q_error_curves(result: BatchResult) -> go.Figure:
     x = np.arange(1, result.returns.shape[-1] + 1)
     for j, name in enumerate(result.algorithms):
         _band_traces(fig, x, np.maximum(result.q_error[j], 1e-12), name, "")
-    fig.update_yaxes(**theme.log_axis(np.maximum(result.q_error, 1e-12)), title="‖Q − Q*‖∞ (reachable states)")
+    fig.update_yaxes(
+        **theme.log_axis(np.maximum(result.q_error, 1e-12), 400 - 110), title="‖Q − Q*‖∞ (reachable states)"
+    )
     fig.update_xaxes(title="episode")
     fig.update_layout(legend=dict(orientation="h", y=-0.22))
     return theme.style(fig, "Error of the learned Q against Q* from value iteration", height=400)

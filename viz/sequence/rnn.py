@@ -116,7 +116,7 @@ def gradient_norms(r: seq.SequenceReport) -> go.Figure:
     finite = np.maximum(finite[np.isfinite(finite)], NORM_FLOOR)
     low, high = np.log10(finite.min()), np.log10(finite.max())
     fig.update_yaxes(
-        **theme.log_axis(finite), title="gradient norm (log)", range=[min(low, -1) - 0.5, max(high, 1) + 0.5]
+        **theme.log_axis(finite, 430 - 70), title="gradient norm (log)", range=[min(low, -1) - 0.5, max(high, 1) + 0.5]
     )
     fig.update_xaxes(title="steps back in time  T − t")
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"))

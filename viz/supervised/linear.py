@@ -48,7 +48,7 @@ def coefficient_paths(r: LinearReport) -> go.Figure:
         cols=2,
         shared_yaxes=True,
         subplot_titles=("Ridge: every wⱼ shrinks, none is 0", "LASSO: wⱼ hit exactly 0 one by one"),
-        horizontal_spacing=0.05,
+        horizontal_spacing=0.08,  # room between the left panel's last λ label and the right panel's first
     )
     degree = r.ridge_path.shape[1]
     for col, path in ((1, r.ridge_path), (2, r.lasso_path)):
@@ -68,7 +68,7 @@ def coefficient_paths(r: LinearReport) -> go.Figure:
                 col=col,
             )
         fig.add_vline(x=r.lam, line=dict(color=theme.BLACK, dash="dash", width=1.5), row=1, col=col)
-    fig.update_xaxes(**theme.log_axis(r.lambdas), title="λ (log scale)")
+    fig.update_xaxes(**theme.log_axis(r.lambdas, (theme.MAIN_COLUMN_PX - 150) / 2), title="λ (log scale)")
     fig.update_yaxes(title="coefficient wⱼ", row=1, col=1)
     title = f"Coefficient paths (dashed: current λ; LASSO keeps {r.lasso_nonzero} of {degree} features)"
     return theme.style(fig, title, height=430)

@@ -33,10 +33,12 @@ def logistic_losses(r: LogisticReport) -> go.Figure:
                 marker=dict(size=6 if name == "Newton" else 3),
             )
         )
-    fig.update_yaxes(**theme.log_axis(np.concatenate(gaps)), title="J(θₖ) − J*")
+    fig.update_yaxes(**theme.log_axis(np.concatenate(gaps), 460 - 150), title="J(θₖ) − J*")
     fig.update_xaxes(title="iteration k")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return theme.style(fig, "Loss gap per iteration (log scale)", height=420)
+    theme.style(fig, "Loss gap per iteration (log scale)", height=460)
+    # under the plot: in a half column a legend beside the title runs into it
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), margin=dict(b=90))
+    return fig
 
 
 def _clip_path(thetas: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> np.ndarray:
@@ -96,8 +98,9 @@ def logistic_paths(r: LogisticReport) -> go.Figure:
     )
     fig.update_xaxes(title="θ1", range=[r.contour_t1[0], r.contour_t1[-1]])
     fig.update_yaxes(title="θ2", range=[r.contour_t2[0], r.contour_t2[-1]])
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return theme.style(fig, "Paths over the contours of J", height=420)
+    theme.style(fig, "Paths over the contours of J", height=460)
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), margin=dict(b=90))
+    return fig
 
 
 def _extended(x1: np.ndarray, x2: np.ndarray, low: float, high: float) -> tuple[list[float], list[float]]:
