@@ -49,3 +49,15 @@ def load_snapshot(path: Path) -> tuple[dict[str, np.ndarray], dict] | None:
         arrays = {k: data[k] for k in data.files if k != _META}
         meta = json.loads(data[_META].tobytes().decode())
     return arrays, meta
+
+
+def module_arrays(module) -> dict[str, np.ndarray]:
+    """A torch module's parameters and buffers by name (``state_dict``), as arrays."""
+    return {key: value.detach().cpu().numpy() for key, value in module.state_dict().items()}
+
+
+def load_module_arrays(module, arrays: dict[str, np.ndarray]) -> None:
+    """Put arrays written by :func:`module_arrays` back into a module of the same architecture, in place."""
+    import torch  # only trainers that own torch modules call this: the import is theirs already
+
+    module.load_state_dict({key: torch.from_numpy(np.asarray(arrays[key])) for key in module.state_dict()})

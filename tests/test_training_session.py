@@ -152,3 +152,18 @@ def test_the_protocol_is_checkable():
 
     assert isinstance(Bare(), Trainable)
     assert not isinstance(object(), Trainable)
+
+
+def test_chunks_are_sized_by_the_measured_speed():
+    from ui.training import timed_chunk
+
+    # 2,000 steps took 4 s (2 ms each): 0.35 s is 175 steps
+    assert timed_chunk(2_000, 4.0, 0.35, 2_000) == 175
+    # never more than the page's chunk, never less than one unit
+    assert timed_chunk(10, 0.001, 0.35, 500) == 500
+    assert timed_chunk(10, 100.0, 0.35, 500) == 1
+    # nothing measured yet: a sixteenth of a large chunk, all of a small one
+    assert timed_chunk(0, 0.0, 0.35, 2_000) == 125
+    assert timed_chunk(0, 0.0, 0.35, 10) == 10
+    # a trainer that does not time itself trains whole chunks
+    assert timed_chunk(50, 0.0, 0.35, 40) == 40

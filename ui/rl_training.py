@@ -7,11 +7,10 @@ the same seed; this block adds what those pages share on top of the session: a l
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from core.rl.common import ChunkedTrainer
+from core.rl.snapshots import load_trainer, save_trainer
 from ui import contract as ui
 from ui.training import Run, TrainingSession
 from viz.rl import deep as deep_rl
@@ -33,25 +32,26 @@ def status_lines(trainers: dict[str, ChunkedTrainer | None]) -> list[str]:
 def train_and_report(
     page: str,
     configs: dict,
-    make_trainer: Callable[[object], ChunkedTrainer],
+    trainer_class: type[ChunkedTrainer],
     run_name: str,
     seed: int,
     chunk_steps: int,
     solved_return: float,
-    pretrained: Callable[[object], ChunkedTrainer | None] | None = None,
 ) -> tuple[dict[str, ChunkedTrainer | None], dict]:
     """Train / Pause / Step / Reset for one run per variant, the live return curves and a status line per run.
 
     ``configs`` maps a variant's label to its hyperparameters; a run is identified by (run_name, config, seed),
-    so changing a plot control never retrains. ``pretrained(config)`` returns a shipped trained copy (or None).
+    so changing a plot control never retrains. A run opens on its shipped result (``core/pretrained``, written by
+    ``scripts/make_pretrained.py``) when one exists for exactly its configuration and seed.
     Returns (label → trainer or None where never trained, label → training log of the trained ones).
     """
     runs = [
         Run(
             label,
             key=(run_name, cfg, seed),
-            factory=lambda cfg=cfg: make_trainer(cfg),
-            pretrained=None if pretrained is None else (lambda cfg=cfg: pretrained(cfg)),
+            factory=lambda cfg=cfg: trainer_class(cfg, seed),
+            pretrained=lambda cfg=cfg: load_trainer(trainer_class, run_name, cfg, seed),
+            ship=lambda trainer: save_trainer(trainer, run_name),
         )
         for label, cfg in configs.items()
     ]

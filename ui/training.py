@@ -26,7 +26,13 @@ State: trainers live in ``st.session_state`` (per browser session, never shared,
 keyed by their configuration, so moving a plot control never retrains and going back to earlier settings finds
 the earlier run. A run that finished is also kept, as a private copy, in a small process-wide store: another
 session asking for the same configuration gets its own copy instead of training again. A run with a shipped
-pre-trained result opens on it.
+pre-trained result opens on it; ``scripts/make_pretrained.py`` writes those results through each run's ``ship``.
+
+Chunks are sized by time: each round trains about ``chunk_seconds`` in all (measured throughput of each run,
+never more than ``chunk`` units), so a frame comes every few tenths of a second and Pause lands within one of
+them, whatever the model costs. Rounds hold a per-session lock: with Streamlit's fast reruns a click starts a
+new run while the old one still finishes its chunk, and the new run (or a Step) waits for it instead of reading
+a half-trained model or training it from two threads.
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ MAX_RUNS_PER_SESSION = 12
 """Trainers kept per page and session; the least recently used is dropped first."""
 MAX_SHARED_RESULTS = 32
 """Finished runs kept for all sessions (each handed out as a copy)."""
+CHUNK_SECONDS = 0.35
+"""Training time per round (all runs together): short enough for a live picture and a prompt Pause."""
+RUNS_KEY = "_train_runs"
+"""session_state: session name → its runs, as the page declared them (scripts/make_pretrained.py reads it)."""
 
 SHIPPED = "shipped"
 SHARED = "shared"
@@ -64,6 +74,24 @@ class Run:
     """Builds a fresh, untrained trainer for ``key``."""
     pretrained: Callable[[], Trainable | None] | None = None
     """Returns a trained copy shipped with the repository for this key, or None when there is none."""
+    ship: Callable[[Trainable], object] | None = None
+    """Writes a trained trainer as this key's shipped result (used by ``scripts/make_pretrained.py``)."""
+    ship_steps: int | None = None
+    """How far to train the shipped result of a run without a budget (``total_steps`` None)."""
+
+
+def timed_chunk(steps: int, train_seconds: float, seconds: float, limit: int) -> int:
+    """Units that take about ``seconds`` at the speed measured so far (``train_seconds / steps`` per unit), in
+    [1, limit].
+
+    Before any measurement a small first chunk (a sixteenth of a large limit) measures the speed; a trainer
+    that does not time itself (``train_seconds`` stays 0) trains whole chunks.
+    """
+    if steps <= 0:
+        return limit if limit < 64 else limit // 16
+    if train_seconds <= 0:
+        return limit
+    return int(min(limit, max(1, round(seconds / (train_seconds / steps)))))
 
 
 class _SharedResults:
@@ -111,6 +139,7 @@ class TrainingSession:
         train_label: str = "Train",
         continue_label: str = "Continue",
         build_untrained: bool = False,
+        chunk_seconds: float = CHUNK_SECONDS,
     ) -> None:
         """``name`` is unique per page (it prefixes state and button keys); ``chunk`` units are trained per
         trainer between two redraws; ``step`` units per press of Step (default: one chunk). The first button
@@ -126,12 +155,17 @@ class TrainingSession:
         self.train_label = train_label
         self.continue_label = continue_label
         self.build_untrained = build_untrained
+        self.chunk_seconds = chunk_seconds
         self._running_key = f"_train_running_{name}"
         self._origin_key = f"_train_origin_{name}"
         self._store: OrderedDict = st.session_state.setdefault(f"_train_store_{name}", OrderedDict())
         self._origin: dict = st.session_state.setdefault(self._origin_key, {})
-        for run in runs:
-            self._adopt(run)
+        self._lock = st.session_state.setdefault(f"_train_lock_{name}", threading.RLock())
+        st.session_state.setdefault(RUNS_KEY, {})[name] = list(runs)
+        # a chunk still training in an interrupted run finishes first: this run then reads whole chunks only
+        with self._lock:
+            for run in runs:
+                self._adopt(run)
 
     # --- the store
     def _adopt(self, run: Run) -> None:
@@ -175,16 +209,22 @@ class TrainingSession:
                 self._put(run.key, run.factory(), LIVE)
         return {label: self._store[run.key] for label, run in self.runs.items()}
 
-    def _train_round(self, n_steps: int) -> None:
-        """One chunk for every unfinished trainer; a finished, healthy run is offered to the shared store."""
-        for run in self.runs.values():
-            trainer = self._store[run.key]
-            if trainer.finished:
-                continue
-            trainer.train_chunk(n_steps)
-            self._origin[run.key] = LIVE
-            if trainer.finished and trainer.diverged_reason is None:
-                _shared_results().put(run.key, trainer)
+    def _train_round(self, n_steps: int, *, timed: bool = False) -> None:
+        """One chunk for every unfinished trainer (``timed``: sized to the time budget, at most ``n_steps``);
+        a finished, healthy run is offered to the shared store."""
+        with self._lock:
+            pending = [run for run in self.runs.values() if not self._store[run.key].finished]
+            for run in pending:
+                trainer = self._store[run.key]
+                size = (
+                    timed_chunk(trainer.steps, trainer.train_seconds, self.chunk_seconds / len(pending), n_steps)
+                    if timed
+                    else n_steps
+                )
+                trainer.train_chunk(size)
+                self._origin[run.key] = LIVE
+                if trainer.finished and trainer.diverged_reason is None:
+                    _shared_results().put(run.key, trainer)
 
     def all_finished(self) -> bool:
         trainers = self.trainers()
@@ -219,7 +259,9 @@ class TrainingSession:
         started = any(t is not None and t.steps > 0 for t in trainers.values())
         done = self.all_finished()
         running = self.running and not done
-        columns = box.columns(4 if show_step else 3)
+        # always four columns and one element per column: the row keeps its shape between runs (no button
+        # jumping, no faded leftover of the previous run's layout while a chunk trains)
+        columns = box.columns(4)
         if running:
             columns[0].button(
                 "Pause",
@@ -239,7 +281,8 @@ class TrainingSession:
                 disabled=done,
                 width="stretch",
                 type="primary",
-                help=f"Trains in chunks of {self.chunk:,} {self.unit}, redrawing after each.",
+                help=f"Trains in chunks of about {self.chunk_seconds:.2g} s (at most {self.chunk:,} "
+                f"{self._unit(self.chunk)}), redrawing after each.",
             )
         if show_step:
             columns[1].button(
@@ -249,9 +292,9 @@ class TrainingSession:
                 on_click=self._on_step,
                 disabled=done,
                 width="stretch",
-                help=f"Trains {self.step:,} {self.unit}, then waits.",
+                help=f"Trains {self.step:,} {self._unit(self.step)}, then waits.",
             )
-        columns[-1].button(
+        columns[2 if show_step else 1].button(
             "Reset",
             key=f"{self.name}_reset",
             icon=":material/restart_alt:",
@@ -259,28 +302,35 @@ class TrainingSession:
             width="stretch",
             help="Starts these runs again from their initial weights (same seed).",
         )
-        if not running:
-            box.caption(self.progress_text())
+        # the same element in both states: the line while idle, an empty one while the live view shows progress
+        box.caption(self.progress_text() if not running else "\u00a0")
         if running:
             st.session_state[self._running_key] = True
         return self.trainers()
+
+    def _unit(self, n: int) -> str:
+        """``unit`` for n of them ("1 gradient step", "25 gradient steps")."""
+        return self.unit[:-1] if n == 1 and self.unit.endswith("s") else self.unit
 
     def progress_text(self) -> str:
         """ "1,200 / 5,000 environment steps · 3.1 s" summed over the runs, with where the shown result is from."""
         trainers = [t for t in self.trainers().values() if t is not None]
         if not trainers:
             return f"Not trained yet: press {self.train_label}."
-        done = sum(t.steps for t in trainers)
-        totals = [t.total_steps for t in trainers]
         seconds = sum(t.train_seconds for t in trainers)
-        of = f" / {sum(totals):,}" if all(total is not None for total in totals) else ""
+        shown = {label: t for label, t in self.trainers().items() if t is not None}
+        parts = [
+            f"{t.steps:,}" + (f" / {t.total_steps:,}" if t.total_steps is not None else "") for t in shown.values()
+        ]
+        if len(shown) > 1:  # one count per run: "DQN 4,000 / 40,000 · Double DQN 4,000 / 40,000 steps"
+            parts = [f"{label} {part}" for label, part in zip(shown, parts)]
         origins = {self.origin(label) for label in self.runs}
         note = ""
         if SHIPPED in origins:
-            note = " · shipped pre-trained result: Reset, then Train, to redo it live"
+            note = f" · shipped pre-trained result: Reset, then {self.train_label}, to redo it live"
         elif SHARED in origins:
             note = " · a result trained earlier with these settings"
-        return f"{done:,}{of} {self.unit} · {seconds:.1f} s{note}"
+        return f"{' · '.join(parts)} {self.unit} · {seconds:.1f} s{note}"
 
     def _fraction(self) -> float | None:
         """Share of the summed budget done; None when a run has no budget (it trains until paused)."""
@@ -314,7 +364,7 @@ class TrainingSession:
                 progress = st.empty()
                 self._show_progress(progress, self.progress_text())
                 start = time.perf_counter()
-                self._train_round(self.chunk)
+                self._train_round(self.chunk, timed=True)
                 self._show_progress(progress, f"{self.progress_text()} · chunk {time.perf_counter() - start:.2f} s")
                 draw(self.trainers())
                 if self.all_finished():

@@ -13,10 +13,14 @@ lower η) clears it, and ``finished`` / ``diverged_reason`` follow, so training 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+import numpy as np
 
 from core.deep import mlp
 from core.deep.toy_data import Dataset
 from core.errors import InputError
+from core.snapshot import PRETRAINED_DIR, load_snapshot, save_snapshot, snapshot_path
 
 
 class LiveMLP:
@@ -63,3 +67,33 @@ class LiveMLP:
         start = time.perf_counter()
         mlp.train_steps(self.trainer, self.data, n_steps)
         self.train_seconds += time.perf_counter() - start
+
+
+SNAPSHOT_KIND = "mlp"
+SHIPPED_STEPS = 400
+"""How far the page's shipped default network is trained (it opens on a learned boundary)."""
+
+
+def save_shipped(live: LiveMLP, key, directory: Path = PRETRAINED_DIR) -> Path:
+    """Write the weights, the step count and the loss history under (``key``, its TrainConfig)."""
+    path = snapshot_path(SNAPSHOT_KIND, (key, live.trainer.config), 0, directory)
+    arrays = {f"p{i}": p for i, p in enumerate(live.trainer.params)}
+    meta = {"step": live.trainer.step, "history": live.trainer.history, "train_seconds": live.train_seconds}
+    save_snapshot(path, arrays, meta)
+    return path
+
+
+def load_shipped(key, config: mlp.TrainConfig, data: Dataset, seed: int, directory: Path = PRETRAINED_DIR):
+    """The shipped network for (``key``, ``config``), or None. It goes on training from its weights; the
+    optimizer's moments and the minibatch stream start afresh (they are not shipped)."""
+    found = load_snapshot(snapshot_path(SNAPSHOT_KIND, (key, config), 0, directory))
+    if found is None:
+        return None
+    arrays, meta = found
+    live = LiveMLP(config, data, seed)
+    # float64 as the NumPy network computes (the file keeps float32: the picture is the same)
+    live.trainer.params = [arrays[f"p{i}"].astype(np.float64) for i in range(len(live.trainer.params))]
+    live.trainer.step = int(meta["step"])
+    live.trainer.history = [tuple(h) for h in meta["history"]]
+    live.train_seconds = float(meta["train_seconds"])
+    return live

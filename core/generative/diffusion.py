@@ -24,6 +24,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,6 +32,14 @@ from torch import nn
 
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
+from core.snapshot import (
+    PRETRAINED_DIR,
+    load_module_arrays,
+    load_snapshot,
+    module_arrays,
+    save_snapshot,
+    snapshot_path,
+)
 
 DATASETS = ("two moons", "8 Gaussians", "spiral")
 SCHEDULES = ("linear", "cosine")
@@ -503,3 +512,32 @@ def sheet_training_scales(schedule: Schedule, t: int) -> tuple[float, float]:
     alpha = schedule.alphas[t]
     # √α_t and √(1 − α_t)
     return math.sqrt(alpha), math.sqrt(1.0 - alpha)
+
+
+SNAPSHOT_KIND = "ddpm2d"
+
+
+def save_shipped(trainer: DiffusionTrainer, directory: Path = PRETRAINED_DIR) -> Path:
+    """Write a finished ε_θ (its weights and its loss curve) as the shipped result of its TrainConfig."""
+    if not trainer.finished:
+        raise InputError("Only a finished run can be shipped: train it to the end of its budget first.")
+    path = snapshot_path(SNAPSHOT_KIND, trainer.config, 0, directory)
+    meta = {"losses": trainer.losses, "train_seconds": trainer.train_seconds, "diverged": trainer.diverged_reason}
+    save_snapshot(path, module_arrays(trainer.model), meta)
+    return path
+
+
+def load_shipped(config: TrainConfig, directory: Path = PRETRAINED_DIR) -> DiffusionTrainer | None:
+    """The shipped, finished ε_θ of ``config`` (None when none was shipped for exactly these settings).
+
+    The optimizer moments are not kept: a finished run is never trained further (Reset trains a new one)."""
+    found = load_snapshot(snapshot_path(SNAPSHOT_KIND, config, 0, directory))
+    if found is None:
+        return None
+    arrays, meta = found
+    trainer = DiffusionTrainer(config)
+    load_module_arrays(trainer.model, arrays)
+    trainer.losses = [float(v) for v in meta["losses"]]
+    trainer.train_seconds = float(meta["train_seconds"])
+    trainer.diverged_reason = meta["diverged"]
+    return trainer

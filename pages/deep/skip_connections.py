@@ -56,13 +56,15 @@ session = TrainingSession(
             label,
             key=(config, steps, residual),
             factory=lambda residual=residual: skip.SkipTrainer(config, residual, steps),
+            pretrained=lambda residual=residual: skip.load_shipped(config, residual, steps),
+            ship=skip.save_shipped,
         )
         for label, residual in nets.items()
     ],
     # a deep, wide CNN step costs up to ~30× an MLP step (0.13 s at depth 40, width 64): smaller chunks keep a
     # Pause within about a second
     chunk=25 if architecture == "MLP" else 5,
-    unit="SGD steps (plain + residual)",
+    unit="SGD steps",
     train_label="Train both",
 )
 session.controls()

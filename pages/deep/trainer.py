@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.deep import mlp, optimizers, toy_data
-from core.deep.live_trainer import LiveMLP
+from core.deep.live_trainer import SHIPPED_STEPS, LiveMLP, load_shipped, save_shipped
 from ui import contract as ui
 from ui.training import Run, TrainingSession
 from viz.deep import mlp as viz
@@ -127,7 +127,16 @@ run_key = (
 session = TrainingSession(
     "nn",
     # Reset builds the same initial weights again: new_trainer(config, seed)
-    [Run(NETWORK, key=run_key, factory=lambda: LiveMLP(config, data, seed))],
+    [
+        Run(
+            NETWORK,
+            key=run_key,
+            factory=lambda: LiveMLP(config, data, seed),
+            pretrained=lambda: load_shipped(run_key, config, data, seed),
+            ship=lambda live: save_shipped(live, run_key),
+            ship_steps=SHIPPED_STEPS,
+        )
+    ],
     chunk=steps_per_frame,
     unit="gradient steps",
     step=1,

@@ -130,7 +130,15 @@ config = diff.TrainConfig(data_name, n, schedule_kind, T, hidden, learning_rate,
 
 session = TrainingSession(
     "diffusion",
-    [Run("ε_θ", key=config, factory=lambda: diff.DiffusionTrainer(config))],
+    [
+        Run(
+            "ε_θ",
+            key=config,
+            factory=lambda: diff.DiffusionTrainer(config),
+            pretrained=lambda: diff.load_shipped(config),
+            ship=diff.save_shipped,
+        )
+    ],
     chunk=CHUNK,
     unit="gradient steps",
 )

@@ -70,7 +70,7 @@ scaled = {"online": dict(actor_lr=actor_lr * online_scale, critic_lr=critic_lr *
 configs = {label: dataclasses.replace(base, **VARIANTS[label], **scaled[label]) for label in chosen}
 ui.attempt(lambda: [c.validate() for c in configs.values()])
 trainers, logs = rl_training.train_and_report(
-    PAGE, configs, lambda cfg: ActorCriticTrainer(cfg, seed), "ac", seed, 2_000, SOLVED_RETURN[env_id]
+    PAGE, configs, ActorCriticTrainer, "ac", seed, 2_000, SOLVED_RETURN[env_id]
 )
 ui.figure(
     deep_rl.series_plot(

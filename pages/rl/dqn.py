@@ -60,9 +60,7 @@ base = DQNConfig(
 )
 configs = {label: dataclasses.replace(base, **VARIANTS[label]) for label in chosen}
 ui.attempt(lambda: [c.validate() for c in configs.values()])
-trainers, logs = rl_training.train_and_report(
-    PAGE, configs, lambda cfg: DQNTrainer(cfg, seed), "dqn", seed, 2_000, SOLVED_RETURN[env_id]
-)
+trainers, logs = rl_training.train_and_report(PAGE, configs, DQNTrainer, "dqn", seed, 2_000, SOLVED_RETURN[env_id])
 left, right = st.columns(2)
 with left:
     ui.figure(

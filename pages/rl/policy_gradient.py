@@ -53,7 +53,7 @@ base = ReinforceConfig(env_id=env_id, total_steps=budget, learning_rate=lr, epis
 configs = {label: dataclasses.replace(base, **VARIANTS[label]) for label in chosen}
 ui.attempt(lambda: [c.validate() for c in configs.values()])
 trainers, logs = rl_training.train_and_report(
-    PAGE, configs, lambda cfg: ReinforceTrainer(cfg, seed), "reinforce", seed, 10_000, SOLVED_RETURN[env_id]
+    PAGE, configs, ReinforceTrainer, "reinforce", seed, 10_000, SOLVED_RETURN[env_id]
 )
 
 ui.formula(

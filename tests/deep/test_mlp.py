@@ -152,7 +152,13 @@ def test_numerical_gradient_agrees_with_backprop():
 def test_trainer_page_steps_plays_and_survives_divergence():
     from tests.apptest_helpers import assert_healthy, run_page
 
+    from core.deep.live_trainer import SHIPPED_STEPS
+
     at = run_page("pages/deep/trainer.py")
+    assert at.metric[0].value == f"{SHIPPED_STEPS:,}"  # the shipped default network, trained
+    at.button(key="nn_reset").click().run()  # the untrained start of the same seed
+    assert at.metric[0].value == "0"
+    untrained_loss = at.metric[1].value
     at.button(key="nn_step").click().run()
     assert_healthy(at, "step")
     assert at.metric[0].value == "1"
@@ -164,7 +170,6 @@ def test_trainer_page_steps_plays_and_survives_divergence():
     at.run()
     assert at.metric[0].value == paused_at, "training went on after Pause"
     assert at.button(key="nn_train")
-    untrained_loss = run_page("pages/deep/trainer.py").metric[1].value
     at.button(key="nn_reset").click().run()  # back to the same initial weights
     assert at.metric[0].value == "0" and at.metric[1].value == untrained_loss
     at = run_page("pages/deep/trainer.py", {"lr": "100", "act": "relu", "spf": "50"})

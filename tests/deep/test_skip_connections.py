@@ -101,7 +101,7 @@ def test_skip_page_trains_both_nets_and_shows_the_accuracy():
     _button(at, "train").click().run()  # one chunk of 25 steps per net
     assert_healthy(at, "skip connections after Train")
     assert len(at.get("plotly_chart")) == 2
-    assert "50 / 100" in at.get("progress")[0].proto.text  # 25 + 25 of 50 + 50 steps
+    assert "plain 25 / 50 · residual 25 / 50" in at.get("progress")[0].proto.text  # one count per net
     at.run()  # the next chunk finishes both nets; the page reruns once with the accuracy
     assert_healthy(at, "skip connections finished")
     assert any("Training accuracy" in m.value and "after 50 steps" in m.value for m in at.markdown)
