@@ -34,6 +34,8 @@ st.html(
     "h1{font-size:2.1rem !important;padding-top:0.25rem !important;padding-bottom:0.25rem !important}"
     # a display formula that still does not fit (ui/latex.py stacks most) scrolls instead of being cut off
     ".katex-display{overflow-x:auto;overflow-y:hidden;padding:2px 0}"
+    # KaTeX draws display math at 1.21em; on a projector-sized window 1.05em fits ~15 % more per line
+    "@media (max-width:1440px){.katex-display>.katex{font-size:1.05em}}"
     "</style>"
 )
 page.run()

@@ -107,3 +107,13 @@ def other_value(kind: str, w, rng: random.Random | None = None):
 
 def set_value(kind: str, w, value) -> None:
     w.set_value(value)
+
+
+def train_to_end(at: AppTest, session: str, max_reruns: int = 400) -> AppTest:
+    """Rerun while the training session ``session`` is running (its Pause button is shown): each rerun is one
+    more time-sized chunk (ui/training.py), as the fragment's timer would run it in a browser."""
+    for _ in range(max_reruns):
+        if not any(b.key == f"{session}_pause" for b in at.button):
+            return at
+        at.run()
+    raise AssertionError(f"{session}: still training after {max_reruns} reruns")

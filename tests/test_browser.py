@@ -129,6 +129,17 @@ def test_page_renders_offline_without_error(browser_page, server, spec):
         assert where["figure"] is not None and where["figure"] < PROJECTOR["height"] - FIGURE_SHOWN_PX, (
             f"{spec.path}: first figure at y = {where['figure']} (off the first screen at 1280×720)"
         )
+    # formulas fit their column (ui/latex.py stacks wide ones), and numbers drawn inside figures are ≥ 14 px
+    clipped = page.evaluate(
+        "() => [...document.querySelectorAll('.katex-display')].filter(e => e.scrollWidth > e.clientWidth + 2)"
+        ".map(e => e.innerText.slice(0, 60))"
+    )
+    assert not clipped, f"{spec.path}: formulas wider than their column at 1280×720: {clipped}"
+    small = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot g.textpoint text, .js-plotly-plot .annotation-text')]"
+        ".map(e => parseFloat(getComputedStyle(e).fontSize)).filter(px => px < 13.5)"
+    )
+    assert not small, f"{spec.path}: text inside figures below 14 px at 1280×720: {sorted(set(small))}"
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENS / f"{spec.url_path}-1920x1080.png"), full_page=True)

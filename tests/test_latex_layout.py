@@ -33,5 +33,5 @@ def test_narrow_or_laid_out_formulas_are_left_alone():
     assert fit_display(r"H(p) = -\sum_x p(x)\log p(x)") == r"H(p) = -\sum_x p(x)\log p(x)"
     aligned = r"\begin{aligned}" + ACTOR_CRITIC + r"\end{aligned}"
     assert fit_display(aligned) == aligned
-    one_part = ACTOR_CRITIC.replace(r"\qquad", r"\quad")
+    one_part = ACTOR_CRITIC.replace(r"\qquad", r"\;")
     assert fit_display(one_part) == one_part

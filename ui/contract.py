@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import InputError
-from ui.latex import fit_display
+from ui.latex import MAX_VISIBLE_SYMBOLS, fit_display
 from ui.registry import HOME, PAGES, PageSpec
 from viz import theme
 
@@ -327,11 +327,14 @@ def figure(fig: go.Figure, *, key: str | None = None, on_select: str | Callable 
     )
 
 
-def formula(latex: str, caption: str | None = None) -> None:
-    """A formula of what the page computes (optionally with the current numbers substituted)."""
+def formula(latex: str, caption: str | None = None, *, share: float = 1.0) -> None:
+    """A formula of what the page computes (optionally with the current numbers substituted).
+
+    ``share``: the part of the main column it is drawn in (0.5 inside one of two columns), so that a formula
+    too wide for that width is stacked, not clipped, at 1280 px."""
     if caption:
         st.caption(caption)
-    st.latex(fit_display(latex))  # wide formulas are stacked, not clipped at 1280 px
+    st.latex(fit_display(latex, round(MAX_VISIBLE_SYMBOLS * share)))
 
 
 def what_to_notice(markdown: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-MAX_VISIBLE_SYMBOLS = 64
+MAX_VISIBLE_SYMBOLS = 56
 """Visible symbols that fit one display line of the main column at 1280 px wide."""
 
 _COMMAND = re.compile(r"\\[a-zA-Z]+")
@@ -65,6 +65,11 @@ def fit_display(latex: str, max_symbols: int = MAX_VISIBLE_SYMBOLS) -> str:
     if visible_symbols(latex) <= max_symbols or r"\begin" in latex:
         return latex
     parts = split_top_level(latex)
-    if len(parts) < 2:
+    # a part still too wide breaks again at its \quad (", \quad" separates relations too)
+    lines = []
+    for part in parts:
+        pieces = split_top_level(part, r"\quad") if visible_symbols(part) > max_symbols else [part]
+        lines.extend(pieces)
+    if len(lines) < 2:
         return latex
-    return r"\begin{gathered}" + r" \\[4pt] ".join(parts) + r"\end{gathered}"
+    return r"\begin{gathered}" + r" \\[4pt] ".join(lines) + r"\end{gathered}"

@@ -41,11 +41,13 @@ with left:
     ui.formula(
         r"\mu_c = \frac{1}{NHW}\sum_{n,h,w} x_{nchw},\quad \sigma_c^2 = \frac{1}{NHW}\sum_{n,h,w}(x_{nchw}-\mu_c)^2",
         caption="BatchNorm (sheet 7b): per channel c, over the batch",
+        share=0.5,
     )
 with right:
     ui.formula(
         r"\mu_n = \frac{1}{CHW}\sum_{c,h,w} x_{nchw},\quad \sigma_n^2 = \frac{1}{CHW}\sum_{c,h,w}(x_{nchw}-\mu_n)^2",
         caption="LayerNorm (sheet 7c): per example n, over its features",
+        share=0.5,
     )
 ui.formula(
     r"\hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma\,\hat{x} + \beta", caption="Then both"

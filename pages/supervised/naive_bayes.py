@@ -119,8 +119,8 @@ else:
     shown = rf"\frac{{{joint[spam]}}}{{{joint[spam]} + {joint[ham]}}} = {result.posterior[spam]:.4f}"
 ui.formula(
     rf"P(\text{{spam}}|x) = \frac{{P(\text{{spam}})\prod_i P(x_i|\text{{spam}})}}"
-    rf"{{\sum_k P(C_k)\prod_i P(x_i|C_k)}} = \frac{{{_product(spam)}}}{{{_product(spam)} + {_product(ham)}}} = "
-    + shown,
+    rf"{{\sum_k P(C_k)\prod_i P(x_i|C_k)}} \qquad = \frac{{{_product(spam)}}}{{{_product(spam)} + {_product(ham)}}}"
+    r" \qquad = " + shown,
     caption=f"The posterior of the message ({', '.join(message.words) or 'no known word'}) written out: priors "
     f"P(spam) = {model.priors[spam]:.2f}, P(ham) = {model.priors[ham]:.2f}, one factor per word occurrence",
 )

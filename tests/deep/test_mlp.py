@@ -150,9 +150,8 @@ def test_numerical_gradient_agrees_with_backprop():
 
 
 def test_trainer_page_steps_plays_and_survives_divergence():
-    from tests.apptest_helpers import assert_healthy, run_page
-
     from core.deep.live_trainer import SHIPPED_STEPS
+    from tests.apptest_helpers import assert_healthy, run_page
 
     at = run_page("pages/deep/trainer.py")
     assert at.metric[0].value == f"{SHIPPED_STEPS:,}"  # the shipped default network, trained

@@ -10,7 +10,7 @@ from scipy import stats
 from core.errors import InputError
 from core.rl.common import SLICE_RANGES
 from core.rl.dqn import Q_SLICE_QUANTITIES, DQNConfig, DQNTrainer, ReplayBuffer, q_slice, q_slice_label, td_target
-from tests.apptest_helpers import assert_healthy, run_page
+from tests.apptest_helpers import assert_healthy, run_page, train_to_end
 
 
 # ------------------------------------------------------------------------------------------- replay buffer
@@ -137,7 +137,7 @@ def test_dqn_page_trains_on_click_and_reports_divergence():
     at = run_page("pages/rl/dqn.py", {"steps": "2000", "variants": "DQN"})
     assert_healthy(at)
     at.selectbox(key="lr").set_value(1e4).run()
-    at.button(key="rl_dqn_train").click().run()
+    train_to_end(at.button(key="rl_dqn_train").click().run(), "rl_dqn")
     assert_healthy(at, "after training with a huge learning rate")
     assert any("diverged" in w.value for w in at.warning)
     assert at.get("plotly_chart")

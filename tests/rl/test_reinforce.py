@@ -15,7 +15,7 @@ from core.rl.reinforce import (
     surrogate_loss,
     trajectory_weights,
 )
-from tests.apptest_helpers import assert_healthy, run_page
+from tests.apptest_helpers import assert_healthy, run_page, train_to_end
 
 
 # ------------------------------------------------------------------------------------------- REINFORCE
@@ -75,7 +75,7 @@ def test_gradient_variance_falls_as_one_over_N_and_baseline_helps():
 # ------------------------------------------------------------------------------------------- page
 def test_policy_gradient_page_trains_and_measures_variance():
     at = run_page("pages/rl/policy_gradient.py", {"steps": "5000", "variants": "reward-to-go − b", "pool": "50"})
-    at.button(key="rl_policy_gradient_train").click().run()
+    train_to_end(at.button(key="rl_policy_gradient_train").click().run(), "rl_policy_gradient")
     assert_healthy(at, "after training")
     assert any("5,0" in m.value or "steps in" in m.value for m in at.markdown)
     at.button(key="measure").click().run()
