@@ -113,7 +113,11 @@ def test_attention_bad_input():
 def test_mean_peak_weight_and_unscaled_score_std():
     r = seq.attention_report("a b c d e", 8, 8, 1, True, True, 1.0, seed=2)
     assert r.single.mean_peak_weight == pytest.approx(float(np.mean(np.max(r.single.A, axis=1))))
-    assert 1 / 5 <= r.single.mean_peak_weight <= 1
+    # the temperature moves it between its two limits: one-hot rows (→ 1) and uniform rows (→ 1/N = 1/5)
+    sharp = seq.attention_report("a b c d e", 8, 8, 1, True, True, 0.02, seed=2).single.mean_peak_weight
+    flat = seq.attention_report("a b c d e", 8, 8, 1, True, True, 1000.0, seed=2).single.mean_peak_weight
+    assert sharp > 0.99 and flat == pytest.approx(1 / 5, abs=0.005)
+    assert flat < r.single.mean_peak_weight < sharp
     # Var(q·k) = D for independent N(0, 1) entries: a Monte Carlo estimate of the std
     q, k = np.random.default_rng(0).standard_normal((2, 200_000, 32))
     assert np.std(np.sum(q * k, axis=1)) == pytest.approx(seq.unscaled_score_std(32), rel=0.02)
