@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import InputError
+
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 _META = "__meta__"
 
@@ -61,3 +63,37 @@ def load_module_arrays(module, arrays: dict[str, np.ndarray]) -> None:
     import torch  # only trainers that own torch modules call this: the import is theirs already
 
     module.load_state_dict({key: torch.from_numpy(np.asarray(arrays[key])) for key in module.state_dict()})
+
+
+def require_finished(trainer) -> None:
+    """Only a finished run is shipped: a restored one is never trained further (its optimizer is not kept)."""
+    if not trainer.finished:
+        raise InputError("Only a finished run can be shipped: train it to the end of its budget first.")
+
+
+def save_module_run(trainer, module, path: Path, **extra) -> Path:
+    """A finished run of one torch ``module``: its weights, its loss curve (``trainer.losses``), its wall time and
+    its divergence, plus ``extra`` counters of its own."""
+    require_finished(trainer)
+    meta = {
+        "losses": trainer.losses,
+        "train_seconds": trainer.train_seconds,
+        "diverged": trainer.diverged_reason,
+        **extra,
+    }
+    save_snapshot(path, module_arrays(module), meta)
+    return path
+
+
+def restore_module_run(trainer, module, path: Path) -> dict | None:
+    """Load what :func:`save_module_run` wrote into a freshly built ``trainer`` / ``module``, in place; returns
+    the file's meta (for the caller's own counters), or None when there is no such file."""
+    found = load_snapshot(path)
+    if found is None:
+        return None
+    arrays, meta = found
+    load_module_arrays(module, arrays)
+    trainer.losses = [float(v) for v in meta["losses"]]
+    trainer.train_seconds = float(meta["train_seconds"])
+    trainer.diverged_reason = meta["diverged"]
+    return meta

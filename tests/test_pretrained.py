@@ -39,3 +39,35 @@ def test_shipped_results_are_small():
     files = list(PRETRAINED_DIR.glob("*.npz"))
     assert files
     assert sum(f.stat().st_size for f in files) < SHIPPED_BUDGET_BYTES
+
+
+def test_module_runs_round_trip(tmp_path):
+    """A finished skip-connection net and a finished ε_θ come back with the same weights, curve and counters."""
+    import numpy as np
+    import torch
+
+    from core.deep import skip_connections as skip
+    from core.errors import InputError
+    from core.generative import diffusion as diff
+
+    config = skip.SkipConfig("MLP", 2, 8, "tanh", "He", 0.02, 16, 1)
+    net = skip.SkipTrainer(config, residual=True, total_steps=4)
+    with pytest.raises(InputError, match="finished"):
+        skip.save_shipped(net, tmp_path)
+    net.train_chunk(4)
+    skip.save_shipped(net, tmp_path)
+    back = skip.load_shipped(config, True, 4, tmp_path)
+    assert back.finished and back.steps == 4 and back.losses == pytest.approx(net.losses)
+    assert skip.load_shipped(config, False, 4, tmp_path) is None  # the plain net was not shipped
+    x = torch.zeros(3, 64)
+    with torch.no_grad():
+        np.testing.assert_allclose(back.net(x).numpy(), net.net(x).numpy(), rtol=1e-6)
+
+    train = diff.TrainConfig("two moons", 200, "linear", 20, 64, 2e-3, 5, seed=2)
+    eps = diff.DiffusionTrainer(train)
+    eps.train_chunk(5)
+    diff.save_shipped(eps, tmp_path)
+    restored = diff.load_shipped(train, tmp_path)
+    assert restored.finished and restored.losses == pytest.approx(eps.losses)
+    points = np.random.default_rng(0).normal(size=(4, 2))
+    np.testing.assert_allclose(restored.eps_fn(points, 7), eps.eps_fn(points, 7), rtol=1e-5)

@@ -20,14 +20,7 @@ from torch import nn
 from core.datasets import digits
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
-from core.snapshot import (
-    PRETRAINED_DIR,
-    load_module_arrays,
-    load_snapshot,
-    module_arrays,
-    save_snapshot,
-    snapshot_path,
-)
+from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
 
 
 @dataclass(frozen=True)
@@ -264,31 +257,17 @@ def _kind(residual: bool) -> str:
 
 def save_shipped(trainer: SkipTrainer, directory: Path = PRETRAINED_DIR) -> Path:
     """Write a finished net (weights, loss curve, counters) as the shipped result of (config, residual, budget)."""
-    if not trainer.finished:
-        raise InputError("Only a finished run can be shipped: train it to the end of its budget first.")
     path = snapshot_path(_kind(trainer.residual), (trainer.config, trainer.total_steps), 0, directory)
-    meta = {
-        "losses": trainer.losses,
-        "steps": trainer.steps,
-        "train_seconds": trainer.train_seconds,
-        "diverged": trainer.diverged_reason,
-    }
-    save_snapshot(path, module_arrays(trainer.net), meta)
-    return path
+    return save_module_run(trainer, trainer.net, path, steps=trainer.steps)
 
 
 def load_shipped(
     config: SkipConfig, residual: bool, total_steps: int, directory: Path = PRETRAINED_DIR
 ) -> SkipTrainer | None:
     """The shipped, finished net for these settings, or None (momentum buffers are not kept: it is finished)."""
-    found = load_snapshot(snapshot_path(_kind(residual), (config, total_steps), 0, directory))
-    if found is None:
+    path = snapshot_path(_kind(residual), (config, total_steps), 0, directory)
+    if not path.exists():  # most settings have none: build nothing
         return None
-    arrays, meta = found
     trainer = SkipTrainer(config, residual, total_steps)
-    load_module_arrays(trainer.net, arrays)
-    trainer.losses = [float(v) for v in meta["losses"]]
-    trainer.steps = int(meta["steps"])
-    trainer.train_seconds = float(meta["train_seconds"])
-    trainer.diverged_reason = meta["diverged"]
+    trainer.steps = int(restore_module_run(trainer, trainer.net, path)["steps"])
     return trainer

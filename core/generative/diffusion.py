@@ -32,14 +32,7 @@ from torch import nn
 
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
-from core.snapshot import (
-    PRETRAINED_DIR,
-    load_module_arrays,
-    load_snapshot,
-    module_arrays,
-    save_snapshot,
-    snapshot_path,
-)
+from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
 
 DATASETS = ("two moons", "8 Gaussians", "spiral")
 SCHEDULES = ("linear", "cosine")
@@ -519,25 +512,16 @@ SNAPSHOT_KIND = "ddpm2d"
 
 def save_shipped(trainer: DiffusionTrainer, directory: Path = PRETRAINED_DIR) -> Path:
     """Write a finished ε_θ (its weights and its loss curve) as the shipped result of its TrainConfig."""
-    if not trainer.finished:
-        raise InputError("Only a finished run can be shipped: train it to the end of its budget first.")
-    path = snapshot_path(SNAPSHOT_KIND, trainer.config, 0, directory)
-    meta = {"losses": trainer.losses, "train_seconds": trainer.train_seconds, "diverged": trainer.diverged_reason}
-    save_snapshot(path, module_arrays(trainer.model), meta)
-    return path
+    return save_module_run(trainer, trainer.model, snapshot_path(SNAPSHOT_KIND, trainer.config, 0, directory))
 
 
 def load_shipped(config: TrainConfig, directory: Path = PRETRAINED_DIR) -> DiffusionTrainer | None:
     """The shipped, finished ε_θ of ``config`` (None when none was shipped for exactly these settings).
 
     The optimizer moments are not kept: a finished run is never trained further (Reset trains a new one)."""
-    found = load_snapshot(snapshot_path(SNAPSHOT_KIND, config, 0, directory))
-    if found is None:
+    path = snapshot_path(SNAPSHOT_KIND, config, 0, directory)
+    if not path.exists():  # most settings have none: build nothing
         return None
-    arrays, meta = found
     trainer = DiffusionTrainer(config)
-    load_module_arrays(trainer.model, arrays)
-    trainer.losses = [float(v) for v in meta["losses"]]
-    trainer.train_seconds = float(meta["train_seconds"])
-    trainer.diverged_reason = meta["diverged"]
+    restore_module_run(trainer, trainer.model, path)
     return trainer

@@ -16,7 +16,7 @@ import torch
 
 from core.errors import InputError
 from core.rl.common import ChunkedTrainer, TrainingLog
-from core.snapshot import PRETRAINED_DIR, load_snapshot, save_snapshot, snapshot_path
+from core.snapshot import PRETRAINED_DIR, load_snapshot, require_finished, save_snapshot, snapshot_path
 
 COUNTERS = ("steps", "train_seconds", "diverged_reason", "solved_step", "solved_seconds")
 
@@ -51,8 +51,7 @@ def restore_trainer(trainer: ChunkedTrainer, arrays: dict[str, np.ndarray], meta
 
 def save_trainer(trainer: ChunkedTrainer, kind: str, directory: Path = PRETRAINED_DIR) -> Path:
     """Write a finished run under the name of its (kind, configuration, seed)."""
-    if not trainer.finished:
-        raise InputError("Only a finished run can be shipped: train it to the end of its budget first.")
+    require_finished(trainer)
     path = snapshot_path(kind, trainer.config, trainer.seed, directory)
     save_snapshot(path, trainer_arrays(trainer), trainer_meta(trainer))
     return path
