@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import InputError
 from ui.latex import MAX_VISIBLE_SYMBOLS, fit_display
 from ui.registry import HOME, PAGES, PageSpec
-from viz import theme
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 T = TypeVar("T")
 
@@ -316,6 +317,8 @@ def figure(fig: go.Figure, *, key: str | None = None, on_select: str | Callable 
     """Show a Plotly figure full-width, offline-safe (no logo link, no mode-bar cloud button), in the colours of
     the viewer's theme (light or dark, as the browser reports it)."""
     if st.context.theme.type == "dark":
+        from viz import theme  # imported here: pages without figures (Home) never load Plotly
+
         theme.for_dark_theme(fig)
     kwargs = {}
     if on_select != "ignore":

@@ -180,7 +180,12 @@ def draw(trainers: dict) -> None:
     with left:
         ui.figure(
             viz.boundary(
-                ticks, outputs[-1][0], data, user_points=user_points, clickable=True, title="Decision boundary"
+                ticks,
+                outputs[-1][0],
+                data,
+                user_points=user_points,
+                clickable=not session.running,  # a live frame skips the click grid (Pause to add points)
+                title="Decision boundary",
             ),
             key="nn_boundary",
             on_select=add_clicked_point,
@@ -189,7 +194,11 @@ def draw(trainers: dict) -> None:
         ui.figure(viz.loss_curves(np.array(trainer.history), loss_name, "Train and test loss"))
     with right:
         tiles = [a[:, ::TILE_STRIDE, ::TILE_STRIDE] for a in outputs]
-        ui.figure(viz.network(tiles, trainer.params, trainer.config.net, trainer.config.feature_names))
+        ui.figure(
+            viz.network(
+                tiles, trainer.params, trainer.config.net, trainer.config.feature_names, hover=not session.running
+            )
+        )
         st.caption(
             "Each square is one unit's output over the whole plane (x1 right, x2 up), scaled on its own: "
             "blue positive, orange negative, white 0 (0.5 for sigmoid units). Lines are weights: blue "

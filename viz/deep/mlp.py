@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.deep import mlp, toy_data
+from viz import raster
 from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, VERMILION, style
 
 # class 0 orange, class 1 blue (TF Playground's convention), white at P = 0.5
@@ -33,6 +34,9 @@ def _figure(traces: list[dict], title: str | None, height: int, **layout) -> go.
     base = copy.deepcopy(_themed_layout(bool(title), height))
     if title:
         base["title"]["text"] = title
+    # Fixed margins: with Plotly's automatic margins every update inside Streamlit drew the figure twice (the
+    # second time after measuring its legend and colour bar), which halved the trainer's frame rate.
+    base["margin"] = {**base["margin"], **layout.pop("margin", {}), "autoexpand": False}
     base.update(layout)
     return go.Figure({"data": traces, "layout": base}, _validate=False)
 
@@ -52,7 +56,7 @@ def _points(x: np.ndarray, y: np.ndarray, name: str, symbol: str, size: int, edg
                     x=x[keep, 0],
                     y=x[keep, 1],
                     mode="markers",
-                    name=f"{name} class {label}",
+                    name=f"{name} {label}",
                     marker=dict(color=CLASS_COLOURS[label], size=size, symbol=symbol, line=dict(color=edge, width=1.2)),
                     hovertemplate=f"{name}, class {label}<br>x1=%{{x:.2f}}, x2=%{{y:.2f}}<extra></extra>",
                 )
@@ -73,30 +77,29 @@ def boundary(
 ) -> go.Figure:
     """P(y=1|x) over the plane (white = 0.5, the boundary drawn at 0.5) with the train/test points.
 
-    ``clickable`` lays an invisible grid of points over the plane so that a click selects a position.
+    ``clickable`` lays an invisible grid of points over the plane so that a click selects a position (a live
+    view leaves it out: 1,089 markers are the costliest part of a redraw, and Plotly reports no clicks on images).
     """
+    prob = np.asarray(prob, dtype=np.float64)
+    # The field is a picture and the boundary one line trace (see viz/raster.py): a heatmap plus a contour
+    # trace cost the browser most of a live frame.
+    boundary_x, boundary_y = raster.iso_lines(ticks, ticks, prob, 0.5)
     traces = [
-        dict(
-            type="heatmap",
-            x=ticks.astype(np.float32),
-            y=ticks.astype(np.float32),
-            z=np.asarray(prob, dtype=np.float32),
-            colorscale=CLASS_SCALE,
-            zmin=0,
-            zmax=1,
-            colorbar=dict(title=dict(text="P(y=1)"), thickness=14),
-            hovertemplate="x1=%{x:.2f}, x2=%{y:.2f}<br>P(y=1)=%{z:.3f}<extra></extra>",
+        raster.colorbar_trace(
+            CLASS_SCALE,
+            0.0,
+            1.0,
+            dict(title=dict(text="P(y=1)"), thickness=12, len=0.8, tickvals=[0, 0.5, 1]),
+            outside=10 * toy_data.DOMAIN,
         ),
         dict(
-            type="contour",
-            x=ticks.astype(np.float32),
-            y=ticks.astype(np.float32),
-            z=np.asarray(prob, dtype=np.float32),
-            contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
+            type="scatter",
+            x=boundary_x,
+            y=boundary_y,
+            mode="lines",
             line=dict(color=BLACK, width=2),
-            showscale=False,
             hoverinfo="skip",
-            name="boundary P = 0.5",
+            name="P = 0.5",
         ),
     ]
     traces += _points(data.x_train, data.y_train, "train", "circle", 8)
@@ -114,9 +117,11 @@ def boundary(
                 y=g2.ravel().astype(np.float32),
                 mode="markers",
                 marker=dict(size=11, color="rgba(0,0,0,0)"),
+                customdata=_nearest_cells(ticks, prob, click_ticks).ravel().astype(np.float32),
                 name="click to add",
                 showlegend=False,
-                hovertemplate="x1=%{x:.2f}, x2=%{y:.2f} (click: add a point)<extra></extra>",
+                hovertemplate="x1=%{x:.2f}, x2=%{y:.2f}<br>P(y=1)=%{customdata:.3f} (click: add a point)"
+                "<extra></extra>",
             )
         )
     d = toy_data.DOMAIN
@@ -126,10 +131,18 @@ def boundary(
         height,
         xaxis=_axis("x1", range=[-d, d], constrain="domain"),
         yaxis=_axis("x2", range=[-d, d], scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", y=-0.18, font=dict(size=14)),
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, entrywidth=78, font=dict(size=14)),
+        margin=dict(r=80, b=110),  # room for the colour bar, and for the legend under the x axis
+        images=[raster.field_image(ticks, ticks, prob, CLASS_SCALE, 0.0, 1.0, to_centres=True)],
         clickmode="event+select",
         dragmode=False,
     )
+
+
+def _nearest_cells(ticks: np.ndarray, field: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """field (rows y, columns x, on ticks × ticks) read at the cell nearest to each point of the grid at × at."""
+    index = np.abs(ticks[None, :] - at[:, None]).argmin(axis=1)  # (len(at),): nearest tick per position
+    return field[np.ix_(index, index)]
 
 
 def loss_curves(history: np.ndarray, loss_name: str, title: str = "Loss", extra: dict | None = None) -> go.Figure:
@@ -174,17 +187,23 @@ def network(
     config: mlp.MLPConfig,
     input_names: Sequence[str],
     title: str | None = "Every unit's output over the plane",
+    *,
+    hover: bool = True,
 ) -> go.Figure:
     """The network as TF Playground draws it: each unit a mini heatmap of its output a^[l]_j(x1, x2),
     each weight a line (blue positive, orange negative, width ∝ |w|).
 
     Tiles are scaled one by one (white = 0, or 0.5 for sigmoid units), so the shape shows, not the size.
+    ``hover=False`` (a live frame) leaves out the invisible hover markers on weights and tiles.
     """
     sizes = config.layer_sizes
     tallest = max(sizes)
     gap_x, gap_y, tile = 3.0, 1.25, 1.0
     centres: list[list[tuple[float, float]]] = []
-    tiles = []
+    tiles: list[dict] = []
+    tile_x: list[float] = []
+    tile_y: list[float] = []
+    tile_text: list[str] = []
     for layer, a in enumerate(outputs):
         n, res = a.shape[0], a.shape[1]
         x0 = layer * gap_x
@@ -201,21 +220,22 @@ def network(
                 label = "output P(y=1)"
             else:
                 label = f"layer {layer}, unit {j + 1} ({g})"
+            # one picture per unit (a layout image: a heatmap trace per unit would cost the browser ~2 ms each
+            # on every live frame); its label and the value range show in the hover marker at its centre
             tiles.append(
-                dict(
-                    type="heatmap",
-                    z=(values / bound).astype(np.float32),  # half the bytes sent per frame
-                    x0=x0 + tile / (2 * res),
-                    dx=tile / res,
-                    y0=yc - tile / 2 + tile / (2 * res),
-                    dy=tile / res,
-                    colorscale=CLASS_SCALE,
-                    zmin=-1,
-                    zmax=1,
-                    showscale=False,
-                    hovertemplate=f"{label}<br>scaled output %{{z:.2f}}<extra></extra>",
+                raster.field_image(
+                    x0 + (np.arange(res) + 0.5) * tile / res,
+                    yc - tile / 2 + (np.arange(res) + 0.5) * tile / res,
+                    values / bound,
+                    CLASS_SCALE,
+                    -1.0,
+                    1.0,
                 )
+                | dict(layer="above")
             )
+            tile_x.append(x0 + tile / 2)
+            tile_y.append(yc)
+            tile_text.append(f"{label}<br>output range {a[j].min():+.2f} … {a[j].max():+.2f}")
         centres.append(column)
     # weights bucketed into 4 widths per sign: one trace per bucket keeps the figure light
     w_max = max((float(np.abs(W).max()) for W in mlp.weights(params)), default=1.0) or 1.0
@@ -246,13 +266,13 @@ def network(
         )
         for (positive, width), (xs, ys) in sorted(buckets.items())
     ]
-    hover = dict(
+    hover_markers = dict(
         type="scatter",
-        x=mid_x,
-        y=mid_y,
+        x=mid_x + tile_x,
+        y=mid_y + tile_y,
         mode="markers",
-        marker=dict(size=8, color="rgba(0,0,0,0)"),
-        text=mid_text,
+        marker=dict(size=[8] * len(mid_x) + [40] * len(tile_x), color="rgba(0,0,0,0)"),
+        text=mid_text + tile_text,
         hovertemplate="%{text}<extra></extra>",
     )
     heads = [
@@ -266,12 +286,13 @@ def network(
         for layer in range(len(sizes))
     ]
     return _figure(
-        [*lines, *tiles, hover],
+        [*lines, hover_markers] if hover else lines,
         title,
         int(min(900, 140 + tallest * 62)),
         xaxis=dict(visible=False, range=[-0.3, (len(sizes) - 1) * gap_x + tile + 0.3]),
         yaxis=dict(visible=False, scaleanchor="x", scaleratio=1, range=[-tile, (tallest - 1) * gap_y + tile + 0.6]),
         annotations=heads,
+        images=tiles,
         showlegend=False,
         dragmode=False,
     )
