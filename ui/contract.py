@@ -313,9 +313,17 @@ def caution(message: str) -> None:
     st.warning(message, icon=CAUTION_ICON)
 
 
-def figure(fig: go.Figure, *, key: str | None = None, on_select: str | Callable = "ignore", selection_mode=None):
+def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Callable = "ignore", selection_mode=None):
     """Show a Plotly figure full-width, offline-safe (no logo link, no mode-bar cloud button), in the colours of
-    the viewer's theme (light or dark, as the browser reports it)."""
+    the viewer's theme (light or dark, as the browser reports it).
+
+    ``fig`` may also be a figure's ``fig.to_plotly_json()`` dict: what a ``st.cache_data`` figure builder returns,
+    so that a rerun which does not change that figure does not build it again (a cached ``go.Figure`` itself
+    would be rebuilt, with Plotly's slow validation, each time it is unpickled)."""
+    if isinstance(fig, dict):
+        import plotly.graph_objects as go  # here, not at the top: pages without figures (Home) never load Plotly
+
+        fig = go.Figure(fig, _validate=False)
     if st.context.theme.type == "dark":
         from viz import theme  # imported here: pages without figures (Home) never load Plotly
 

@@ -241,6 +241,18 @@ class TrainingSession:
         """Stop training after the chunk in progress (for a page's own callbacks, e.g. an edit of the data)."""
         st.session_state[self._running_key] = False
 
+    def act(self, label: str, move: Callable[[Trainable], object]) -> None:
+        """A page's own move on one run (e.g. a single discriminator update), for an ``on_click`` callback:
+        training pauses, and ``move(trainer)`` runs under the session lock on this session's trainer for
+        ``label`` (built by its factory when there is none), which then counts as trained live."""
+        self.pause()
+        with self._lock:
+            run = self.runs[label]
+            if run.key not in self._store:
+                self._put(run.key, run.factory(), LIVE)
+            move(self._store[run.key])
+            self._origin[run.key] = LIVE
+
     def _on_step(self) -> None:
         st.session_state[self._running_key] = False
         self._ensure_trainers()
