@@ -283,6 +283,33 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     # --- Generative models ---
     PageSpec(
+        path="pages/generative/vae.py",
+        url_path="generative-vae",
+        title="VAE & latent walks",
+        icon=":material/scatter_plot:",
+        section="Generative models",
+        sheet="11",
+        summary="A VAE on the 8×8 digits: codes by digit, the decoded manifold (click to decode), latent walks, β side by side.",
+    ),
+    PageSpec(
+        path="pages/generative/reparameterization.py",
+        url_path="generative-reparameterization",
+        title="Reparameterization trick",
+        icon=":material/call_split:",
+        section="Generative models",
+        sheet="11 b",
+        summary="aN(μ, σ²) + b by sampling; the gradient through μ + σε; reparameterized vs score-function variance vs N.",
+    ),
+    PageSpec(
+        path="pages/generative/gan.py",
+        url_path="generative-gan",
+        title="GAN lab",
+        icon=":material/swords:",
+        section="Generative models",
+        sheet="11",
+        summary="Step D / step G on 2-D data or your points: D's field, G's gradient arrows, mode collapse, V = 2·JS − log 4.",
+    ),
+    PageSpec(
         path="pages/generative/diffusion.py",
         url_path="gen-diffusion",
         title="Diffusion: DDPM & DDIM",
