@@ -12,8 +12,9 @@ The agent does not know ``P(s'|s, a)`` or ``r(s, a)``: it acts, observes ``r`` a
 
 :func:`run_agents` runs a whole batch of independent agents (every algorithm × every seed) in lock step: one
 NumPy operation moves all of them one environment step, so the per-step Python overhead is shared by the batch.
-An agent that ends an episode resets on its own and goes on; an agent that has finished all its episodes drops
-out of the batch.
+An agent that ends an episode resets on its own in the next lock step (the reset is a step from an extra state R
+to a start state, so it runs through the same NumPy calls as every other step) and goes on; an agent that has
+finished all its episodes drops out of the batch.
 
 ## Random numbers: the same trajectories as a real Gymnasium loop
 
@@ -47,9 +48,13 @@ ALGORITHMS = ("Q-learning", "SARSA")
 EPSILON_DECAYS = ("constant", "linear", "exponential")
 # Exponential decay closes all but this fraction of the gap ε_start − ε_end by the last episode.
 EXPONENTIAL_REMAINDER = 0.01
-# Uniforms per agent kept ready; refilled every _REFILL_EVERY lock steps (a step uses at most 6).
+# Uniforms per agent kept ready; refilled every _REFILL_EVERY lock steps (a lock step uses at most 3).
 _BUFFER = 6 * 1024
-_REFILL_EVERY = 1000
+_REFILL_EVERY = 2000
+# offsets of a lock step's uniforms from the agent's position in its stream: the env's u, then u1, u2
+_DRAW_OFFSETS = np.arange(3)
+# ε-greedy reads its pick off a lookup table of 2^A rows up to this many actions (above it, a running count)
+_TABLE_MAX_ACTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ class BatchResult:
     completed: np.ndarray
     """(n_alg, n_seeds) episodes each agent finished (all of them unless the step budget ran out)."""
     lock_steps: int
-    """Iterations of the lock-step loop (the longest agent's total steps)."""
+    """Iterations of the lock-step loop: the longest agent's env steps plus its resets (one per episode)."""
 
 
 def _check_batch(task: TabularTask, algorithms: Sequence[str], seeds: Sequence[int]) -> None:
@@ -195,17 +200,75 @@ def _check_batch(task: TabularTask, algorithms: Sequence[str], seeds: Sequence[i
         raise InputError("Seeds must be non-negative whole numbers.")
     if task.start_probs.sum() <= 0:
         raise InputError("The task has no start state.")
+    if (task.start_probs[task.mdp.terminal] > 0).any():
+        raise InputError("The task can start in a terminal state: every such episode would end before it begins.")
 
 
-def _choose(q: np.ndarray, u1: np.ndarray, u2: np.ndarray, eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ε-greedy for a batch: rows of q are Q(s, ·); u1 < ε explores (action ⌊u2·A⌋), else the ⌊u2·n⌋-th of the
-    n tied maximizers."""
-    A = q.shape[1]
-    ties = q == q.max(axis=1, keepdims=True)
-    pick = (u2 * ties.sum(axis=1)).astype(np.int64)
-    greedy = (np.cumsum(ties, axis=1) > pick[:, None]).argmax(axis=1)
+def _tie_tables(A: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Lookup tables for ε-greedy over a set of candidate actions given as a bitmask code = Σ_a 2^a [a is one]:
+    ``weights`` (A,) the 2^a, ``count`` (2^A,) how many candidates, ``kth`` (2^A·A,) at code·A + j the j-th
+    candidate in increasing order. None when A is too large for a table of 2^A rows."""
+    if A > _TABLE_MAX_ACTIONS:
+        return None
+    weights = 1 << np.arange(A)
+    is_candidate = (np.arange(1 << A)[:, None] & weights) > 0  # (2^A, A)
+    # candidates first, in increasing order (stable sort on "not a candidate")
+    kth = np.argsort(~is_candidate, axis=1, kind="stable")  # (2^A, A)
+    return weights, is_candidate.sum(axis=1), kth.reshape(-1)
+
+
+def _choose(
+    q: np.ndarray, q_max: np.ndarray, u1: np.ndarray, u2: np.ndarray, eps, tables
+) -> tuple[np.ndarray, np.ndarray]:
+    """ε-greedy for a batch: column i of q (A, m) is Q(s_i, ·) and q_max[i] its maximum; u1 < ε explores (action
+    ⌊u2·A⌋), else the ⌊u2·n⌋-th of the n tied maximizers.
+
+    Both cases are one rule: pick the ⌊u2·n⌋-th of n candidate actions, where an exploring agent's candidates
+    are all A actions. ``tables`` (:func:`_tie_tables`) read the pick off the candidates' bitmask; without
+    them it is the first action whose running count of candidates c exceeds u2·n (for whole numbers c,
+    c > ⌊x⌋ exactly when c > x).
+    """
     explore = u1 < eps
-    return np.where(explore, (u2 * A).astype(np.int64), greedy), explore
+    # candidates: the tied maximizers, or every action when exploring
+    candidates = (q == q_max) | explore  # (A, m)
+    if tables is not None:
+        weights, count, kth = tables
+        code = weights @ candidates  # (m,) bitmask of the candidates
+        # j = ⌊u2·n⌋, then the j-th candidate
+        pick = (u2 * count[code]).astype(np.intp)
+        return kth[code * len(weights) + pick], explore
+    running = np.cumsum(candidates, axis=0)  # (A, m); the last row is n
+    return (running <= u2 * running[-1]).sum(axis=0), explore
+
+
+def _reset_state_tables(task: TabularTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The env's tables with one extra state R = S appended, whose every action is the env's reset.
+
+    Returns next_state (S+1, A, K'), cumulative probabilities (S+1, A, K') and rewards (S+1, A, K'). From R the
+    successor is drawn from the start distribution p_0 the way ``env.reset`` does, argmax(cumsum(p_0) > u): its
+    slots are the states p_0 can start in, plus a last slot for state 0 that catches u ≥ sum(p_0) (where
+    argmax of all-False gives 0, as in Gymnasium). The reward of a reset is 0.
+    """
+    mdp = task.mdp
+    S, A, K = mdp.next_state.shape
+    support = np.flatnonzero(task.start_probs > 0)
+    starts, start_cum = support, np.cumsum(task.start_probs)[support]
+    if len(support) > 1:
+        starts, start_cum = np.append(support, 0), np.append(start_cum, np.inf)
+    width = max(K, len(starts))
+    next_state = np.empty((S + 1, A, width), dtype=np.int64)
+    cum_prob = np.empty((S + 1, A, width))
+    reward = np.zeros((S + 1, A, width))
+    next_state[:S, :, :K], reward[:S, :, :K] = mdp.next_state, mdp.reward
+    next_state[:S, :, K:] = np.arange(S)[:, None, None]  # padding slots, never drawn: probability 0
+    # the env samples slot argmax(cumsum(P(.|s, a)) > u)
+    cum_prob[:S, :, :K] = np.cumsum(mdp.prob, axis=2)
+    cum_prob[:S, :, K:] = cum_prob[:S, :, K - 1 : K]
+    slot = np.minimum(np.arange(width), len(starts) - 1)
+    next_state[S], cum_prob[S] = starts[slot], start_cum[slot]
+    if len(support) == 1:
+        cum_prob[S] = 1.0  # one start state: every u in [0, 1) picks slot 0
+    return next_state, cum_prob, reward
 
 
 def run_agents(
@@ -223,123 +286,155 @@ def run_agents(
         Q-learning: r + γ max_{a'} Q(s', a')        SARSA: r + γ Q(s', a'),  a' ε-greedy at s'
     (the bootstrap term is 0 when s' is terminal);  Q(s, a) ← Q(s, a) + α_n [target − Q(s, a)],
     with α_n = α / n(s, a)^ω.  Agent (algorithm j, seed i) draws from ``seeding.np_random(seeds[i])``.
-    ``max_lock_steps`` caps the work (a page's budget): episodes not finished by then are NaN in ``returns``.
+    ``max_lock_steps`` caps the work (a page's budget): each agent takes at most that many environment steps,
+    and episodes not finished by then are NaN in ``returns``.
+
+    The env's reset is one more step of the same loop: an agent whose episode ended moves to an extra state R
+    whose every action leads to a start state with reward 0 (its update lands in R's column, which nothing
+    reads). So every lock step makes the same NumPy calls for every agent, resets included.
     """
     config.validate()
     _check_batch(task, algorithms, seeds)
     mdp = task.mdp
-    S, A, K = mdp.next_state.shape
-    E = config.episodes
+    S, A, _ = mdp.next_state.shape
+    E, max_steps = config.episodes, task.max_steps
     n_alg, n_seeds = len(algorithms), len(seeds)
     n = n_alg * n_seeds
     gamma, alpha, omega = float(config.gamma), float(config.alpha), float(config.alpha_decay_power)
     eps_of_episode = epsilon_schedule(config)
+    tables = _tie_tables(A)
 
     # agent id = algorithm index * n_seeds + seed index
     generators = [seeding.np_random(int(seed))[0] for _ in algorithms for seed in seeds]
     buffer = np.stack([g.random(_BUFFER) for g in generators])  # (n, _BUFFER)
-    sarsa_of_agent = np.repeat([name == "SARSA" for name in algorithms], n_seeds)
-
-    # Every table is used through flat 1-D views: NumPy gathers from a 1-D array with one index array
-    # ~30× faster than from a 3-D array with three.
-    next_state_flat = mdp.next_state.reshape(-1)  # (S*A*K,) slot (s, a, k) at (s*A + a)*K + k
-    reward_flat = mdp.reward.reshape(-1)
-    cum_prob = np.cumsum(mdp.prob, axis=2).reshape(S * A, K)  # the env samples argmax(cumsum(P) > u)
-    terminal = mdp.terminal
-    start_cum = np.cumsum(task.start_probs)
-    fixed_start = int(np.argmax(task.start_probs))
-
-    Q = np.full((n, S, A), float(config.q_init))
-    Q[:, terminal, :] = 0.0
-    Q_flat = Q.reshape(-1)  # (n*S*A,) entry (agent, s, a) at (agent*S + s)*A + a
-    Q_rows = Q.reshape(n * S, A)  # row agent*S + s holds Q(s, ·) of that agent
-    counts = np.zeros(n * S * A, dtype=np.int64)
-    visits = np.zeros(n * S, dtype=np.int64)
-    returns = np.full((n, E), np.nan)
-    lengths = np.zeros((n, E), dtype=np.int64)
-    q_error = np.full((n, E), np.nan) if Q_star is not None else None
-    if Q_star is not None:
-        # flat (s, a) entries judged: reachable, non-terminal s
-        judged = np.flatnonzero(np.repeat(reachable_states(task) & ~terminal, A))
-        Q_star_judged = Q_star.reshape(-1)[judged]  # (n_judged,)
     buffer_flat = buffer.reshape(-1)  # (n*_BUFFER,)
+    sarsa_of_agent = np.repeat([name == "SARSA" for name in algorithms], n_seeds)
+    any_sarsa, all_sarsa = bool(sarsa_of_agent.any()), bool(sarsa_of_agent.all())
 
-    # the batch of active agents ("slots"); per-agent tables are indexed through ids[slot]
+    # Everything is laid out action-major over S + 1 states (R = S is the reset): entry (a, s) at
+    # sa = a*(S+1) + s, so that Q(s', ·) of a batch is an (A, m) array whose max over actions is a reduction
+    # over A rows. Tables are used through flat 1-D views: NumPy gathers from a 1-D array with one index
+    # array ~30× faster than from a 3-D array with three.
+    R, stride = S, S + 1
+    next_state_table, cum_prob_table, reward_table = (
+        np.ascontiguousarray(table.transpose(1, 0, 2)) for table in _reset_state_tables(task)
+    )  # (A, S+1, K)
+    K = next_state_table.shape[2]
+    next_state_flat = next_state_table.reshape(-1)  # slot (a, s, k) at sa*K + k
+    reward_flat = reward_table.reshape(-1)
+    cum_prob = cum_prob_table.reshape(A * stride, K)
+    terminal = np.append(mdp.terminal, False)  # (S+1,)
+    action_offsets = (np.arange(A) * stride)[:, None]  # (A, 1): sa of (a, s) = s + action_offsets[a]
+
+    # Q of every agent, (n, A, S+1); Q(terminal, ·) = 0 stays 0 (nothing acts from a terminal state), which
+    # makes the bootstrap term 0 there without a mask
+    Q_all = np.full((n, A, stride), float(config.q_init))
+    Q_all[:, :, terminal] = 0.0
+    Q_flat = Q_all.reshape(-1)  # entry (agent, a, s) at agent*A*(S+1) + sa
+    block = A * stride  # entries per agent
+    counts = np.zeros(n * block, dtype=np.int64)
+    returns = np.full(n * E, np.nan)  # entry agent*E + episode
+    lengths = np.zeros(n * E, dtype=np.int64)
+    q_error = np.full(n * E, np.nan) if Q_star is not None else None
+    if Q_star is not None:
+        # the (s, a) entries judged: reachable, non-terminal s
+        judged_s, judged_a = np.nonzero(np.repeat((reachable_states(task) & ~mdp.terminal)[:, None], A, axis=1))
+        judged = judged_a * stride + judged_s  # their sa
+        Q_star_judged = Q_star[judged_s, judged_a]  # (n_judged,)
+    # visits are counted from a log of the entries (agent, 0, s') arrived at, added up at each refill
+    visit_log = np.empty(_REFILL_EVERY * n, dtype=np.int64)
+    visits = np.zeros(n * stride, dtype=np.int64)
+    logged = 0
+
+    def count_visits() -> None:
+        # entry agent*block + s  ->  visit row agent*(S+1) + s
+        keys = visit_log[:logged]
+        visits[:] += np.bincount(keys - (keys // block) * (block - stride), minlength=len(visits))
+
+    # the batch of active agents ("slots"); everything below is per slot and compacted when agents drop out
     ids = np.arange(n)
-    row0 = ids * S  # first row of each slot's agent in Q_rows
-    buf0 = ids * _BUFFER
-    cursor = np.zeros(n, dtype=np.int64)
+    agent_base = ids * block  # the agent's first entry in Q_flat
+    pos = ids * _BUFFER  # the agent's next unused uniform in buffer_flat
     sarsa = sarsa_of_agent.copy()
+    give_back = np.where(sarsa, 0, 2)  # uniforms a Q-learning agent does not use when its episode ends
     episode = np.zeros(n, dtype=np.int64)
-    t = np.zeros(n, dtype=np.int64)
+    eps = np.full(n, eps_of_episode[0])
+    eps_padded = np.append(eps_of_episode, 0.0)  # (E+1,): index E for agents that have finished
     G = np.zeros(n)
-
-    def draw(slots: np.ndarray) -> np.ndarray:
-        u = buffer_flat[buf0[slots] + cursor[slots]]
-        cursor[slots] += 1
-        return u
-
-    def reset(slots: np.ndarray) -> np.ndarray:
-        if task.reset_draws:
-            # the env's categorical_sample: argmax(cumsum(p0) > u)
-            return (start_cum[None, :] > draw(slots)[:, None]).argmax(axis=1)
-        return np.full(len(slots), fixed_start, dtype=np.int64)
-
-    def choose(slots: np.ndarray, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u1 = draw(slots)
-        u2 = draw(slots)
-        return _choose(Q_rows[row0[slots] + states], u1, u2, eps_of_episode[episode[slots]])
+    # every agent starts in R: lock step 1 is the reset; an episode started by the reset at lock step L is
+    # truncated when the lock step reaches deadline = L + max_steps (its length at lock step t is t − L)
+    s = np.full(n, R)
+    sa = s.copy()  # (a, s) = (0, R)
+    explored = np.zeros(n, dtype=bool)
+    resetting = np.ones(n, dtype=bool)
+    deadline = np.full(n, 1 + max_steps)
+    capped = max_lock_steps is not None
+    # an agent stops after lock step stop_at: max_lock_steps env steps, plus one lock step per reset
+    stop_at = np.full(n, 1 + (max_lock_steps or 0))
+    next_stop = int(stop_at.min()) if capped else -1
+    lane = np.arange(n)
 
     traced = {(algorithms[i // n_seeds], i % n_seeds): i for i in range(n) if i % n_seeds in set(trace_seed_indices)}
     logs: dict[int, list] = {i: [] for i in traced.values()}
 
-    everyone = np.arange(n)
-    s = reset(everyone)
-    visits[row0 + s] += 1
-    a, explored = choose(everyone, s)
+    def drop(keep: np.ndarray) -> None:
+        """Compact every per-slot array to the slots in ``keep`` (agents finished or out of budget leave)."""
+        nonlocal ids, agent_base, pos, sarsa, give_back, episode, eps, G, s, sa, explored, resetting, deadline, stop_at
+        nonlocal lane, next_stop
+        ids, agent_base, pos, sarsa, give_back = ids[keep], agent_base[keep], pos[keep], sarsa[keep], give_back[keep]
+        episode, eps = episode[keep], eps[keep]
+        G, s, sa, explored, resetting = G[keep], s[keep], sa[keep], explored[keep], resetting[keep]
+        deadline, stop_at = deadline[keep], stop_at[keep]
+        lane = np.arange(len(ids))
+        next_stop = int(stop_at.min()) if capped and len(ids) else -1
 
-    steps = lock_steps = 0
-    slots = np.arange(n)
+    steps = lock = 0
+    n_resetting = n
     while len(ids):
-        if max_lock_steps is not None and lock_steps >= max_lock_steps:
-            break
         m = len(ids)
-        if lock_steps % _REFILL_EVERY == 0 and lock_steps:
+        if lock % _REFILL_EVERY == 0 and lock:
             for slot, agent in enumerate(ids):
-                rest = buffer[agent, cursor[slot] :].copy()
+                used = pos[slot] - agent * _BUFFER
+                rest = buffer[agent, used:].copy()
                 buffer[agent, : len(rest)] = rest
                 buffer[agent, len(rest) :] = generators[agent].random(_BUFFER - len(rest))
-                cursor[slot] = 0
-        lock_steps += 1
-        steps += m
+                pos[slot] = agent * _BUFFER
+            count_visits()
+            logged = 0
+        lock += 1
+        steps += m - n_resetting
 
-        # the environment: s' ~ P(.|s, a) by argmax(cumsum(P) > u), r = r(s, a, s')
-        u = buffer_flat[buf0 + cursor]
-        cursor += 1
-        s_a = s * A + a
-        k = (cum_prob[s_a] > u[:, None]).argmax(axis=1) if K > 1 else 0
-        s_next = next_state_flat[s_a * K + k]
-        r = reward_flat[s_a * K + k]
+        # this step's uniforms, in each agent's stream order: the env's (step or reset), then u1, u2 of ε-greedy
+        # at s'. A reset of GridWorldEnv draws none: read one earlier, so that u1, u2 still come next.
+        first = pos if task.reset_draws else pos - resetting
+        u = buffer_flat[first[:, None] + _DRAW_OFFSETS]  # (m, 3)
+        pos = first + 3  # Q-learning agents whose episode ends give back u1, u2 below
+
+        # the environment (or the reset, from R): s' ~ P(.|s, a) by argmax(cumsum(P) > u), r = r(s, a, s')
+        slot_k = sa * K + (cum_prob[sa] > u[:, :1]).argmax(axis=1) if K > 1 else sa
+        s_next = next_state_flat[slot_k]
+        r = reward_flat[slot_k]
         term = terminal[s_next]
-        t += 1
-        done = term | (t >= task.max_steps)
+        done = term | (deadline <= lock)
         G += r
-        row_next = row0 + s_next
-        visits[row_next] += 1
+        base_next = agent_base + s_next  # entry (agent, 0, s')
+        visit_log[logged : logged + m] = base_next
+        logged += m
 
-        # a' at s': SARSA always (it is in the target), Q-learning when the episode goes on
-        chooses = sarsa | ~done
-        u1 = buffer_flat[buf0 + cursor]
-        u2 = buffer_flat[buf0 + cursor + 1]
-        cursor += 2 * chooses
-        q_next = Q_rows[row_next]  # (m, A)
-        a_next, explored_next = _choose(q_next, u1, u2, eps_of_episode[episode])
+        # a' at s': SARSA always (it is in the target), Q-learning when the episode goes on (the u1, u2 of a
+        # Q-learning agent whose episode ends are given back below)
+        q_next = Q_flat[base_next + action_offsets]  # (A, m): column i is Q(s'_i, ·)
+        q_max = np.maximum.reduce(q_next, axis=0)
+        a_next, explored_next = _choose(q_next, q_max, u[:, 1], u[:, 2], eps, tables)
 
-        # target: Q-learning r + γ max_a' Q(s', a');  SARSA r + γ Q(s', a');  nothing to bootstrap at a terminal s'
-        bootstrap = np.where(sarsa, q_next.reshape(-1)[slots * A + a_next], q_next.max(axis=1))
-        bootstrap[term] = 0.0
+        # target: Q-learning r + γ max_a' Q(s', a');  SARSA r + γ Q(s', a');  Q(terminal, ·) = 0
+        if any_sarsa:
+            q_taken = q_next.reshape(-1)[a_next * m + lane]  # Q(s', a')
+            bootstrap = q_taken if all_sarsa else np.where(sarsa, q_taken, q_max)
+        else:
+            bootstrap = q_max
         target = r + gamma * bootstrap
-        entry = (row0 + s) * A + a
+        entry = agent_base + sa
         q_sa = Q_flat[entry]
         if omega:
             counts[entry] += 1
@@ -352,24 +447,27 @@ def run_agents(
         q_new = q_sa + step_size * td_error
         Q_flat[entry] = q_new
 
-        # Q-learning chooses a' after its update: redo the greedy choice where the update touched Q(s', ·)
-        redo = ~sarsa & ~done & ~explored_next & (s_next == s)
-        if redo.any():
-            again = np.flatnonzero(redo)
-            a_next[again], _ = _choose(Q_rows[row_next[again]], u1[again], u2[again], np.zeros(len(again)))
+        # Q-learning chooses a' after its update: choose again where the update touched Q(s', ·), i.e. s' = s
+        # (with the same u1, u2: an exploring choice comes out the same; one at an episode's end is unused)
+        if not all_sarsa:
+            again = np.flatnonzero((s_next == s) & ~sarsa if any_sarsa else s_next == s)
+            if len(again):
+                q_again = Q_flat[base_next[again] + action_offsets]  # (A, len(again))
+                q_again_max = np.maximum.reduce(q_again, axis=0)
+                a_next[again], _ = _choose(q_again, q_again_max, u[again, 1], u[again, 2], eps[again], tables)
 
         if logs:
-            for slot in np.flatnonzero(np.isin(ids, list(logs))):
+            for slot in np.flatnonzero(np.isin(ids, list(logs)) & ~resetting):
                 logs[int(ids[slot])].append(
                     (
                         episode[slot],
-                        t[slot] - 1,
+                        lock - (deadline[slot] - max_steps) - 1,
                         s[slot],
-                        a[slot],
+                        sa[slot] // stride,
                         explored[slot],
                         r[slot],
                         s_next[slot],
-                        a_next[slot] if chooses[slot] else -1,
+                        a_next[slot] if (sarsa[slot] or not done[slot]) else -1,
                         term[slot],
                         bootstrap[slot],
                         target[slot],
@@ -380,33 +478,37 @@ def run_agents(
                     )
                 )
 
-        s, a, explored = s_next, a_next, explored_next
-        if not done.any():
-            continue
-
-        # episode ends: record, then reset (or drop agents that have run all their episodes)
-        ended = np.flatnonzero(done)
-        agents = ids[ended]
-        returns[agents, episode[ended]] = G[ended]
-        lengths[agents, episode[ended]] = t[ended]
-        if q_error is not None:
-            # ‖Q − Q*‖∞ over reachable non-terminal (s, a)
-            learned = Q_flat[(agents * (S * A))[:, None] + judged[None, :]]  # (ended, n_judged)
-            error = np.abs(learned - Q_star_judged).max(axis=1)
-            q_error[agents, episode[ended]] = error
-        episode[ended] += 1
-        G[ended] = 0.0
-        t[ended] = 0
-        going_on = ended[episode[ended] < E]
-        if len(going_on):
-            s[going_on] = reset(going_on)
-            visits[row0[going_on] + s[going_on]] += 1
-            a[going_on], explored[going_on] = choose(going_on, s[going_on])
-        if len(going_on) < len(ended):
-            keep = episode < E
-            ids, row0, buf0, cursor, sarsa = ids[keep], row0[keep], buf0[keep], cursor[keep], sarsa[keep]
-            episode, t, G, s, a, explored = episode[keep], t[keep], G[keep], s[keep], a[keep], explored[keep]
-            slots = np.arange(len(ids))
+        s, sa, explored, resetting = s_next, a_next * stride + s_next, explored_next, done
+        n_resetting = 0
+        if done.any():
+            # episode ends: record, then reset in the next lock step (or drop agents that have run all episodes)
+            ended = np.flatnonzero(done)
+            record = ids[ended] * E + episode[ended]
+            returns[record] = G[ended]
+            lengths[record] = lock - (deadline[ended] - max_steps)
+            if q_error is not None:
+                # ‖Q − Q*‖∞ over reachable non-terminal (s, a)
+                learned = Q_flat[agent_base[ended][:, None] + judged[None, :]]  # (ended, n_judged)
+                q_error[record] = np.abs(learned - Q_star_judged).max(axis=1)
+            pos[ended] -= give_back[ended]  # Q-learning chose no a' at the end of the episode
+            episode[ended] += 1
+            eps[ended] = eps_padded[episode[ended]]
+            G[ended] = 0.0
+            s[ended] = sa[ended] = R
+            deadline[ended] = lock + 1 + max_steps
+            n_resetting = len(ended)
+            if capped:
+                stop_at[ended] += 1
+                next_stop = int(stop_at.min())
+            if (episode[ended] == E).any():
+                keep = episode < E
+                n_resetting = int((resetting & keep).sum())
+                drop(keep)
+        if capped and lock >= next_stop:
+            keep = stop_at > lock
+            n_resetting = int((resetting & keep).sum())
+            drop(keep)
+    count_visits()
 
     fields = Trace.__dataclass_fields__
     traces = {}
@@ -418,19 +520,20 @@ def run_agents(
     def per_algorithm(x: np.ndarray) -> np.ndarray:
         return x.reshape(n_alg, n_seeds, *x.shape[1:])  # (n, ...) -> (n_alg, n_seeds, ...)
 
+    returns = returns.reshape(n, E)
     return BatchResult(
         algorithms=tuple(algorithms),
         seeds=tuple(int(x) for x in seeds),
         returns=per_algorithm(returns),
-        lengths=per_algorithm(lengths),
-        q_error=per_algorithm(q_error) if q_error is not None else None,
-        Q=per_algorithm(Q),
-        visits=per_algorithm(visits.reshape(n, S)),
+        lengths=per_algorithm(lengths.reshape(n, E)),
+        q_error=per_algorithm(q_error.reshape(n, E)) if q_error is not None else None,
+        Q=per_algorithm(Q_all[:, :, :S].transpose(0, 2, 1).copy()),  # (n, S, A)
+        visits=per_algorithm(visits.reshape(n, stride)[:, :S].copy()),
         epsilons=eps_of_episode,
         traces=traces,
         steps=steps,
         completed=np.isfinite(per_algorithm(returns)).sum(axis=-1),
-        lock_steps=lock_steps,
+        lock_steps=lock,
     )
 
 

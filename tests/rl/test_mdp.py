@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from core.rl.gridworld import (
 )
 from core.rl.gridworld_env import GridWorldEnv
 from core.rl.mdp import (
+    TabularMDP,
     backup_at_sweep,
     bellman_backup,
     greedy_mask,
@@ -414,3 +416,65 @@ def test_large_grid_uses_torch_path_and_matches_numpy_gather():
         Q = r + 0.95 * (mdp.prob * V[mdp.next_state]).sum(axis=2)
         V = Q.max(axis=1)
     np.testing.assert_allclose(result.Q, Q, atol=1e-10)
+
+
+def random_mdp(seed: int, S: int, A: int, K: int) -> TabularMDP:
+    """A general MDP, no grid: K random successors per (s, a) anywhere in the state space (repeats and zero
+    probabilities included), rewards that are often 0, a few terminal states."""
+    rng = np.random.default_rng(seed)
+    next_state = rng.integers(0, S, size=(S, A, K))
+    prob = rng.random((S, A, K)) * (rng.random((S, A, K)) < 0.8)
+    prob[..., 0] += 1e-3  # no all-zero row
+    prob /= prob.sum(axis=2, keepdims=True)
+    reward = rng.normal(size=(S, A, K)) * (rng.random((S, A, K)) < 0.3)
+    terminal = rng.random(S) < 0.05
+    return TabularMDP(next_state, prob, reward, terminal, tuple(str(a) for a in range(A)))
+
+
+@pytest.mark.parametrize("backend", ["scipy", "torch"])
+def test_backup_matrix_is_one_bellman_backup_of_any_table(backend):
+    """[γP | r] [V; 1] is the backup r(s, a) + γ Σ_{s'} P(s'|s, a) V(s'), summed slot by slot in plain Python."""
+    S, A, K, gamma = 23, 3, 5, 0.9
+    mdp = random_mdp(7, S, A, K)
+    V = np.random.default_rng(1).normal(size=S)
+    expected = np.zeros((S, A))
+    for s in range(S):
+        for a in range(A):
+            for k in range(K):
+                p, s2, r = mdp.prob[s, a, k], mdp.next_state[s, a, k], mdp.reward[s, a, k]
+                expected[s, a] += p * r + gamma * p * V[s2]
+    M = mdp.backup_matrix(gamma, backend)
+    assert tuple(M.shape) == (A * S, S + 1)
+    x = np.append(V, 1.0)
+    Q = (M @ x) if backend == "scipy" else (M @ torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(Q.reshape(A, S).T, expected, atol=1e-12)  # rows action-major: a*S + s
+
+
+def test_large_general_mdp_sweeps_equal_plain_numpy_gather():
+    """On a large MDP with no grid structure (torch's sparse matvec), Q-iteration and policy evaluation equal
+    the plain NumPy sweep that gathers V at every successor slot, sweep for sweep; Q_0 is not modified."""
+    from core.rl.mdp import TORCH_MIN_PAIRS
+
+    mdp = random_mdp(3, 6_000, 4, 4)
+    assert mdp.n_states * mdp.n_actions >= TORCH_MIN_PAIRS
+    r = mdp.expected_reward()
+    Q0 = np.random.default_rng(2).normal(size=(mdp.n_states, mdp.n_actions))
+    Q0_before = Q0.copy()
+    pi = np.random.default_rng(4).dirichlet(np.ones(4), size=mdp.n_states)
+    runs = (
+        # (result, V_0, V_k from Q_k)
+        (q_iteration(mdp, 0.9, 1e-9, Q0=Q0, keep_history=False), Q0.max(axis=1), lambda Q: Q.max(axis=1)),
+        (policy_evaluation(mdp, pi, 0.9, 1e-9, keep_history=False), np.zeros(mdp.n_states), lambda Q: (pi * Q).sum(1)),
+    )
+    for result, V, backup in runs:
+        deltas = []
+        for _ in range(result.iterations):
+            Q = r + 0.9 * (mdp.prob * V[mdp.next_state]).sum(axis=2)
+            V_next = backup(Q)
+            deltas.append(np.abs(V_next - V).max())
+            V = V_next
+        assert result.converged and result.iterations > 10
+        np.testing.assert_allclose(result.Q, Q, atol=1e-10)
+        np.testing.assert_allclose(result.V, V, atol=1e-10)
+        np.testing.assert_allclose(result.deltas, deltas, rtol=1e-6, atol=1e-12)
+    np.testing.assert_array_equal(Q0, Q0_before)

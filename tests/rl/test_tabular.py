@@ -3,6 +3,7 @@ Q* from value iteration, and Sutton & Barto's cliff-walking result (Example 6.6)
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,8 +12,19 @@ from hypothesis import strategies as st
 from core.errors import InputError
 from core.rl.gridworld import DELTAS, PRESETS, parse_layout
 from core.rl.mdp import greedy_path as mdp_greedy_path
-from core.rl.tabular import ALGORITHMS, TDConfig, agent_seeds, epsilon_schedule, run_agents, run_reference
+from core.rl.tabular import (
+    ALGORITHMS,
+    TDConfig,
+    _choose,
+    _tie_tables,
+    agent_seeds,
+    epsilon_schedule,
+    run_agents,
+    run_reference,
+)
 from core.rl.tabular_tasks import (
+    TabularTask,
+    _from_env,
     cliff_walking_task,
     frozen_lake_task,
     greedy_policy_matches,
@@ -90,6 +102,81 @@ def test_an_agent_does_not_depend_on_its_batch():
     alone = run_agents(task, config, [5], ["SARSA"])
     crowd = run_agents(task, config, [1, 5, 9], ALGORITHMS)
     np.testing.assert_array_equal(alone.Q[0, 0], crowd.Q[1, 1])
+
+
+def taxi_task(max_steps: int = 60) -> TabularTask:
+    """Gymnasium's Taxi-v4, whose reset draws the start from 300 states (every other task here has one)."""
+    env = gym.make("Taxi-v4")
+    try:
+        mdp, start = _from_env(env, ("south", "north", "east", "west", "pickup", "dropoff"))
+    finally:
+        env.close()
+    world = parse_layout(". . . . .")  # for drawing only
+    return TabularTask("Taxi-v4", mdp, start, True, max_steps, world.shape, world, "Taxi-v4")
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_batch_replays_gymnasium_when_the_start_state_is_drawn_from_many(algorithm):
+    """Taxi-v4 starts in one of 300 states (the reset's uniform picks it) and has 6 actions."""
+    task = taxi_task()
+    assert (task.start_probs > 0).sum() == 300 and task.n_actions == 6
+    config = TDConfig(episodes=12, alpha=0.5, gamma=0.95, epsilon=0.3)
+    seeds = (5, 77)
+    batch = run_agents(task, config, seeds, ALGORITHMS, trace_seed_indices=range(len(seeds)))
+    j = ALGORITHMS.index(algorithm)
+    for i, seed in enumerate(seeds):
+        ref = run_reference(task, config, seed, algorithm)
+        trace = batch.traces[(algorithm, i)]
+        starts = trace.state[trace.step == 0]
+        assert np.array_equal(starts, [x[0] for x in ref.states])
+        assert len(set(starts.tolist())) > 3  # the starts really are drawn
+        assert np.array_equal(ref.lengths, batch.lengths[j, i])
+        np.testing.assert_array_equal(ref.Q, batch.Q[j, i])
+
+
+def plain_epsilon_greedy(q: np.ndarray, u1: float, u2: float, eps: float) -> int:
+    """The reference loop's ε-greedy, one agent: ⌊u2·A⌋ when u1 < ε, else the ⌊u2·n⌋-th of the n maximizers."""
+    if u1 < eps:
+        return int(u2 * len(q))
+    ties = np.flatnonzero(q == q.max())
+    return int(ties[int(u2 * len(ties))])
+
+
+@pytest.mark.parametrize("A", [1, 2, 4, 6, 8, 9, 12])
+def test_batched_epsilon_greedy_equals_the_one_agent_rule(A):
+    """The batch's choice, by lookup table (A ≤ 8) or by running count (A > 8), equals the plain rule, ties
+    (few distinct Q values) and exploration included."""
+    rng = np.random.default_rng(A)
+    m = 4000
+    q = rng.integers(0, 3, size=(A, m)).astype(float)  # (A, m): column i is Q(s_i, ·)
+    u1, u2 = rng.random(m), rng.random(m)
+    u2[:50] = np.nextafter(1.0, 0.0)  # the largest uniform picks the last candidate
+    eps = np.full(m, 0.3)
+    tables = _tie_tables(A)
+    assert (tables is None) == (A > 8)
+    for t in (tables, None):
+        chosen, explored = _choose(q, q.max(axis=0), u1, u2, eps, t)
+        expected = [plain_epsilon_greedy(q[:, i], u1[i], u2[i], 0.3) for i in range(m)]
+        np.testing.assert_array_equal(chosen, expected)
+        np.testing.assert_array_equal(explored, u1 < 0.3)
+
+
+def test_step_budget_stops_every_agent_after_that_many_env_steps():
+    """max_lock_steps = L: each agent's finished episodes are the first ones of the unlimited run, exactly those
+    that fit in L env steps."""
+    task = TASKS["cliff"]
+    config = TDConfig(episodes=60, alpha=0.5, gamma=1.0, epsilon=0.1)
+    budget = 900
+    full = run_agents(task, config, range(4), ALGORITHMS)
+    capped = run_agents(task, config, range(4), ALGORITHMS, max_lock_steps=budget)
+    for j in range(len(ALGORITHMS)):
+        for i in range(4):
+            done = int(capped.completed[j, i])
+            steps = np.cumsum(full.lengths[j, i])  # env steps after each episode of the unlimited run
+            assert steps[done - 1] <= budget < steps[done]
+            np.testing.assert_array_equal(capped.returns[j, i, :done], full.returns[j, i, :done])
+            assert np.isnan(capped.returns[j, i, done:]).all()
+    assert capped.steps == 4 * len(ALGORITHMS) * budget
 
 
 def test_cliff_walking_table_matches_gymnasium():
