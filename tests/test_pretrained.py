@@ -21,6 +21,8 @@ TRAINING_PAGES = [
     "gen-diffusion",
     "generative-vae",
     "generative-gan",
+    "gen-digit-diffusion",
+    "gen-latent-diffusion",
 ]
 SHIPPED_BUDGET_BYTES = 1_000_000
 """All shipped results together stay small enough for the repository (a few hundred kB)."""

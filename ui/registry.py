@@ -318,6 +318,24 @@ PAGES: tuple[PageSpec, ...] = (
         sheet="12",
         summary="Scrub the noising of a 2-D cloud; train ε_θ, then DDPM vs DDIM samples and paths from the same x_T.",
     ),
+    PageSpec(
+        path="pages/generative/digit_diffusion.py",
+        url_path="gen-digit-diffusion",
+        title="Diffusion on digits",
+        icon=":material/gradient:",
+        section="Generative models",
+        sheet="12",
+        summary="A DDPM on the 8×8 digits: frames from x_T to x₀ beside the predicted x̂₀, DDPM vs DDIM, a GIF to keep.",
+    ),
+    PageSpec(
+        path="pages/generative/latent_diffusion.py",
+        url_path="gen-latent-diffusion",
+        title="Latent diffusion",
+        icon=":material/compress:",
+        section="Generative models",
+        sheet="12c",
+        summary="The same DDPM in the VAE's latent space, decoded every step: cost per step and quality vs pixel space.",
+    ),
 )
 
 for _page in PAGES:

@@ -150,9 +150,11 @@ def make_schedule(kind: str, T: int) -> Schedule:
     return Schedule(kind, betas, alphas, alpha_bars)
 
 
-def _check_t(schedule: Schedule, t: int) -> None:
-    if not 0 <= t <= schedule.T:
-        raise InputError(f"The timestep t must be between 0 and T = {schedule.T}; got {t}.")
+def _check_t(schedule: Schedule, t: int | np.ndarray) -> None:
+    """One timestep, or an array of them (one per row of a batch), each in 0..T."""
+    outside = np.asarray(t)[(np.asarray(t) < 0) | (np.asarray(t) > schedule.T)]
+    if outside.size:
+        raise InputError(f"The timestep t must be between 0 and T = {schedule.T}; got {outside.flat[0]}.")
 
 
 # --------------------------------------------------------------------------------------------- forward
@@ -165,12 +167,16 @@ def forward_step(x_prev: np.ndarray, t: int, schedule: Schedule, noise: np.ndarr
     return math.sqrt(schedule.alphas[t]) * x_prev + math.sqrt(schedule.betas[t]) * noise
 
 
-def q_sample(x0: np.ndarray, t: int, schedule: Schedule, eps: np.ndarray) -> np.ndarray:
-    """x_t ~ q(x_t | x_0) in one jump: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, with ε ~ N(0, I) given as ``eps``."""
+def q_sample(x0: np.ndarray, t: int | np.ndarray, schedule: Schedule, eps: np.ndarray) -> np.ndarray:
+    """x_t ~ q(x_t | x_0) in one jump: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, with ε ~ N(0, I) given as ``eps``.
+
+    x_0 has any shape (n, …) (2-D points, 64 pixels, a latent code); ``t`` is one timestep, or an integer array of
+    shape (n,) with one per row (a training batch)."""
     _check_t(schedule, t)
-    alpha_bar = schedule.alpha_bars[t]
+    t = np.asarray(t)
+    alpha_bar = schedule.alpha_bars[t].reshape(t.shape + (1,) * (np.ndim(x0) - t.ndim))  # broadcasts over rows
     # x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε
-    return math.sqrt(alpha_bar) * x0 + math.sqrt(1.0 - alpha_bar) * eps
+    return np.sqrt(alpha_bar) * x0 + np.sqrt(1.0 - alpha_bar) * eps
 
 
 def q_moments(schedule: Schedule, t: int) -> tuple[float, float]:
@@ -210,7 +216,8 @@ class Trajectory:
     timesteps: np.ndarray
     """Visited timesteps, from T down to 0, shape (K + 1,)."""
     points: np.ndarray
-    """x at each visited timestep, shape (K + 1, n, 2); points[0] = x_T, points[-1] = the samples x_0."""
+    """x at each visited timestep, shape (K + 1, n, …) ((K + 1, n, 2) for 2-D points); points[0] = x_T,
+    points[-1] = the samples x_0. The samplers work on any trailing shape of x_T."""
 
     @property
     def samples(self) -> np.ndarray:
@@ -241,6 +248,14 @@ def ddpm_sample(eps_fn: EpsFn, schedule: Schedule, x_T: np.ndarray, seed: Seed, 
     return Trajectory(np.arange(schedule.T, -1, -1), np.stack(points))
 
 
+def predict_x0(x_t: np.ndarray, t: int, schedule: Schedule, eps: np.ndarray) -> np.ndarray:
+    """The clean data the noise prediction implies, q(x_t | x_0) solved for x_0 (t ≥ 1):
+    x̂_0 = (x_t − √(1 − ᾱ_t) ε_θ(x_t, t)) / √ᾱ_t."""
+    alpha_bar = schedule.alpha_bars[t]
+    # x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t
+    return (x_t - math.sqrt(1.0 - alpha_bar) * eps) / math.sqrt(alpha_bar)
+
+
 def ddim_timesteps(T: int, steps: int) -> np.ndarray:
     """The DDIM sub-sequence T = τ_K > … > τ_1 > τ_0 = 0 of K = ``steps`` evenly spaced jumps; shape (K + 1,)."""
     if not 1 <= steps <= T:
@@ -257,10 +272,9 @@ def ddim_sample(eps_fn: EpsFn, schedule: Schedule, x_T: np.ndarray, steps: int) 
     x = np.asarray(x_T, dtype=float)
     points = [x]
     for t, t_next in itertools.pairwise(timesteps):
-        alpha_bar, alpha_bar_next = schedule.alpha_bars[t], schedule.alpha_bars[t_next]
+        alpha_bar_next = schedule.alpha_bars[t_next]
         eps = eps_fn(x, int(t))
-        # x̂_0 = (x_t − √(1 − ᾱ_t) ε) / √ᾱ_t
-        x0_hat = (x - math.sqrt(1.0 - alpha_bar) * eps) / math.sqrt(alpha_bar)
+        x0_hat = predict_x0(x, int(t), schedule, eps)
         # x_{t′} = √ᾱ_{t′} x̂_0 + √(1 − ᾱ_{t′}) ε   (η = 0: no fresh noise)
         x = math.sqrt(alpha_bar_next) * x0_hat + math.sqrt(1.0 - alpha_bar_next) * eps
         points.append(x)
