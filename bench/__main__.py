@@ -19,17 +19,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-# In the order the course sheet teaches them, then the pages as a whole.
-MODULES = (
+# In the order the course sheet teaches them, then the pages as a whole; any other bench/bench_*.py follows.
+ORDER = (
     "bench_value_iteration",
     "bench_tabular_rl",
     "bench_deep_rl",
     "bench_nn_trainer",
+    "bench_sequence",
     "bench_vae",
     "bench_gan",
+    "bench_vae_vs_gan",
+    "bench_digit_diffusion",
     "bench_rerun",
     "bench_browser",
 )
+FOUND = sorted(path.stem for path in (ROOT / "bench").glob("bench_*.py"))
+MODULES = tuple(name for name in ORDER if name in FOUND) + tuple(name for name in FOUND if name not in ORDER)
 MARK = "<!-- section: {} -->"
 
 
