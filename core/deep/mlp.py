@@ -300,9 +300,19 @@ def backward(params: Sequence[np.ndarray], fwd: Forward, y: np.ndarray, config: 
         W_next = params[2 * layer]
         # δ^[l] = ((W^[l+1])ᵀ δ^[l+1]) ⊙ g'(z^[l]); dropout multiplies by the same mask as the forward pass
         back = W_next.T @ delta[layer + 1]
+        name = config.g(layer)
         if fwd.masks[layer] is not None:
             back = back * fwd.masks[layer]
-        delta[layer] = back * activation_derivative(config.g(layer), fwd.z[layer])
+            slope = activation_derivative(name, fwd.z[layer])
+        elif name == "sigmoid":
+            # σ'(z) = σ(z)(1 − σ(z)) with σ(z) = a^[l] from the forward pass (the same numbers, one pass less)
+            slope = fwd.a[layer] * (1.0 - fwd.a[layer])
+        elif name == "tanh":
+            # tanh'(z) = 1 − tanh²(z) = 1 − (a^[l])²
+            slope = 1.0 - fwd.a[layer] ** 2
+        else:
+            slope = activation_derivative(name, fwd.z[layer])
+        delta[layer] = back * slope
     grads = []
     for layer in range(1, L + 1):
         # ∂L/∂W^[l] = δ^[l] (a^[l−1])ᵀ
@@ -404,11 +414,16 @@ def train_steps(trainer: Trainer, data: Dataset, n_steps: int) -> bool:
     m = inputs.shape[1]
     batch = max(1, min(config.batch_size, m))
     ok = trainer.diverged_at is None
+    full_batch = (inputs[:, np.arange(m)], data.y_train[np.arange(m)]) if batch >= m else None
     for _ in range(n_steps if ok else 0):
-        idx = trainer.rng.choice(m, size=batch, replace=False) if batch < m else np.arange(m)
+        if batch < m:
+            idx = trainer.rng.choice(m, size=batch, replace=False)
+            x_batch, y_batch = inputs[:, idx], data.y_train[idx]
+        else:  # the full batch, in order (copied once, in the memory layout a fancy index gives)
+            x_batch, y_batch = full_batch
         masks = dropout_masks(config.net, batch, trainer.rng) if config.net.dropout > 0 else None
-        fwd = forward(trainer.params, inputs[:, idx], config.net, masks)
-        back = backward(trainer.params, fwd, data.y_train[idx], config.net)
+        fwd = forward(trainer.params, x_batch, config.net, masks)
+        back = backward(trainer.params, fwd, y_batch, config.net)
         new_params, new_state = optimizer_step(trainer.params, back.grads, trainer.opt_state, config.optimizer)
         if not _finite(new_params):
             trainer.diverged_at = trainer.step + 1

@@ -20,9 +20,9 @@ from core.deep.mlp import (
     forward,
     init_params,
     predict_proba,
-    train_full_batch,
     weights,
 )
+from core.deep.mlp_stack import train_stack
 from core.deep.optimizers import OptimizerConfig
 from core.deep.toy_data import Dataset, features, grid, make_dataset
 from core.errors import InputError
@@ -59,11 +59,13 @@ def activation_training(names: Sequence[str], depth: int, width: int, steps: int
     """Train the same deep net (``depth`` hidden layers of min(width, 16) units) once per hidden activation with
     SGD, η = 0.3, batches of 20 on 200 moons points; the (k, 3) histories [step, train loss, test loss]."""
     data = make_dataset("moons", 200, 0.2, 0.5, seed)
-    out = {}
-    for name in names:
-        config = TrainConfig(MLPConfig((2, *([min(width, 16)] * depth), 1), name), OptimizerConfig("sgd", lr=0.3), 20)
-        out[name], _params, _ok = train_full_batch(config, data, steps, seed, record_every=max(steps // 30, 1))
-    return out
+    configs = [
+        TrainConfig(MLPConfig((2, *([min(width, 16)] * depth), 1), name), OptimizerConfig("sgd", lr=0.3), 20)
+        for name in names
+    ]
+    # the nets differ only in their activation: trained side by side, with the same numbers as one by one
+    runs = train_stack(configs, data, steps, seed, record_every=max(steps // 30, 1))
+    return {name: history for name, (history, _params, _ok) in zip(names, runs)}
 
 
 def first_to_last_ratio(norms: np.ndarray) -> float | None:
@@ -92,21 +94,43 @@ class DropoutRun:
         return float(self.history[k, 2]), int(self.history[k, 0])
 
 
+def dropout_data(name: str, n: int, noise: float, seed: int) -> Dataset:
+    """The dropout study's data: ``n`` points of the toy set ``name``, half of them for training."""
+    return make_dataset(name, n, noise, 0.5, seed)
+
+
+def dropout_runs(
+    name: str, n: int, noise: float, width: int, p: float, steps: int, seed: int, resolution: int = 60
+) -> dict[str, DropoutRun]:
+    """Train a 2-hidden-layer ReLU net (full batch, Adam η = 0.01) without and with inverted dropout p on the
+    study's data, from the same initial weights (the same seed); each run's loss curves, boundary P(y=1|x) and
+    test accuracy, under the names of :func:`dropout_labels`."""
+    data = dropout_data(name, n, noise, seed)
+    ticks, points = grid(resolution)
+    configs = [
+        TrainConfig(MLPConfig((2, width, width, 1), "relu", dropout=rate), OptimizerConfig("adam", 0.01), n)
+        for rate in (0.0, p)
+    ]
+    out = {}
+    # the two nets differ only in p: trained side by side, with the same numbers as one by one
+    for label, config, (history, params, _ok) in zip(
+        dropout_labels(p), configs, train_stack(configs, data, steps, seed, record_every=10)
+    ):
+        prob = predict_proba(params, features(points, ("x1", "x2")), config.net).reshape(resolution, resolution)
+        # accuracy = mean over test points of [ (P(y=1|x) > ½) = y ]
+        correct = (predict_proba(params, features(data.x_test, ("x1", "x2")), config.net) > 0.5) == data.y_test
+        out[label] = DropoutRun(history, ticks, prob, float(correct.mean()))
+    return out
+
+
+def dropout_labels(p: float) -> tuple[str, str]:
+    """The names of the two runs of the comparison: without dropout, and with dropout p."""
+    return "no dropout", f"dropout p = {p:g}"
+
+
 def dropout_comparison(
     name: str, n: int, noise: float, width: int, p: float, steps: int, seed: int, resolution: int = 60
 ) -> tuple[Dataset, dict[str, DropoutRun]]:
     """Train a 2-hidden-layer ReLU net (full batch, Adam η = 0.01) without and with inverted dropout p on the
     same data from the same initial weights; each run's loss curves, boundary P(y=1|x) and test accuracy."""
-    data = make_dataset(name, n, noise, 0.5, seed)
-    ticks, points = grid(resolution)
-    grid_inputs = features(points, ("x1", "x2"))
-    test_inputs = features(data.x_test, ("x1", "x2"))
-    out = {}
-    for label, rate in (("no dropout", 0.0), (f"dropout p = {p:g}", p)):
-        config = TrainConfig(MLPConfig((2, width, width, 1), "relu", dropout=rate), OptimizerConfig("adam", 0.01), n)
-        history, params, _ok = train_full_batch(config, data, steps, seed, record_every=10)
-        prob = predict_proba(params, grid_inputs, config.net).reshape(resolution, resolution)  # rows = x2
-        # accuracy = mean over test points of [ (P(y=1|x) > ½) = y ]
-        correct = (predict_proba(params, test_inputs, config.net) > 0.5) == data.y_test
-        out[label] = DropoutRun(history, ticks, prob, float(correct.mean()))
-    return data, out
+    return dropout_data(name, n, noise, seed), dropout_runs(name, n, noise, width, p, steps, seed, resolution)

@@ -57,6 +57,20 @@ class OptimizerState:
     """second moment v (Adam)."""
 
 
+def _flat(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Every entry of ``arrays``, in order, as one 1-D array."""
+    return np.concatenate([np.ravel(a) for a in arrays])
+
+
+def _split(flat: np.ndarray, like: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``flat`` cut back into arrays shaped like ``like`` (views of ``flat``)."""
+    out, start = [], 0
+    for a in like:
+        out.append(flat[start : start + a.size].reshape(a.shape))
+        start += a.size
+    return out
+
+
 def optimizer_step(
     params: Sequence[np.ndarray], grads: Sequence[np.ndarray], state: OptimizerState, config: OptimizerConfig
 ) -> tuple[list[np.ndarray], OptimizerState]:
@@ -65,27 +79,31 @@ def optimizer_step(
     SGD: θ ← θ − η g.  Momentum: v ← μ v + g, θ ← θ − η v.
     Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), θ ← θ − η m̂/(√v̂ + ε)
     (without bias correction m̂ = m and v̂ = v).
+
+    Every rule acts entry by entry, so all parameter arrays are updated as one flat vector (the same numbers,
+    bit for bit, in a few NumPy calls instead of several per array: a small network's step is call-bound).
     """
     t = state.t + 1
+    theta, g = _flat(params), _flat(grads)
     if config.name == "sgd":
         # θ ← θ − η g
-        return [p - config.lr * g for p, g in zip(params, grads)], OptimizerState(t)
+        return _split(theta - config.lr * g, params), OptimizerState(t)
     if config.name == "momentum":
-        old = state.velocity or [np.zeros_like(p) for p in params]
+        old = _flat(state.velocity) if state.velocity else np.zeros_like(theta)
         # v ← μ v + g
-        velocity = [config.momentum * v + g for v, g in zip(old, grads)]
+        velocity = config.momentum * old + g
         # θ ← θ − η v
-        return [p - config.lr * v for p, v in zip(params, velocity)], OptimizerState(t, velocity)
-    old_m = state.velocity or [np.zeros_like(p) for p in params]
-    old_v = state.second or [np.zeros_like(p) for p in params]
+        return _split(theta - config.lr * velocity, params), OptimizerState(t, _split(velocity, params))
+    old_m = _flat(state.velocity) if state.velocity else np.zeros_like(theta)
+    old_v = _flat(state.second) if state.second else np.zeros_like(theta)
     # m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g²
-    m = [config.beta1 * mi + (1.0 - config.beta1) * g for mi, g in zip(old_m, grads)]
-    v = [config.beta2 * vi + (1.0 - config.beta2) * g * g for vi, g in zip(old_v, grads)]
+    m = config.beta1 * old_m + (1.0 - config.beta1) * g
+    v = config.beta2 * old_v + (1.0 - config.beta2) * g * g
     if config.bias_correction:
         # m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ): undo the pull towards the zero initialisation
         c1, c2 = 1.0 - config.beta1**t, 1.0 - config.beta2**t
     else:
         c1 = c2 = 1.0
     # θ ← θ − η m̂ / (√v̂ + ε)
-    new = [p - config.lr * (mi / c1) / (np.sqrt(vi / c2) + config.eps) for p, mi, vi in zip(params, m, v)]
-    return new, OptimizerState(t, m, v)
+    new = theta - config.lr * (m / c1) / (np.sqrt(v / c2) + config.eps)
+    return _split(new, params), OptimizerState(t, _split(m, params), _split(v, params))

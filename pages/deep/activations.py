@@ -35,11 +35,40 @@ def training(depth: int, width: int, steps: int, seed: int) -> dict[str, np.ndar
     return mlp_studies.activation_training(HIDDEN, depth, width, steps, seed)
 
 
+# Figures cached on the controls they depend on (plotly JSON dicts, see ui.figure): moving one control redraws only
+# the figures it changes.
+@st.cache_data(max_entries=32, show_spinner=False)
+def curves_figure(shown: tuple[str, ...], threshold: float) -> dict:
+    return viz.activation_curves(np.linspace(-6, 6, 481), shown, threshold).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def norms_figure(depth: int, width: int, seed: int) -> dict:
+    return viz.gradient_norms(norms(depth, width, seed)).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def training_figure(depth: int, width: int, steps: int, seed: int, shown: tuple[str, ...]) -> dict:
+    curves = {name: h for name, h in training(depth, width, steps, seed).items() if name in shown}
+    first, *rest = curves
+    return viz.loss_curves(
+        curves[first],
+        "cross_entropy",
+        f"Training the same deep net (SGD, η = 0.3): solid = {first}",
+        extra={name: curves[name] for name in rest},
+    ).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def saturation_figure(z_out: float) -> dict:
+    z = np.linspace(-8, 8, 321)
+    return viz.output_saturation(z, mlp_studies.output_loss_curves(z), marker=z_out).to_plotly_json()
+
+
 if not shown:
     ui.problem("Choose at least one activation to plot.")
 else:
-    z = np.linspace(-6, 6, 481)
-    ui.figure(viz.activation_curves(z, shown, threshold))
+    ui.figure(curves_figure(tuple(shown), threshold))
 ui.formula(
     r"\sigma'(z) = \sigma(z)(1-\sigma(z)) \le \tfrac14,\qquad \tanh'(z) = 1-\tanh^2(z) \le 1,\qquad "
     r"\mathrm{ReLU}'(z) = \begin{cases}1 & z>0\\ 0 & z\le 0\end{cases}",
@@ -48,7 +77,7 @@ ui.formula(
 
 st.subheader("Gradient reaching each layer of a deep network")
 gradient = ui.attempt(norms, depth, width, seed)
-ui.figure(viz.gradient_norms(gradient))
+ui.figure(norms_figure(depth, width, seed))
 ratios = {name: mlp_studies.first_to_last_ratio(values) for name, values in gradient.items()}
 ratio = {name: "— (no gradient)" if r is None else f"{r:.1e}" for name, r in ratios.items()}
 st.caption(
@@ -64,14 +93,7 @@ histories = ui.attempt(training, depth, width, steps, seed)
 curves = {name: h for name, h in histories.items() if name in shown}
 if curves:
     first, *rest = curves
-    ui.figure(
-        viz.loss_curves(
-            curves[first],
-            "cross_entropy",
-            f"Training the same deep net (SGD, η = 0.3): solid = {first}",
-            extra={name: curves[name] for name in rest},
-        )
-    )
+    ui.figure(training_figure(depth, width, steps, seed, tuple(shown)))
     st.caption(
         "Line styles: solid "
         + first
@@ -80,8 +102,7 @@ if curves:
     )
 
 st.subheader("Sigmoid output: cross-entropy does not saturate when wrong")
-output = mlp_studies.output_loss_curves(np.linspace(-8, 8, 321))
-ui.figure(viz.output_saturation(np.linspace(-8, 8, 321), output, marker=z_out))
+ui.figure(saturation_figure(z_out))
 at = mlp_studies.output_loss_curves(np.array([z_out]))
 ce_grad, se_grad = at["cross-entropy"][1][0], at["squared error"][1][0]
 ui.formula(

@@ -25,6 +25,18 @@ def compute(text: str, exact: bool) -> cnn.Result:
     return cnn.compute(cnn.parse_stack(text), exact=exact)
 
 
+# Figures cached on what they show (plotly JSON dicts, see ui.figure): picking another unit or layer redraws only
+# the receptive-field figure.
+@st.cache_data(max_entries=64, show_spinner=False)
+def layer_figure(text: str, exact: bool) -> dict:
+    return viz.layer_chart(compute(text, exact)).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def receptive_figure(text: str, exact: bool, row_index: int, i: int, j: int) -> dict:
+    return viz.receptive_field_figure(compute(text, exact), row_index, i, j).to_plotly_json()
+
+
 ui.begin(
     __file__,
     intro="Pick a famous network or write your own stack, one layer per line. Every row shows the output shape "
@@ -86,7 +98,7 @@ cols[3].metric("Largest receptive field", f"{spatial[-1].rf} px" if spatial else
 st.dataframe(
     viz.calculator_table(result), hide_index=True, width="stretch", height=min(35 * (len(result.rows) + 2) + 3, 560)
 )
-ui.figure(viz.layer_chart(result))
+ui.figure(layer_figure(text, exact))
 
 st.subheader("Receptive field of one output unit")
 if not spatial:
@@ -114,7 +126,7 @@ else:
     i = int(ui.number("Unit row", "ui", 0, h2 - 1, min(h2 // 2, h2 - 1), 1, container=left))
     j = int(ui.number("Unit column", "uj", 0, w2 - 1, min(w2 // 2, w2 - 1), 1, container=right))
     event = ui.figure(
-        viz.receptive_field_figure(result, picked, i, j), key="rf_grid", on_select="rerun", selection_mode="points"
+        receptive_figure(text, exact, picked, i, j), key="rf_grid", on_select="rerun", selection_mode="points"
     )
     points = event.selection.points if event and event.selection else []
     if points:

@@ -26,24 +26,37 @@ seed = ui.seed()
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def compare(name: str, n: int, noise: float, width: int, p: float, steps: int, seed: int):
-    return mlp_studies.dropout_comparison(name, n, noise, width, p, steps, seed)
+    return mlp_studies.dropout_runs(name, n, noise, width, p, steps, seed)
 
 
-data, results = ui.attempt(compare, dataset_name, n_points, noise, width, p, steps, seed)
-(plain_label, plain), (drop_label, dropped) = results.items()
-ui.figure(
-    viz.loss_curves(
-        plain.history,
+# Figures cached on the settings they depend on (plotly JSON dicts, see ui.figure): a rerun with the same settings
+# (a click elsewhere, a theme change) draws nothing anew.
+@st.cache_data(max_entries=32, show_spinner=False)
+def curves_figure(name: str, n: int, noise: float, width: int, p: float, steps: int, seed: int) -> dict:
+    (_, plain_run), (drop_label, dropped) = compare(name, n, noise, width, p, steps, seed).items()
+    return viz.loss_curves(
+        plain_run.history,
         "cross_entropy",
         "Train (blue) and test (vermilion) loss: solid = no dropout, dotted = dropout",
         extra={drop_label: dropped.history},
-    )
-)
+    ).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def boundary_figure(name: str, n: int, noise: float, width: int, p: float, steps: int, seed: int, label: str):
+    run = compare(name, n, noise, width, p, steps, seed)[label]
+    title = f"{label}: final test loss {run.history[-1, 2]:.3f}"
+    data = mlp_studies.dropout_data(name, n, noise, seed)
+    return dropout_viz.boundary(run.ticks, run.prob, data, title).to_plotly_json()
+
+
+settings = (dataset_name, n_points, noise, width, p, steps, seed)
+results = ui.attempt(compare, *settings)
+ui.figure(curves_figure(*settings))
 cols = st.columns(2)
 for col, (label, run) in zip(cols, results.items()):
     with col:
-        title = f"{label}: final test loss {run.history[-1, 2]:.3f}"
-        ui.figure(dropout_viz.boundary(run.ticks, run.prob, data, title))
+        ui.figure(boundary_figure(*settings, label))
         best_loss, best_step = run.best_test
         st.caption(f"Test accuracy {run.test_accuracy:.0%}; lowest test loss {best_loss:.3f} at step {best_step}.")
 

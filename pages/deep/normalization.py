@@ -18,19 +18,44 @@ def trace(seed: int, batch_size: int, steps: int, momentum: float, size: int) ->
     return norm.running_stats_trace(seed, batch_size, steps, momentum, size=size)
 
 
+# Each figure cached on the controls it depends on (plotly JSON dicts, see ui.figure): the page's three parts
+# have their own controls, and moving one redraws only its part's figure.
+@st.cache_data(max_entries=32, show_spinner=False)
+def cube_figure(n: int, c: int, hw: int, other: str) -> dict:
+    return viz.norm_cube_figure(n, c, hw, ("BatchNorm", other)).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def study_figure(seed: int, size: int) -> dict:
+    return viz.batch_size_figure(study(seed, size)).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def running_figure(seed: int, batch_size: int, steps: int, momentum: float, size: int) -> dict:
+    return viz.running_stats_figure(trace(seed, batch_size, steps, momentum, size)).to_plotly_json()
+
+
 ui.begin(
     __file__,
     intro="A batch of feature maps is a 4-D tensor (N examples, C channels, H × W pixels). Normalization layers "
     "subtract a mean and divide by a standard deviation; they differ only in **which values share one mean**.",
 )
 
+
+# The cube and the running statistics are fragments: in the browser, their controls (drawn inside, so that each
+# fragment run creates them again, URL binding included) rerun only their own part of the page.
+@st.fragment
+def cube_part() -> None:
+    cube = st.columns(4)
+    n = int(ui.slider("N (examples)", "n", 2, 6, 4, 1, container=cube[0]))
+    c = int(ui.slider("C (channels)", "c", 2, 6, 3, 1, container=cube[1]))
+    hw = int(ui.slider("H·W (pixels)", "hw", 2, 6, 4, 1, container=cube[2]))
+    other = ui.select("Compare BatchNorm with", "other", ["LayerNorm", "InstanceNorm"], container=cube[3])
+    ui.figure(cube_figure(n, c, hw, other))
+
+
 st.subheader("Which values are normalized together")
-cube = st.columns(4)
-n = int(ui.slider("N (examples)", "n", 2, 6, 4, 1, container=cube[0]))
-c = int(ui.slider("C (channels)", "c", 2, 6, 3, 1, container=cube[1]))
-hw = int(ui.slider("H·W (pixels)", "hw", 2, 6, 4, 1, container=cube[2]))
-other = ui.select("Compare BatchNorm with", "other", ["LayerNorm", "InstanceNorm"], container=cube[3])
-ui.figure(viz.norm_cube_figure(n, c, hw, ("BatchNorm", other)))
+cube_part()
 st.caption(
     "Each colour is one group of values sharing one μ and σ². BatchNorm: one group per channel, across all N "
     "examples and all pixels (m = N·H·W values). LayerNorm: one group per example, across all channels and pixels. "
@@ -67,25 +92,32 @@ size = int(
     )
 )
 result = ui.attempt(study, seed, size)
-ui.figure(viz.batch_size_figure(result))
+ui.figure(study_figure(seed, size))
 st.caption(
     f"Every batch holds the same example x₀ plus N − 1 random batch-mates, all drawn from N({result.true_mean:g}, "
     f"{result.true_var:g}); 200 batches per size. Bands: 10th–90th percentile."
 )
 
+
+@st.fragment
+def running_part(seed: int, size: int) -> None:
+    cols = st.columns(3)
+    batch_size = int(ui.slider("Training batch size N", "bs", 1, 64, 8, 1, container=cols[0]))
+    momentum = float(ui.slider("Momentum", "mom", 0.01, 1.0, 0.1, 0.01, container=cols[1]))
+    steps = int(ui.slider("Training steps", "steps", 10, 300, 100, 10, container=cols[2]))
+    ui.attempt(trace, seed, batch_size, steps, momentum, size)
+    ui.figure(running_figure(seed, batch_size, steps, momentum, size))
+    ui.formula(
+        rf"\hat{{\mu}} \leftarrow (1 - {momentum:g})\,\hat{{\mu}} + {momentum:g}\,\mu_B,\qquad "
+        rf"\hat{{\sigma}}^2 \leftarrow (1 - {momentum:g})\,\hat{{\sigma}}^2 + {momentum:g}\,\tfrac{{m}}{{m-1}}\sigma_B^2"
+        rf"\quad (m = {batch_size * size * size})",
+        caption="Running averages updated in training mode (PyTorch's convention; eval mode uses them instead of "
+        "μ_B, σ_B²)",
+    )
+
+
 st.subheader("Train vs eval: running statistics")
-cols = st.columns(3)
-batch_size = int(ui.slider("Training batch size N", "bs", 1, 64, 8, 1, container=cols[0]))
-momentum = float(ui.slider("Momentum", "mom", 0.01, 1.0, 0.1, 0.01, container=cols[1]))
-steps = int(ui.slider("Training steps", "steps", 10, 300, 100, 10, container=cols[2]))
-running = ui.attempt(trace, seed, batch_size, steps, momentum, size)
-ui.figure(viz.running_stats_figure(running))
-ui.formula(
-    rf"\hat{{\mu}} \leftarrow (1 - {momentum:g})\,\hat{{\mu}} + {momentum:g}\,\mu_B,\qquad "
-    rf"\hat{{\sigma}}^2 \leftarrow (1 - {momentum:g})\,\hat{{\sigma}}^2 + {momentum:g}\,\tfrac{{m}}{{m-1}}\sigma_B^2"
-    rf"\quad (m = {batch_size * size * size})",
-    caption="Running averages updated in training mode (PyTorch's convention; eval mode uses them instead of μ_B, σ_B²)",
-)
+running_part(seed, size)
 ui.what_to_notice(
     "- BatchNorm's μ_B is an estimate from m = N·H·W values: at small N it is noisy, so the **same example gets a "
     "different output depending on its batch-mates** (the orange band). LayerNorm's output does not move: it never "

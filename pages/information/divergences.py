@@ -28,6 +28,24 @@ def gaussian(mu_p: float, s_p: float, mu_q: float, s_q: float, n_max: int, seed:
     return gaussian_kl_monte_carlo(mu_p, s_p, mu_q, s_q, n_max, seed, base)
 
 
+# Figures cached on what they show (plotly JSON dicts, see ui.figure): a Gaussian slider does not redraw the
+# discrete tab's figures, nor P and Q the Gaussian ones.
+@st.cache_data(max_entries=64, show_spinner=False)
+def pair_figures(p: tuple[float, ...], q: tuple[float, ...], base: float) -> tuple[dict, dict, dict]:
+    r = pair(p, q, base)
+    return tuple(f(r).to_plotly_json() for f in (viz.pair_bars, viz.kl_term_bars, viz.divergence_summary))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def densities_figure(mu_p: float, s_p: float, mu_q: float, s_q: float) -> dict:
+    return viz.gaussian_densities(mu_p, s_p, mu_q, s_q).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def monte_carlo_figure(mu_p: float, s_p: float, mu_q: float, s_q: float, n_max: int, seed: int, base: float) -> dict:
+    return viz.monte_carlo_kl(gaussian(mu_p, s_p, mu_q, s_q, n_max, seed, base), base).to_plotly_json()
+
+
 def matched(p: tuple[float, ...], q: tuple[float, ...], base: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """P and Q as given, once they are known to fit together (InputError naming the mismatch otherwise)."""
     pair(p, q, base)  # cached: the page's own report right after is the same entry
@@ -85,12 +103,13 @@ with discrete_tab:
             "codeword for an outcome that P produces. The reverse direction only needs Q's support to lie inside "
             "P's, so it can stay finite. JS never blows up: M = (P+Q)/2 has mass wherever P or Q has."
         )
+    bars, terms, summary = pair_figures(*pq, base)
     left, right = st.columns(2)
     with left:
-        ui.figure(viz.pair_bars(r))
+        ui.figure(bars)
     with right:
-        ui.figure(viz.kl_term_bars(r))
-    ui.figure(viz.divergence_summary(r))
+        ui.figure(terms)
+    ui.figure(summary)
     lv = latex_value
     ui.formula(
         rf"KL(P\|Q) = \sum_x P(x){log_tex}\frac{{P(x)}}{{Q(x)}} = {lv(r.kl_pq)} \quad\text{{vs}}\quad "
@@ -128,7 +147,7 @@ with gaussian_tab:
     reverse = gaussian_kl(mu_q, s_q, mu_p, s_p, base)
     left, right = st.columns([2, 3])
     with left:
-        ui.figure(viz.gaussian_densities(mu_p, s_p, mu_q, s_q))
+        ui.figure(densities_figure(mu_p, s_p, mu_q, s_q))
         st.metric(f"KL(p‖q) closed form [{unit}]", f"{mc.exact:.4f}")
         st.metric(
             f"Monte Carlo with n = {mc.sample_sizes[-1]:,}",
@@ -138,7 +157,7 @@ with gaussian_tab:
         )
         st.metric(f"KL(q‖p) closed form [{unit}]", f"{reverse:.4f}")
     with right:
-        ui.figure(viz.monte_carlo_kl(mc, base))
+        ui.figure(monte_carlo_figure(mu_p, s_p, mu_q, s_q, n_max, seed, base))
     ui.formula(
         rf"KL(p\|q) = \log\frac{{\sigma_q}}{{\sigma_p}} + \frac{{\sigma_p^2 + (\mu_p-\mu_q)^2}}{{2\sigma_q^2}} - \frac12"
         rf" = \log\frac{{{s_q:g}}}{{{s_p:g}}} + \frac{{{s_p:g}^2 + ({mu_p:g}-({mu_q:g}))^2}}{{2\cdot{s_q:g}^2}} - \frac12"

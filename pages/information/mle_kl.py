@@ -32,6 +32,20 @@ def classify(
     return trace, decision_regions(trace)
 
 
+# Figures cached on the controls they depend on (plotly JSON dicts, see ui.figure): the fit and the classifier
+# have their own controls, and moving one redraws only its figures.
+@st.cache_data(max_entries=32, show_spinner=False)
+def fit_figures(p_true: tuple[float, ...], n: int, steps: int, lr: float, seed: int, base: float, t: int):
+    trace = fit(p_true, n, steps, lr, seed, base)
+    return viz.mle_curves(trace, t, base).to_plotly_json(), viz.mle_bars(trace, t).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def classifier_figures(n_classes: int, spread: float, steps: int, lr: float, seed: int, base: float):
+    trace, regions = classify(n_classes, spread, steps, lr, seed, base)
+    return viz.classifier_curves(trace, base).to_plotly_json(), viz.classifier_regions(trace, regions).to_plotly_json()
+
+
 ui.begin(
     __file__,
     intro="Draw a dataset from a true distribution p, then fit a model q_θ = softmax(θ) by gradient descent on "
@@ -56,10 +70,11 @@ if st.session_state.get("t", 0) > steps:
 t = ui.slider("Show the model at step", "t", 0, steps, steps, 1, container=st)
 
 p_typed.mark("true distribution p", "true distribution p (sidebar)", "the default p")
-ui.figure(viz.mle_curves(trace, t, base))
+curves_figure, bars_figure = fit_figures(tuple(p_true.tolist()), n, steps, lr, seed, base, t)
+ui.figure(curves_figure)
 left, right = st.columns([3, 2])
 with left:
-    ui.figure(viz.mle_bars(trace, t))
+    ui.figure(bars_figure)
 with right:
     st.metric(f"NLL at step {t} [{unit}]", f"{trace.nll[t]:.4f}")
     st.metric("H(p̂, q_θ)", f"{trace.cross_entropy[t]:.4f}")
@@ -88,11 +103,12 @@ spread = ui.slider(
 )
 clf_steps = ui.slider("Steps", "clf_steps", 10, 300, 100, 10, container=c3)
 clf, regions = classify(n_classes, spread, clf_steps, 0.5, seed, base)
+loss_figure, regions_figure = classifier_figures(n_classes, spread, clf_steps, 0.5, seed, base)
 left, right = st.columns([3, 2])
 with left:
-    ui.figure(viz.classifier_curves(clf, base))
+    ui.figure(loss_figure)
 with right:
-    ui.figure(viz.classifier_regions(clf, regions))
+    ui.figure(regions_figure)
 ui.formula(
     rf"\frac1N\sum_i H\big(\mathbb 1[y_i],\,q_\theta(\cdot|x_i)\big) = -\frac1N\sum_i\sum_k \mathbb 1[y_i = k]"
     rf"{log_tex} q_\theta(k|x_i) = -\frac1N\sum_i {log_tex} q_\theta(y_i|x_i) = {clf.nll[-1]:.4f}\ \text{{{unit}}}",

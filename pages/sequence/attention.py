@@ -24,6 +24,20 @@ def patches(index: int, patch: int) -> tuple[np.ndarray, np.ndarray, int]:
     return image, seq.image_patches(image, patch), label
 
 
+# Figures cached on what they show (plotly JSON dicts, see ui.figure): the ViT controls do not redraw the attention
+# maps, nor the attention controls the patches.
+@st.cache_data(max_entries=64, show_spinner=False)
+def attention_figures(*settings) -> tuple[dict, dict]:
+    r = report(*settings)
+    return viz.attention_map(r).to_plotly_json(), viz.head_grid(r).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def patch_figures(index: int, patch: int) -> tuple[dict, dict]:
+    image, patch_rows, label = patches(index, patch)
+    return viz.digit_with_patches(image, patch, label).to_plotly_json(), viz.patch_matrix(patch_rows).to_plotly_json()
+
+
 def readable(sentence: str) -> str:
     """The sentence as typed, once it tokenizes (InputError naming the problem: empty, too many tokens)."""
     seq.tokenize(sentence)
@@ -59,14 +73,16 @@ temperature = ui.slider(
 )
 seed = ui.seed()
 
-r = ui.attempt(report, shown_sentence, features, dim, heads, positional, scaled, temperature, seed)
+settings = (shown_sentence, features, dim, heads, positional, scaled, temperature, seed)
+r = ui.attempt(report, *settings)
+map_figure, heads_figure = attention_figures(*settings)
 N = len(r.tokens)
 
 if sentence_stale:
     ui.showing_last_valid(
         "sentence", "sentence (above)", shown=f"the default sentence (“{DEFAULT_SENTENCE}”)" if never_valid else None
     )
-ui.figure(viz.attention_map(r))
+ui.figure(map_figure)
 peak = r.single.mean_peak_weight
 divisor = rf"{temperature:g}\cdot\sqrt{{{dim}}}" if scaled else rf"{temperature:g}"
 ui.formula(
@@ -87,7 +103,7 @@ if not scaled:
     )
 
 st.subheader("Multi-head attention")
-ui.figure(viz.head_grid(r))
+ui.figure(heads_figure)
 ui.formula(
     rf"\text{{head}}_j = \operatorname{{softmax}}\Big(\frac{{Q_j K_j^\top}}{{\sqrt{{D/h}}}}\Big)V_j,\ "
     rf"Q_j, K_j, V_j \in \mathbb{{R}}^{{{N}\times{dim // heads}}};\quad "
@@ -100,11 +116,12 @@ left, right = st.columns(2)
 index = int(ui.slider("Digit (scikit-learn load_digits index)", "digit", 0, 99, 0, 1, container=left))
 patch = int(ui.select("Patch size P", "P", seq.PATCH_SIZES, 4, container=right, horizontal_radio=True))
 image, patch_rows, label = ui.attempt(patches, index, patch)
+digit_figure, matrix_figure = patch_figures(index, patch)
 left, right = st.columns(2)
 with left:
-    ui.figure(viz.digit_with_patches(image, patch, label))
+    ui.figure(digit_figure)
 with right:
-    ui.figure(viz.patch_matrix(patch_rows))
+    ui.figure(matrix_figure)
 ui.formula(
     rf"8\times 8 \;\to\; N = (8/{patch})^2 = {patch_rows.shape[0]}\ \text{{patches}} \;\to\; "
     rf"X_p \in \mathbb{{R}}^{{{patch_rows.shape[0]}\times{patch * patch}}}\;\to\; S = X_p E + E_{{pos}},\ "

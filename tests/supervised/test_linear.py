@@ -59,6 +59,22 @@ def test_lasso_matches_sklearn_lasso(linear_data, lam):
     np.testing.assert_array_equal(result.w[1:] == 0, model.coef_ == 0)
 
 
+@pytest.mark.parametrize("lam", [6.31e-4, 2.51e-4, 0.0316])
+def test_lasso_on_correlated_features_meets_the_optimality_conditions(lam):
+    """Degree 12 on 20 points: features so correlated that plain coordinate descent creeps for thousands of
+    sweeps. The result must satisfy the LASSO's KKT conditions: with ρ = Xᵀ(y − Xw)/N, ρ_0 = 0 (free bias),
+    ρ_j = λ sign(w_j) where w_j ≠ 0, and |ρ_j| ≤ λ where w_j = 0."""
+    data = lin.make_linear_data(n=20, noise=0.3, degree=12, seed=0)
+    X, y = data.X, data.y
+    result = lin.lasso(X, y, lam)
+    assert result.converged and result.sweeps < 100
+    rho = X.T @ (y - X @ result.w) / len(y)
+    active = result.w[1:] != 0
+    assert abs(rho[0]) < 1e-10
+    np.testing.assert_allclose(rho[1:][active], lam * np.sign(result.w[1:][active]), atol=1e-10)
+    assert np.all(np.abs(rho[1:][~active]) <= lam + 1e-10)
+
+
 def test_lasso_zeroes_while_ridge_only_shrinks():
     report = lin.linear_report(n=40, noise=0.3, degree=8, lam=0.05, seed=0)
     assert np.count_nonzero(report.lasso_path[-1]) == 0  # largest λ: every LASSO weight is 0

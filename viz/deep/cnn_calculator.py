@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.deep.cnn_calculator import Result, receptive_box
-from viz import theme
-from viz.theme import BLACK, BLUE, GREY, ORANGE, VERMILION, style
+from viz import plain, theme
+from viz.theme import BLACK, BLUE, GREY, ORANGE, VERMILION
 
 _SI_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
@@ -71,7 +70,9 @@ def calculator_table(result: Result) -> pd.DataFrame:
 
 def layer_chart(result: Result) -> go.Figure:
     """Left: spatial size W₂ and receptive field per layer; right: parameters and FLOPs per layer (log)."""
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        520,
         rows=1,
         cols=2,
         subplot_titles=("Output width W₂ and receptive field", "Parameters and FLOPs per layer"),
@@ -82,49 +83,62 @@ def layer_chart(result: Result) -> go.Figure:
         r.shape[2] if r.shape is not None and len(r.shape) == 3 else None for r in result.rows
     ]
     rfs = [1] + [r.rf for r in result.rows]
-    fig.add_trace(go.Scatter(x=labels, y=widths, name="W₂", mode="lines+markers", line=dict(color=BLUE)), 1, 1)
-    fig.add_trace(
-        go.Scatter(x=labels, y=rfs, name="receptive field", mode="lines+markers", line=dict(color=ORANGE, dash="dash")),
-        1,
-        1,
-    )
+    left, right = dict(xaxis="x", yaxis="y"), dict(xaxis="x2", yaxis="y2")
+    traces = [
+        dict(type="scatter", x=labels, y=widths, name="W₂", mode="lines+markers", line=dict(color=BLUE), **left),
+        dict(
+            type="scatter",
+            x=labels,
+            y=rfs,
+            name="receptive field",
+            mode="lines+markers",
+            line=dict(color=ORANGE, dash="dash"),
+            **left,
+        ),
+    ]
     bad = [(labels[k + 1], r) for k, r in enumerate(result.rows) if r.problem]
     if bad:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=[b[0] for b in bad],
                 y=[1] * len(bad),
                 mode="markers",
                 marker=dict(symbol="x", size=16, color=VERMILION),
                 name="impossible layer",
                 hovertext=[b[1].problem for b in bad],
-            ),
-            1,
-            1,
+                **left,
+            )
         )
     param_layers = [(labels[k + 1], r) for k, r in enumerate(result.rows) if r.params]
-    fig.add_trace(
-        go.Bar(
-            x=[p[0] for p in param_layers], y=[p[1].params for p in param_layers], name="parameters", marker_color=BLUE
+    traces += [
+        dict(
+            type="bar",
+            x=[p[0] for p in param_layers],
+            y=[p[1].params for p in param_layers],
+            name="parameters",
+            marker=dict(color=BLUE),
+            **right,
         ),
-        1,
-        2,
-    )
-    fig.add_trace(
-        go.Bar(x=[p[0] for p in param_layers], y=[p[1].flops for p in param_layers], name="FLOPs", marker_color=ORANGE),
-        1,
-        2,
-    )
+        dict(
+            type="bar",
+            x=[p[0] for p in param_layers],
+            y=[p[1].flops for p in param_layers],
+            name="FLOPs",
+            marker=dict(color=ORANGE),
+            **right,
+        ),
+    ]
     pixels = [v for v in widths + rfs if v is not None]
     counts = [v for p in param_layers for v in (p[1].params, p[1].flops)]
-    fig.update_yaxes(**theme.log_axis(pixels, 520 - 260), title_text="pixels", row=1, col=1)
-    fig.update_yaxes(**theme.log_axis(counts, 520 - 260), title_text="count (log)", row=1, col=2)
-    fig.update_xaxes(tickangle=-60, tickfont=dict(size=theme.MIN_TEXT_SIZE))
-    style(fig, height=520)
-    fig.update_layout(
-        legend=dict(orientation="h", y=0.99, yanchor="top", x=0, yref="container"), margin=dict(t=110, b=150)
+    plain.merge(layout["yaxis"], {**theme.log_axis(pixels, 520 - 260), "title": dict(text="pixels")})
+    plain.merge(layout["yaxis2"], {**theme.log_axis(counts, 520 - 260), "title": dict(text="count (log)")})
+    plain.update_axes(layout, "x", tickangle=-60, tickfont=dict(size=theme.MIN_TEXT_SIZE))
+    plain.merge(
+        layout,
+        dict(legend=dict(orientation="h", y=0.99, yanchor="top", x=0, yref="container"), margin=dict(t=110, b=150)),
     )
-    return fig
+    return plain.figure(traces, layout)
 
 
 def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go.Figure:
@@ -133,7 +147,9 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
     _, h2, w2 = row.shape
     _, h, w = result.stack.input_shape
     top, left, bottom, right = receptive_box(row, i, j)
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        560,
         rows=1,
         cols=2,
         column_widths=[0.42, 0.58],
@@ -144,9 +160,10 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
         horizontal_spacing=0.08,
     )
     ys, xs = np.mgrid[0:h2, 0:w2]
-    scatter = go.Scattergl if h2 * w2 > 2500 else go.Scatter
-    fig.add_trace(
-        scatter(
+    output_panel, input_panel = dict(xaxis="x", yaxis="y"), dict(xaxis="x2", yaxis="y2")
+    traces = [
+        dict(
+            type="scattergl" if h2 * w2 > 2500 else "scatter",
             x=xs.ravel(),
             y=ys.ravel(),
             mode="markers",
@@ -154,12 +171,10 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
             hovertemplate="unit (row %{y}, col %{x})<extra></extra>",
             name="output units",
             showlegend=False,
+            **output_panel,
         ),
-        1,
-        1,
-    )
-    fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=[j],
             y=[i],
             mode="markers",
@@ -168,53 +183,58 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
             ),
             name="selected unit",
             hoverinfo="skip",
+            **output_panel,
         ),
-        1,
-        1,
-    )
+    ]
     # the input image and, around it, the zero padding that the box may reach into
     lo_y, lo_x = min(top, 0), min(left, 0)
     hi_y, hi_x = max(bottom, h - 1), max(right, w - 1)
-    fig.add_shape(
-        type="rect",
-        x0=-0.5,
-        y0=-0.5,
-        x1=w - 0.5,
-        y1=h - 0.5,
-        fillcolor="#DDE8F3",
-        line=dict(color=BLUE),
-        layer="below",  # under the box's centre marker and its "rows …, cols …" label
-        row=1,
-        col=2,
-    )
-    fig.add_shape(
-        type="rect",
-        x0=left - 0.5,
-        y0=top - 0.5,
-        x1=right + 0.5,
-        y1=bottom + 0.5,
-        fillcolor=ORANGE,
-        opacity=0.45,
-        line=dict(color=VERMILION, width=3),
-        layer="below",
-        row=1,
-        col=2,
-    )
+    shapes = [
+        dict(
+            type="rect",
+            x0=-0.5,
+            y0=-0.5,
+            x1=w - 0.5,
+            y1=h - 0.5,
+            fillcolor="#DDE8F3",
+            line=dict(color=BLUE),
+            layer="below",  # under the box's centre marker and its "rows …, cols …" label
+            xref="x2",
+            yref="y2",
+        ),
+        dict(
+            type="rect",
+            x0=left - 0.5,
+            y0=top - 0.5,
+            x1=right + 0.5,
+            y1=bottom + 0.5,
+            fillcolor=ORANGE,
+            opacity=0.45,
+            line=dict(color=VERMILION, width=3),
+            layer="below",
+            xref="x2",
+            yref="y2",
+        ),
+    ]
     if row.jump and j + 1 < w2:
         n_top, n_left, n_bottom, n_right = receptive_box(row, i, j + 1)
-        fig.add_shape(
-            type="rect",
-            x0=n_left - 0.5,
-            y0=n_top - 0.5,
-            x1=n_right + 0.5,
-            y1=n_bottom + 0.5,
-            line=dict(color=BLACK, width=2, dash="dot"),
-            row=1,
-            col=2,
+        shapes.append(
+            dict(
+                type="rect",
+                x0=n_left - 0.5,
+                y0=n_top - 0.5,
+                x1=n_right + 0.5,
+                y1=n_bottom + 0.5,
+                line=dict(color=BLACK, width=2, dash="dot"),
+                xref="x2",
+                yref="y2",
+            )
         )
+    layout["shapes"] = shapes
     centre = ((top + bottom) / 2, (left + right) / 2)
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        dict(
+            type="scatter",
             x=[centre[1]],
             y=[centre[0]],
             mode="markers+text",
@@ -224,35 +244,36 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
             textfont=dict(size=14),
             name="receptive-field box (dotted: the unit to the right, one jump over)",
             hoverinfo="skip",
-        ),
-        1,
-        2,
+            **input_panel,
+        )
     )
     # units sit on whole numbers: ticks only there (Plotly's own choice on a short axis includes halves)
     panel_px = (theme.MAIN_COLUMN_PX - 70) * (1 - 0.08) * 0.42
-    fig.update_xaxes(
-        range=[-0.7, w2 - 0.3],
-        row=1,
-        col=1,
-        title_text="column",
-        constrain="domain",  # keep the range (no negative rows): the equal aspect shrinks the panel instead
-        **theme.integer_axis(max(h2, w2) + 1, panel_px),
+    plain.merge(
+        layout["xaxis"],
+        dict(
+            range=[-0.7, w2 - 0.3],
+            title=dict(text="column"),
+            constrain="domain",  # keep the range (no negative rows): the equal aspect shrinks the panel instead
+            **theme.integer_axis(max(h2, w2) + 1, panel_px),
+        ),
     )
-    fig.update_yaxes(
-        range=[h2 - 0.3, -0.7],
-        row=1,
-        col=1,
-        title_text="row",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-        **theme.integer_axis(max(h2, w2) + 1, panel_px, label_px=theme.text_height(theme.FONT_SIZE) + 4),
+    plain.merge(
+        layout["yaxis"],
+        dict(
+            range=[h2 - 0.3, -0.7],
+            title=dict(text="row"),
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            **theme.integer_axis(max(h2, w2) + 1, panel_px, label_px=theme.text_height(theme.FONT_SIZE) + 4),
+        ),
     )
     pad = 0.03 * max(hi_x - lo_x, hi_y - lo_y) + 1
-    fig.update_xaxes(range=[lo_x - pad, hi_x + pad], row=1, col=2, title_text="input column")
-    fig.update_yaxes(
-        range=[hi_y + pad, lo_y - pad], row=1, col=2, title_text="input row", scaleanchor="x2", scaleratio=1
+    plain.merge(layout["xaxis2"], dict(range=[lo_x - pad, hi_x + pad], title=dict(text="input column")))
+    plain.merge(
+        layout["yaxis2"],
+        dict(range=[hi_y + pad, lo_y - pad], title=dict(text="input row"), scaleanchor="x2", scaleratio=1),
     )
-    style(fig, height=560)
-    fig.update_layout(legend=dict(orientation="h", y=-0.15, x=0), clickmode="event+select", dragmode=False)
-    return fig
+    layout.update(legend=dict(orientation="h", y=-0.15, x=0), clickmode="event+select", dragmode=False)
+    return plain.figure(traces, layout)

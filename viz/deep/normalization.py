@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.deep.normalization import BatchSizeStudy, RunningStatsTrace
-from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, log_axis, style
+from viz import plain
+from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, log_axis
 
 
 def _cube_mesh(cells, color, name, showlegend=True):
@@ -25,7 +27,8 @@ def _cube_mesh(cells, color, name, showlegend=True):
     )  # fmt: skip
     vertices = np.concatenate([corners + np.array(c, dtype=float) for c in cells])
     triangles = np.concatenate([faces + 8 * k for k in range(len(cells))])
-    return go.Mesh3d(
+    return dict(
+        type="mesh3d",
         x=vertices[:, 0],
         y=vertices[:, 1],
         z=vertices[:, 2],
@@ -43,9 +46,16 @@ def _cube_mesh(cells, color, name, showlegend=True):
 
 def norm_cube_figure(n: int, c: int, hw: int, methods: tuple[str, str]) -> go.Figure:
     """Two (N, C, H·W) cubes; every group of values that shares one mean and variance has one colour."""
-    fig = make_subplots(
-        rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "scene"}]], subplot_titles=methods, horizontal_spacing=0.02
+    layout = plain.subplots_layout(
+        None,
+        480,
+        rows=1,
+        cols=2,
+        specs=[[{"type": "scene"}, {"type": "scene"}]],
+        subplot_titles=tuple(methods),
+        horizontal_spacing=0.02,
     )
+    traces = []
     for col, method in enumerate(methods, start=1):
         groups: dict[tuple[int, ...], list] = {}
         for a in range(n):
@@ -56,24 +66,26 @@ def norm_cube_figure(n: int, c: int, hw: int, methods: tuple[str, str]) -> go.Fi
                     groups.setdefault(key, []).append((s, b, a))
         for g, (key, cells) in enumerate(sorted(groups.items())):
             label = {"BatchNorm": "channel c={}", "LayerNorm": "example n={}", "InstanceNorm": "n={}, c={}"}[method]
-            fig.add_trace(
-                _cube_mesh(cells, CATEGORICAL[g % len(CATEGORICAL)], f"{method}: {label.format(*key)}", False), 1, col
-            )
+            mesh = _cube_mesh(cells, CATEGORICAL[g % len(CATEGORICAL)], f"{method}: {label.format(*key)}", False)
+            traces.append({**mesh, "scene": "scene" if col == 1 else f"scene{col}"})
     scene = dict(
-        xaxis=dict(title="H·W", showticklabels=False),
-        yaxis=dict(title="C", showticklabels=False),
-        zaxis=dict(title="N", showticklabels=False),
+        xaxis=dict(title=dict(text="H·W"), showticklabels=False),
+        yaxis=dict(title=dict(text="C"), showticklabels=False),
+        zaxis=dict(title=dict(text="N"), showticklabels=False),
         aspectmode="data",
         camera=dict(eye=dict(x=1.6, y=-1.6, z=1.1)),
     )
-    fig.update_layout(scene=scene, scene2=scene)
-    style(fig, height=480)
-    return fig
+    plain.merge(layout["scene"], copy.deepcopy(scene))
+    plain.merge(layout["scene2"], copy.deepcopy(scene))
+    return plain.figure(traces, layout)
 
 
-def _band(fig, x, spread, color, name, row, col, dash=None):
-    fig.add_trace(
-        go.Scatter(
+def _band(x, spread, color, name, axis: str, dash=None) -> list[dict]:
+    """The median as a line with markers over a 10–90 % band, on the axes x{axis}, y{axis}."""
+    where = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
+    return [
+        dict(
+            type="scatter",
             x=np.concatenate([x, x[::-1]]),
             y=np.concatenate([spread[:, 2], spread[::-1, 0]]),
             fill="toself",
@@ -82,95 +94,115 @@ def _band(fig, x, spread, color, name, row, col, dash=None):
             line=dict(width=0),
             hoverinfo="skip",
             showlegend=False,
+            **where,
         ),
-        row,
-        col,
-    )
-    fig.add_trace(
-        go.Scatter(x=x, y=spread[:, 1], mode="lines+markers", line=dict(color=color, dash=dash), name=name), row, col
-    )
+        dict(
+            type="scatter",
+            x=x,
+            y=spread[:, 1],
+            mode="lines+markers",
+            line=dict(color=color) if dash is None else dict(color=color, dash=dash),
+            name=name,
+            **where,
+        ),
+    ]
 
 
 def batch_size_figure(study: BatchSizeStudy) -> go.Figure:
     """Batch mean μ_B vs batch size (10–90 % band) and one example's BN vs LN output vs batch size."""
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        440,
         rows=1,
         cols=2,
         subplot_titles=("Batch mean μ_B of one channel", "Output for the same value of one example"),
         horizontal_spacing=0.1,
     )
     x = study.batch_sizes
-    _band(fig, x, study.mean_spread, BLUE, "μ_B (median, 10–90 % band)", 1, 1)
-    fig.add_hline(y=study.true_mean, line=dict(color=BLACK, dash="dot"), row=1, col=1)
-    _band(fig, x, study.bn_output, ORANGE, "BatchNorm output (band over batch-mates)", 1, 2)
-    fig.add_trace(
-        go.Scatter(
+    traces = [
+        *_band(x, study.mean_spread, BLUE, "μ_B (median, 10–90 % band)", ""),
+        *_band(x, study.bn_output, ORANGE, "BatchNorm output (band over batch-mates)", "2"),
+        dict(
+            type="scatter",
             x=x,
             y=study.ln_output[:, 1],
             mode="lines+markers",
             line=dict(color=BLUE, dash="dash"),
             name="LayerNorm output",
+            xaxis="x2",
+            yaxis="y2",
         ),
-        1,
-        2,
-    )
+    ]
+    layout["shapes"] = [plain.hline(study.true_mean, dict(color=BLACK, dash="dot"))]
     # a tick at each batch size of the study, written in full
-    fig.update_xaxes(**log_axis(x, tickvals=list(x), ticktext=[str(v) for v in x]), title_text="batch size N")
-    fig.update_yaxes(title_text="μ_B", row=1, col=1)
-    fig.update_yaxes(title_text="normalized value", row=1, col=2)
-    style(fig, height=440)
-    fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0))
-    return fig
+    plain.update_axes(
+        layout,
+        "x",
+        **log_axis(x, tickvals=list(x), ticktext=[str(v) for v in x]),
+        title=dict(text="batch size N"),
+    )
+    plain.merge(layout["yaxis"], dict(title=dict(text="μ_B")))
+    plain.merge(layout["yaxis2"], dict(title=dict(text="normalized value")))
+    layout["legend"] = dict(orientation="h", y=-0.25, x=0)
+    return plain.figure(traces, layout)
 
 
 def running_stats_figure(trace: RunningStatsTrace) -> go.Figure:
     """Running mean during training vs the true mean; train-mode outputs vs the single eval-mode output."""
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        420,
         rows=1,
         cols=2,
         column_widths=[0.6, 0.4],
         subplot_titles=("Running mean while training", f"One test value x = {trace.test_value:.2f}: train vs eval"),
         horizontal_spacing=0.1,
     )
-    fig.add_trace(
-        go.Scatter(
+    traces = [
+        dict(
+            type="scatter",
             x=trace.steps[1:],
             y=trace.batch_mean,
             mode="markers",
             marker=dict(color=GREY, size=5),
             name="batch mean μ_B",
+            xaxis="x",
+            yaxis="y",
         ),
-        1,
-        1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=trace.steps, y=trace.running_mean, mode="lines", line=dict(color=BLUE, width=3), name="running mean"
+        dict(
+            type="scatter",
+            x=trace.steps,
+            y=trace.running_mean,
+            mode="lines",
+            line=dict(color=BLUE, width=3),
+            name="running mean",
+            xaxis="x",
+            yaxis="y",
         ),
-        1,
-        1,
-    )
-    fig.add_hline(y=trace.true_mean, line=dict(color=BLACK, dash="dot"), row=1, col=1)
-    fig.add_trace(
-        go.Box(
-            x=trace.train_outputs, name="train mode", marker_color=ORANGE, boxpoints="all", jitter=0.4, orientation="h"
+        dict(
+            type="box",
+            x=trace.train_outputs,
+            name="train mode",
+            marker=dict(color=ORANGE),
+            boxpoints="all",
+            jitter=0.4,
+            orientation="h",
+            xaxis="x2",
+            yaxis="y2",
         ),
-        1,
-        2,
-    )
-    fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=[trace.eval_output],
             y=["eval mode"],
             mode="markers",
             marker=dict(color=BLUE, size=16, symbol="diamond"),
             name="eval mode",
+            xaxis="x2",
+            yaxis="y2",
         ),
-        1,
-        2,
-    )
-    fig.update_xaxes(title_text="training step", row=1, col=1)
-    fig.update_xaxes(title_text="BN output", row=1, col=2)
-    style(fig, height=420)
-    fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0))
-    return fig
+    ]
+    layout["shapes"] = [plain.hline(trace.true_mean, dict(color=BLACK, dash="dot"))]
+    plain.merge(layout["xaxis"], dict(title=dict(text="training step")))
+    plain.merge(layout["xaxis2"], dict(title=dict(text="BN output")))
+    layout["legend"] = dict(orientation="h", y=-0.25, x=0)
+    return plain.figure(traces, layout)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.information.joint import JointReport
-from viz import theme
+from viz import plain, theme
 from viz.information.text import outcome_labels, unit_name
 
 
@@ -14,7 +13,10 @@ def joint_heatmap(report: JointReport) -> go.Figure:
     """P(x, y) as a heatmap with its numbers, the marginal P(y) above and P(x) at the right."""
     nx, ny = report.joint.shape
     xs, ys = outcome_labels(nx, "x"), outcome_labels(ny, "y")
-    fig = make_subplots(
+    # the grid's axes: (row 1, col 1) x/y: P(y) · (2, 1) x3/y3: the table · (2, 2) x4/y4: P(x)
+    layout = plain.subplots_layout(
+        "P(X, Y) and its marginals",
+        max(380, 110 + 70 * nx),
         rows=2,
         cols=2,
         column_widths=[0.78, 0.22],
@@ -24,56 +26,57 @@ def joint_heatmap(report: JointReport) -> go.Figure:
         horizontal_spacing=0.02,
         vertical_spacing=0.03,
     )
-    fig.add_trace(
-        go.Heatmap(
+    traces = [
+        dict(
+            type="heatmap",
             z=report.joint,
             x=ys,
             y=xs,
-            colorscale=theme.SEQUENTIAL,
+            colorscale=plain.colorscale(theme.SEQUENTIAL),
             zmin=0,
             showscale=False,
             text=[[f"{v:.3f}" for v in row] for row in report.joint],
             texttemplate="%{text}",
             textfont=dict(size=16),
             hovertemplate="P(%{y}, %{x}) = %{z:.4f}<extra></extra>",
+            xaxis="x3",
+            yaxis="y3",
         ),
-        2,
-        1,
-    )
-    fig.add_trace(
-        go.Bar(
+        dict(
+            type="bar",
             x=ys,
             y=report.p_y,
-            marker_color=theme.ORANGE,
+            marker=dict(color=theme.ORANGE),
             text=[f"{v:.2f}" for v in report.p_y],
             textposition="outside",
             name="P(y)",
+            xaxis="x",
+            yaxis="y",
         ),
-        1,
-        1,
-    )
-    fig.add_trace(
-        go.Bar(
+        dict(
+            type="bar",
             y=xs,
             x=report.p_x,
             orientation="h",
-            marker_color=theme.BLUE,
+            marker=dict(color=theme.BLUE),
             text=[f"{v:.2f}" for v in report.p_x],
             textposition="outside",
             name="P(x)",
+            xaxis="x4",
+            yaxis="y4",
         ),
-        2,
-        2,
-    )
-    fig.update_yaxes(autorange="reversed", row=2, col=1)
-    fig.update_yaxes(range=[0, 1.3], showticklabels=False, row=1, col=1)
-    fig.update_xaxes(range=[0, 1.7], showticklabels=False, row=2, col=2)
-    fig.update_xaxes(title="Y", row=2, col=1)
-    fig.update_yaxes(title="X", row=2, col=1)
-    fig.add_annotation(text="P(y) ↑", xref="paper", yref="paper", x=1.0, y=0.9, showarrow=False, xanchor="right")
-    fig.add_annotation(text="P(x) →", xref="paper", yref="paper", x=1.0, y=0.8, showarrow=False, xanchor="right")
-    fig.update_layout(showlegend=False)
-    return theme.style(fig, "P(X, Y) and its marginals", height=max(380, 110 + 70 * nx))
+    ]
+    plain.merge(layout["yaxis3"], dict(autorange="reversed", title=dict(text="X")))
+    plain.merge(layout["yaxis"], dict(range=[0, 1.3], showticklabels=False))
+    plain.merge(layout["xaxis4"], dict(range=[0, 1.7], showticklabels=False))
+    plain.merge(layout["xaxis3"], dict(title=dict(text="Y")))
+    layout["annotations"] = [
+        *layout.get("annotations", []),
+        dict(text="P(y) ↑", xref="paper", yref="paper", x=1.0, y=0.9, showarrow=False, xanchor="right"),
+        dict(text="P(x) →", xref="paper", yref="paper", x=1.0, y=0.8, showarrow=False, xanchor="right"),
+    ]
+    layout["showlegend"] = False
+    return plain.figure(traces, layout)
 
 
 def conditional_terms(report: JointReport) -> go.Figure:
@@ -81,7 +84,9 @@ def conditional_terms(report: JointReport) -> go.Figure:
     unit = unit_name(report.base)
     xs = outcome_labels(report.joint.shape[0], "x")
     weighted = report.h_y_given_x_terms
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        400,
         rows=1,
         cols=2,
         column_widths=[0.6, 0.4],
@@ -93,59 +98,61 @@ def conditional_terms(report: JointReport) -> go.Figure:
         ),
     )
     above = report.h_y_given_x_each > report.h_y + 1e-12
-    fig.add_trace(
-        go.Bar(
+    traces = [
+        dict(
+            type="bar",
             x=xs,
             y=report.h_y_given_x_each,
-            marker_color=[theme.VERMILION if a else theme.BLUE for a in above],
+            marker=dict(color=[theme.VERMILION if a else theme.BLUE for a in above]),
             text=[f"{v:.3f}" for v in report.h_y_given_x_each],
             textposition="outside",
             name="H(Y|X=x)",
             hovertemplate="H(Y|X=%{x}) = %{y:.4f}<extra></extra>",
-        ),
-        1,
-        1,
-    )
-    fig.add_hline(y=report.h_y, line=dict(color=theme.BLACK, dash="dash", width=2), row=1, col=1)
+            xaxis="x",
+            yaxis="y",
+        )
+    ]
     for i, (x, w) in enumerate(zip(xs, weighted)):
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            dict(
+                type="bar",
                 x=["H(Y|X)"],
                 y=[w],
                 name=x,
-                marker_color=theme.CATEGORICAL[i % len(theme.CATEGORICAL)],
+                marker=dict(color=theme.CATEGORICAL[i % len(theme.CATEGORICAL)]),
                 text=[f"{x}: {w:.3f}" if w > 0.03 * max(report.h_y_given_x, 1e-9) else ""],
                 textposition="inside",
                 hovertemplate=f"P({x}) H(Y|X={x}) = {report.p_x[i]:.3f} × {report.h_y_given_x_each[i]:.3f} "
                 f"= {w:.4f}<extra></extra>",
-            ),
-            1,
-            2,
+                xaxis="x2",
+                yaxis="y2",
+            )
         )
-    fig.add_trace(
-        go.Bar(
+    traces.append(
+        dict(
+            type="bar",
             x=["H(Y)"],
             y=[report.h_y],
-            marker_color=theme.GREY,
+            marker=dict(color=theme.GREY),
             text=[f"{report.h_y:.3f}"],
             textposition="inside",
             name="H(Y)",
-        ),
-        1,
-        2,
+            xaxis="x2",
+            yaxis="y2",
+        )
     )
+    layout["shapes"] = [plain.hline(report.h_y, dict(color=theme.BLACK, dash="dash", width=2))]
     top = max(float(report.h_y_given_x_each.max()), report.h_y, 0.1) * 1.25
-    fig.update_yaxes(range=[0, top], row=1, col=1)
-    fig.update_yaxes(range=[0, top], row=1, col=2)
-    fig.update_layout(barmode="stack", showlegend=False)
-    return theme.style(fig, None, height=400)
+    plain.merge(layout["yaxis"], dict(range=[0, top]))
+    plain.merge(layout["yaxis2"], dict(range=[0, top]))
+    layout.update(barmode="stack", showlegend=False)
+    return plain.figure(traces, layout)
 
 
 def chain_rule_bars(report: JointReport) -> go.Figure:
     """H(X,Y) = H(X) + H(Y|X) = H(Y) + H(X|Y) as three stacked horizontal bars of equal total length."""
     unit = unit_name(report.base)
     rows = ["H(X,Y)", "H(X) + H(Y|X)", "H(Y) + H(X|Y)"]
-    fig = go.Figure()
     segments = [
         ("H(X,Y)", [report.h_xy, 0, 0], theme.PURPLE),
         ("H(X)", [0, report.h_x, 0], theme.BLUE),
@@ -153,20 +160,28 @@ def chain_rule_bars(report: JointReport) -> go.Figure:
         ("H(Y)", [0, 0, report.h_y], theme.ORANGE),
         ("H(X|Y)", [0, 0, report.h_x_given_y], theme.YELLOW),
     ]
-    for name, values, colour in segments:
-        fig.add_trace(
-            go.Bar(
-                y=rows,
-                x=values,
-                orientation="h",
-                name=name,
-                marker_color=colour,
-                text=[f"{name} {v:.3f}" if v > 0 else "" for v in values],
-                textposition="inside",
-                insidetextanchor="middle",
-            )
+    traces = [
+        dict(
+            type="bar",
+            y=rows,
+            x=values,
+            orientation="h",
+            name=name,
+            marker=dict(color=colour),
+            text=[f"{name} {v:.3f}" if v > 0 else "" for v in values],
+            textposition="inside",
+            insidetextanchor="middle",
         )
-    fig.update_layout(barmode="stack", showlegend=False)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=unit)
-    return theme.style(fig, "Chain rule: all three bars have the same length", height=280)
+        for name, values, colour in segments
+    ]
+    return plain.figure(
+        traces,
+        plain.layout(
+            "Chain rule: all three bars have the same length",
+            280,
+            barmode="stack",
+            showlegend=False,
+            yaxis=dict(autorange="reversed"),
+            xaxis=dict(title=dict(text=unit)),
+        ),
+    )
