@@ -4,7 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.registry import HOME, SECTIONS, pages_in
+from ui import lessons
+from ui.registry import COURSE, HOME, SECTIONS, pages_in
 
 # A local image as the favicon: an emoji or a :material/...: page_icon is fetched from a font CDN (offline: a request
 # that fails), and without page_icon Streamlit fetches its own.
@@ -17,7 +18,7 @@ def _page(spec):
     return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is HOME)
 
 
-navigation = {"": [_page(HOME)]}
+navigation = {"": [_page(spec) for spec in COURSE]}
 for section in SECTIONS:
     specs = pages_in(section)
     if specs:
@@ -26,6 +27,10 @@ for section in SECTIONS:
 # Navigation sits at the top: in the sidebar its 27 entries pushed every page's controls ~1,250 px down. The sidebar
 # then holds only the page's own controls, beside the figures they change.
 page = st.navigation(navigation, position="top")
+# Lecture mode: open a lesson step a button asked for (st.switch_page ends this run), and keep the running step
+# and the presenter view (present=1) in the URL of whatever page runs now.
+lessons.route()
+lessons.keyboard()
 # Less empty space above the title, so that at 1280×720 (a projector) the first figure starts on the first screen.
 st.html(
     "<style>"

@@ -25,7 +25,7 @@ import streamlit as st
 
 from core.errors import InputError
 from ui.latex import MAX_VISIBLE_SYMBOLS, fit_display
-from ui.registry import HOME, PAGES, PageSpec
+from ui.registry import COURSE, PAGES, PageSpec
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -46,7 +46,7 @@ _OPENED = "_ui_opened_page"
 def spec_for(path: str) -> PageSpec:
     """The registry entry of a page script, found by its path under ``pages/`` (``pages/rl/dqn.py``)."""
     normalized = path.replace("\\", "/")
-    for spec in (*PAGES, HOME):
+    for spec in (*PAGES, *COURSE):
         if normalized.endswith("/" + spec.path) or normalized == spec.path:
             return spec
     raise KeyError(f"{path} is not registered in ui/registry.py")
@@ -60,10 +60,14 @@ def begin(path: str, intro: str | None = None) -> PageSpec:
     # and comparing the two then blamed the user for a link they never opened.
     opened = st.session_state.get(_OPENED) != spec.url_path
     st.session_state[_OPENED] = spec.url_path
+    from ui import lessons  # here: ui.lessons imports this module
+
+    lessons.bar(spec)  # lecture mode: the lesson bar, the presenter view, an "ask the room first" step
     st.session_state[_RUN] = {
         "url": {k: st.query_params.get_all(k) for k in st.query_params.keys()} if opened else {},
         "widgets": {},
         "notices": st.empty(),
+        "figures": 0,
     }
     st.title(f"{spec.icon} {spec.title}")
     if spec.sheet:
@@ -108,11 +112,14 @@ def end() -> None:
         if raw and not _matches(raw, url_text):
             shown = ", ".join(raw)
             problems.append(f"`{key}={shown}` is not a valid value here; using `{value}` instead.")
+    from ui import lessons  # here: ui.lessons imports this module
+
+    # a lesson step that was just opened: the notice names the step and every parameter the page did not take
+    heading, problems = lessons.checked_step(run, problems)
     if problems:
         with run["notices"].container():
-            st.warning(
-                "The link you opened had settings this page cannot use:\n\n- " + "\n- ".join(problems), icon=URL_ICON
-            )
+            st.warning(heading + "\n\n- " + "\n- ".join(problems), icon=URL_ICON)
+    lessons.page_tools()  # the sidebar's Lecture panel: add this view to your lesson, presenter view
 
 
 # --------------------------------------------------------------------------------------------- widgets
@@ -320,22 +327,32 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
     ``fig`` may also be a figure's ``fig.to_plotly_json()`` dict: what a ``st.cache_data`` figure builder returns,
     so that a rerun which does not change that figure does not build it again (a cached ``go.Figure`` itself
     would be rebuilt, with Plotly's slow validation, each time it is unpickled)."""
+    from ui import figure_export, lessons  # here: both import this module
+
+    # imported here, not at the top: pages without figures (Home) never load Plotly
+    from viz import plain, theme
+
+    if lessons.presenting():  # presenter view: larger, high-contrast text, written into the figure's JSON
+        # (a figure built without validation, viz.plain, cannot take update_layout)
+        fig = theme.for_presenter(
+            fig if isinstance(fig, dict) else fig.to_plotly_json(), st.context.theme.type == "dark"
+        )
     if isinstance(fig, dict):
-        import plotly.graph_objects as go  # here, not at the top: pages without figures (Home) never load Plotly
-
-        fig = go.Figure(fig, _validate=False)
-    if st.context.theme.type == "dark":
-        from viz import theme  # imported here: pages without figures (Home) never load Plotly
-
+        # a cached figure's JSON goes to the browser as it is (plain.Spec), without a Figure rebuilt from it
+        fig = plain.Spec(plain.dark(fig) if st.context.theme.type == "dark" else fig)
+    elif st.context.theme.type == "dark":
         theme.for_dark_theme(fig)
     kwargs = {}
     if on_select != "ignore":
         kwargs["on_select"] = on_select
         if selection_mode is not None:
             kwargs["selection_mode"] = selection_mode
-    return st.plotly_chart(
-        fig, width="stretch", key=key, config={"displaylogo": False, "showLink": False}, theme=None, **kwargs
-    )
+    name = figure_export.next_name()
+    # the mode bar's camera saves a PNG in the browser (offline) at slide resolution
+    config = {"displaylogo": False, "showLink": False, "toImageButtonOptions": figure_export.png_options(name)}
+    chart = st.plotly_chart(fig, width="stretch", key=key, config=config, theme=None, **kwargs)
+    figure_export.downloads(fig, name)  # HTML and CSV, built only when clicked
+    return chart
 
 
 def formula(latex: str, caption: str | None = None, *, share: float = 1.0) -> None:

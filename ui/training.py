@@ -274,6 +274,7 @@ class TrainingSession:
         # always four columns and one element per column: the row keeps its shape between runs (no button
         # jumping, no faded leftover of the previous run's layout while a chunk trains)
         columns = box.columns(4)
+        shortcut = self._space_shortcut()
         if running:
             columns[0].button(
                 "Pause",
@@ -282,6 +283,7 @@ class TrainingSession:
                 on_click=self._on_pause,
                 width="stretch",
                 type="primary",
+                shortcut=shortcut,
                 help="Stops after the chunk in progress; everything learned so far is kept.",
             )
         else:
@@ -293,6 +295,7 @@ class TrainingSession:
                 disabled=done,
                 width="stretch",
                 type="primary",
+                shortcut=shortcut,
                 help=f"Trains in chunks of about {self.chunk_seconds:.2g} s (at most {self.chunk:,} "
                 f"{self._unit(self.chunk)}), redrawing after each.",
             )
@@ -319,6 +322,15 @@ class TrainingSession:
         if running:
             st.session_state[self._running_key] = True
         return self.trainers()
+
+    def _space_shortcut(self) -> str | None:
+        """The space bar plays/pauses the first training session a page draws (lecture mode's keyboard); a
+        second session on the same page keeps its buttons without it (one key, one button)."""
+        run = st.session_state.get("_ui_run")
+        if run is None:
+            return "Space"
+        owner = run.setdefault("space_session", self.name)
+        return "Space" if owner == self.name else None
 
     def _unit(self, n: int) -> str:
         """``unit`` for n of them ("1 gradient step", "25 gradient steps")."""

@@ -178,3 +178,88 @@ def log_axis(values=None, length_px: float = 300, **overrides) -> dict:
 _LOG_LABEL_GAP_PX = 36
 # minor ticks 2…9 only in decades at least this long: shorter ones turn them into a comb
 _LOG_MINOR_DECADE_PX = 60
+
+
+# ------------------------------------------------------------------------------------ presenter view
+PRESENTER_SCALE = 1.25
+"""Presenter view (``present=1`` in the URL): every text of a figure this much larger, in one place. Text inside
+cells (heatmap numbers, sized by the figure builder to fit its cell) keeps its size."""
+PRESENTER_TEXT = "#000000"
+PRESENTER_GRID = "#B8B8B8"
+"""High contrast for a projector: black text and darker grid lines on the light theme (a projector washes out
+the template's blue-grey text and pale grid)."""
+
+
+def _size(node: dict, default: float | None) -> float | None:
+    size = (node or {}).get("font", {}).get("size")
+    return size if size is not None else default
+
+
+def _scaled(size: float) -> float:
+    return size * PRESENTER_SCALE
+
+
+def presenter_layout(layout: dict, dark: bool = False) -> dict:
+    """The layout update of the presenter view for a figure whose layout (JSON form) is ``layout``: fonts
+    ``PRESENTER_SCALE`` larger, black text and darker grid lines on the light theme."""
+    base = _size(layout, FONT_SIZE)
+    update: dict = {
+        "font": {"size": _scaled(base), "color": DARK_TEXT if dark else PRESENTER_TEXT},
+        "title": {"font": {"size": _scaled(_size(layout.get("title"), TITLE_SIZE))}},
+        "legend": {"font": {"size": _scaled(_size(layout.get("legend"), FONT_SIZE - 2))}},
+        "hoverlabel": {"font": {"size": _scaled(_size(layout.get("hoverlabel"), FONT_SIZE))}},
+    }
+    for name, axis in layout.items():
+        if not (name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict)):
+            continue
+        axis_update: dict = {} if dark else {"gridcolor": PRESENTER_GRID}
+        tick = (axis.get("tickfont") or {}).get("size")
+        if tick is not None:
+            axis_update["tickfont"] = {"size": _scaled(tick)}
+        title = _size(axis.get("title") if isinstance(axis.get("title"), dict) else None, None)
+        if title is not None:
+            axis_update["title"] = {"font": {"size": _scaled(title)}}
+        update[name] = axis_update
+    if layout.get("annotations"):
+        # a list is replaced, not merged: every annotation is written out again
+        update["annotations"] = [
+            {**a, "font": {**a.get("font", {}), "size": _scaled(a["font"]["size"])}}
+            if (a.get("font") or {}).get("size") is not None
+            else a
+            for a in layout["annotations"]
+        ]
+    return update
+
+
+def pin_cell_text(traces, size: float) -> None:
+    """Give text drawn in traces (cell labels) that inherits the global font the size it has now, so that the
+    presenter view's larger global font leaves it fitting its cells. ``traces``: ``fig.data`` or trace dicts."""
+    for trace in traces:
+        if isinstance(trace, dict):
+            if ("text" in trace or "texttemplate" in trace) and (trace.get("textfont") or {}).get("size") is None:
+                trace["textfont"] = {**(trace.get("textfont") or {}), "size": size}
+        elif "textfont" in trace and trace.textfont.size is None:
+            trace.textfont.size = size
+
+
+def _merge(target: dict, update: dict) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def for_presenter(fig: go.Figure | dict, dark: bool = False) -> go.Figure | dict:
+    """The presenter view's larger, higher-contrast text on a figure or its JSON dict, in place (layout keys and
+    cell text only, like ``for_dark_theme``)."""
+    if isinstance(fig, dict):
+        layout = fig.setdefault("layout", {})
+        pin_cell_text(fig.get("data", []), _size(layout, FONT_SIZE))
+        _merge(layout, presenter_layout(layout, dark))
+        return fig
+    layout = fig.layout.to_plotly_json()
+    layout.pop("template", None)
+    pin_cell_text(fig.data, _size(layout, FONT_SIZE))
+    fig.update_layout(presenter_layout(layout, dark))
+    return fig

@@ -1,0 +1,70 @@
+"""Every figure's way out of the app, under it (``ui.figure``): a standalone HTML page and a CSV of its numbers,
+both built only when their button is clicked (a deferred download: a rerun computes nothing for them), and the
+PNG of Plotly's own mode bar (the camera, client-side and offline) at slide resolution.
+
+The HTML of an animated figure keeps its ▶ play controls and has Save-as-GIF / PNG-strip buttons
+(``viz/export.py``). Tables (``st.dataframe``) have Streamlit's own CSV download in their toolbar.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import contract, lessons
+
+KEY = "figexport"
+"""Key prefix of the download rows (the presenter view and "ask the room first" hide them by it)."""
+PNG_SCALE = 2
+"""The mode bar's PNG at twice the figure's screen size: sharp on a 1920-wide slide."""
+
+
+def next_name() -> str:
+    """The file name of the next figure of this run: ``<url_path>-figure-<n>``, n counting from 1 per page run."""
+    run = st.session_state.get(contract._RUN)
+    if run is None:  # a figure outside ui.begin (tests drawing a bare figure)
+        return "figure"
+    run["figures"] = run.get("figures", 0) + 1
+    return f"{st.session_state.get(contract._OPENED, 'page')}-figure-{run['figures']}"
+
+
+def png_options(name: str) -> dict:
+    return {"format": "png", "filename": name, "scale": PNG_SCALE + (1 if lessons.presenting() else 0)}
+
+
+def _animated(fig) -> bool:
+    if fig.frames:
+        return True
+    spec = getattr(fig, "_spec", None)  # a figure passed on as its JSON dict (viz.plain.Spec)
+    return bool(spec and spec.get("frames"))
+
+
+def downloads(fig, name: str) -> None:
+    """A right-aligned row of two small download buttons under the figure: HTML and CSV."""
+    from viz import export
+
+    animated = _animated(fig)
+    row = st.container(horizontal=True, horizontal_alignment="right", gap="small", key=f"{KEY}_{name}")
+    row.download_button(
+        "HTML",
+        data=lambda: export.html(fig, name),
+        file_name=f"{name}.html",
+        mime="text/html",
+        on_click="ignore",
+        type="tertiary",
+        icon=":material/download:",
+        key=f"{KEY}_html_{name}",
+        help="The figure as a standalone web page that opens offline (Plotly's JavaScript inside, ~4.7 MB): for a "
+        "slide deck or a browser."
+        + (" This one keeps its ▶ play controls and has Save-as-GIF and PNG-strip buttons." if animated else ""),
+    )
+    row.download_button(
+        "CSV",
+        data=lambda: export.csv_text(fig),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        type="tertiary",
+        icon=":material/table:",
+        key=f"{KEY}_csv_{name}",
+        help="The numbers the figure draws, one row per point or cell.",
+    )
