@@ -47,6 +47,19 @@ HOME = PageSpec(
     summary="The map of the course.",
 )
 
+LESSONS = PageSpec(
+    path="pages/course/lessons.py",
+    url_path="lessons",
+    title="Lessons",
+    icon=":material/school:",
+    section="",
+    sheet="",
+    summary="Lecture mode: prepared sequences of page states, presenter view, your own lesson.",
+)
+
+COURSE: tuple[PageSpec, ...] = (HOME, LESSONS)
+"""The course-wide pages (no section): the map and the lessons."""
+
 PAGES: tuple[PageSpec, ...] = (
     # --- Reinforcement learning ---
     PageSpec(
