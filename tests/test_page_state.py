@@ -71,3 +71,19 @@ def test_q_learning_replay_slider_follows_the_episodes_trained():
     at.slider(key="episodes").set_value(20).run()
     replay = at.slider(key="replay")
     assert (replay.max, replay.value) == (20, 20), "an episode past the new end moves to it"
+
+
+def test_a_control_does_not_follow_the_user_to_the_next_page():
+    """γ set on the MDP page must not open Q-learning (which also has a "gamma" control) with that γ: a page
+    opens on its own defaults, as Streamlit does for controls that are not bound to the URL."""
+    at = run_page("pages/rl/value_iteration.py")
+    at.slider(key="gamma").set_value(0.5)
+    at.run()
+    assert at.slider(key="gamma").value == 0.5
+    at.switch_page("pages/rl/q_learning_sarsa.py")
+    at.run()
+    assert_healthy(at, "q-learning after the MDP page")
+    assert at.slider(key="gamma").value == 1.0  # Q-learning's own default (Sutton & Barto's γ = 1)
+    at.switch_page("pages/rl/value_iteration.py")
+    at.run()
+    assert at.slider(key="gamma").value != 0.5  # and back: the MDP page's default, not the value left behind

@@ -58,7 +58,10 @@ def begin(path: str, intro: str | None = None) -> PageSpec:
     # Only the run that opens the page reads the URL as "the link you opened". On later runs the browser's URL
     # can lag behind the widgets (quick arrow presses, a Next that moves a bound slider, an emptied multiselect),
     # and comparing the two then blamed the user for a link they never opened.
-    opened = st.session_state.get(_OPENED) != spec.url_path
+    left = st.session_state.get(_OPENED)
+    opened = left != spec.url_path
+    if opened and left is not None:
+        _forget_controls_of(left)
     st.session_state[_OPENED] = spec.url_path
     from ui import lessons  # here: ui.lessons imports this module
 
@@ -77,11 +80,30 @@ def begin(path: str, intro: str | None = None) -> PageSpec:
     return spec
 
 
+_DRAWN = "_ui_drawn_keys"
+"""session_state: page url_path → the keys of the controls that page drew in this session."""
+
+
+def _forget_controls_of(url_path: str) -> None:
+    """Drop the values of the controls the page being left drew.
+
+    Streamlit (1.67) keeps a URL-bound widget's value under its key after its page is left and hands it to a
+    same-named widget of the next page (γ = 0.5 set on the MDP page opened Q-learning with γ = 0.5). An
+    unbound widget's state is dropped when its page is left; this gives bound ones the same rule, so a page
+    opens on its defaults or on its own link.
+    """
+    for key in st.session_state.get(_DRAWN, {}).get(url_path, ()):
+        if key in st.session_state:
+            del st.session_state[key]
+
+
 def _record(key: str, value: Any, options: Sequence | None = None, url_text: Any = None) -> None:
     """Remember a widget's value (and, for choices, its options and the label the URL carries)."""
     run = st.session_state.get(_RUN)
     if run is not None:
         run["widgets"][key] = (value, options, value if url_text is None else url_text)
+        page = st.session_state.get(_OPENED)
+        st.session_state.setdefault(_DRAWN, {}).setdefault(page, set()).add(key)
 
 
 def _matches(raw: list[str], value: Any) -> bool:
