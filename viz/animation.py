@@ -6,7 +6,8 @@ websocket (2 frames/s at best); a Plotly animation sends every frame once and pl
 What a frame costs there: ``redraw=False`` moves only the traces a frame names, and only scatter-type traces can
 move that way (their x, y, marker and text); a heatmap's z, an image or the title need ``redraw=True``, a full
 Plotly redraw of the figure per frame. Chromium starts the next frame on the first display refresh after the
-duration, so 80 ms gives ~12 frames/s when a frame costs little (measured: ``bench/bench_browser.py``).
+duration: a duration just under four refreshes of a 60 Hz display plays 12–15 frames/s when a frame costs little
+(80 ms, five refreshes or six with any delay, gives 10–12). Measured: ``bench/bench_browser.py``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import plotly.graph_objects as go
 
 from viz import theme
 
-PLAY_MS = 80
-"""Frame duration of ▶ play: 12.5 frames/s at most, above the 10 a movie needs to look smooth."""
+PLAY_MS = 65
+"""Frame duration of ▶ play: 12–15 frames/s in Chromium, above the 10 a movie needs to look smooth."""
 SLOW_MS = 450
 """Frame duration of ▶ slow: time to read a caption that changes every frame."""
 CONTROLS_PX = 90

@@ -174,6 +174,12 @@ elif trainer.diverged_reason is None:
     c3.metric("DDPM: mean dist. to data", f"{diff.nearest_distance(ddpm.samples, report.data):.3f}")
     c4.metric("DDIM: mean dist. to data", f"{diff.nearest_distance(ddim.samples, report.data):.3f}")
     ui.figure(viz.trajectories_figure(report.data, ddpm, ddim))
+    ui.figure(viz.denoising_animation(report.data, ddpm, ddim))
+    st.caption(
+        f"**▶ play** runs the reverse process in your browser, t = {T} → 0: the same x_T becomes noise-free samples. "
+        f"DDPM moves a little at every one of its {T} steps and keeps jittering from its fresh noise σ_t z; DDIM "
+        f"stands still between its {ddim_steps} jumps and lands on a similar cloud."
+    )
 else:
     st.caption("No samples from a diverged ε_θ: its loss curve below ends at the last finite step.")
 session.live(draw_loss)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -44,16 +46,80 @@ def build_task(env: str, slippery: bool, layout: str, slip: float, living: float
 
 
 @st.cache_data(max_entries=24, show_spinner="Training every seed at once…")
-def train(
-    task_args: tuple, algorithms: tuple[str, ...], config: TDConfig, n_seeds: int, seed: int
-) -> tuple[BatchResult, np.ndarray | None]:
+def train(task_args: tuple, config: TDConfig, n_seeds: int, seed: int) -> tuple[BatchResult, np.ndarray | None]:
+    """Both algorithms on the same seeds, whichever are shown: each agent draws from its own seed's stream
+    (core.rl.tabular), so an algorithm's curves are the same with or without the other, and choosing which to
+    show (the Algorithms control) never retrains."""
     task = build_task(*task_args)
     Q_star = optimal_q(task, config.gamma)
     seeds = agent_seeds(seed, n_seeds)  # independent streams: SeedSequence(seed).spawn(n_seeds)
     result = run_agents(
-        task, config, seeds, algorithms, Q_star=Q_star, trace_seed_indices=(0,), max_lock_steps=STEP_BUDGET
+        task, config, seeds, ALGORITHMS, Q_star=Q_star, trace_seed_indices=(0,), max_lock_steps=STEP_BUDGET
     )
     return result, Q_star
+
+
+def only(result: BatchResult, algorithms: tuple[str, ...]) -> BatchResult:
+    """The part of a batch that belongs to ``algorithms`` (axis 0 of every per-agent array); the batch totals
+    ``steps`` and ``lock_steps`` stay those of the whole batch (the page does not show them)."""
+    keep = [result.algorithms.index(name) for name in algorithms]
+    return dataclasses.replace(
+        result,
+        algorithms=tuple(algorithms),
+        returns=result.returns[keep],
+        lengths=result.lengths[keep],
+        q_error=None if result.q_error is None else result.q_error[keep],
+        Q=result.Q[keep],
+        visits=result.visits[keep],
+        completed=result.completed[keep],
+        traces={key: trace for key, trace in result.traces.items() if key[0] in algorithms},
+    )
+
+
+# Figures cached on the settings they depend on (plotly JSON dicts, see ui.figure): a control that changes one
+# figure (the smoothing, the replayed episode, the algorithms shown) rebuilds that figure only.
+TrainKey = tuple  # (task_args, config, n_seeds, seed): what train() depends on
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def curves_figure(key: TrainKey, algorithms: tuple[str, ...], window: int) -> dict:
+    result, Q_star = train(*key)
+    task, config = build_task(*key[0]), key[1]
+    optimum = float(Q_star[task.start_state].max()) if Q_star is not None and config.gamma == 1.0 else None
+    return viz.learning_curves(only(result, algorithms), window, optimum).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def learned_figures(key: TrainKey, name: str, column_px: int) -> tuple[dict, dict, str]:
+    """What algorithm ``name`` learned with its first seed: visits with the greedy path, and Q(s, a) per cell."""
+    result, _ = train(*key)
+    task = build_task(*key[0])
+    j = result.algorithms.index(name)
+    Q = result.Q[j, 0]
+    path = greedy_path(task.mdp, task.start_state, Q)
+    reached = task.mdp.terminal[path[-1]]
+    steps = f"{len(path) - 1} steps to the end" if reached else "the greedy path loops (not yet learned)"
+    visits = viz.visits_and_path(
+        task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}", column_px
+    )
+    # the drawing's Q triangles use grid directions (up, right, down, left)
+    Q_grid = q_in_grid_directions(task, Q)
+    triangles = q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", column_px=column_px)
+    return visits.to_plotly_json(), triangles.to_plotly_json(), steps
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def q_error_figure(key: TrainKey, algorithms: tuple[str, ...]) -> dict:
+    return viz.q_error_curves(only(train(*key)[0], algorithms)).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def replay_figure(key: TrainKey, name: str, episode: int) -> dict:
+    result, _ = train(*key)
+    task = build_task(*key[0])
+    j = result.algorithms.index(name)
+    steps = result.traces[(name, 0)].of_episode(episode - 1)
+    return viz.replay(task, steps, result.visits[j, 0], name, key[1].gamma).to_plotly_json()
 
 
 def load_preset() -> None:
@@ -162,27 +228,35 @@ if not algorithms:
     ui.problem("Choose at least one algorithm (Q-learning or SARSA) to train.")
     ui.end()
     st.stop()
-result, Q_star = ui.attempt(train, task_args, tuple(algorithms), config, int(n_seeds), seed)
+key: TrainKey = (task_args, config, int(n_seeds), seed)
+full_result, Q_star = ui.attempt(train, *key)
+result = only(full_result, tuple(algorithms))
 if result.completed.min() < episodes:
     ui.caution(
         f"The page's budget of {STEP_BUDGET:,} steps per agent ran out after {int(result.completed.min())} of "
         f"{episodes} episodes (long episodes: raise the time limit less, lower ε or the episodes). The curves "
         "stop where the slowest seed stopped."
     )
-start = task.start_state
-optimum = float(Q_star[start].max()) if Q_star is not None else None
+
 
 # ------------------------------------------------------------------------------------------------ page
-window = ui.select(
-    "Smooth the curves over",
-    "smooth",
-    SMOOTHING,
-    10,
-    format_func=lambda w: f"{w} episodes",
-    horizontal_radio=True,
-    container=st,
-)
-ui.figure(viz.learning_curves(result, window, optimum if gamma == 1.0 else None))
+# The smoothing and the replay are fragments: in the browser, moving one of their controls reruns only that part
+# of the page (its widgets are drawn inside, so each fragment run creates them again, URL binding included).
+@st.fragment
+def learning_curves_part(key: TrainKey, result: BatchResult) -> None:
+    window = ui.select(
+        "Smooth the curves over",
+        "smooth",
+        SMOOTHING,
+        10,
+        format_func=lambda w: f"{w} episodes",
+        horizontal_radio=True,
+        container=st,
+    )
+    ui.figure(curves_figure(key, result.algorithms, window))
+
+
+learning_curves_part(key, result)
 done_episodes = int(result.completed.min())
 last = slice(max(0, done_episodes - max(10, done_episodes // 5)), done_episodes)
 if done_episodes:
@@ -197,19 +271,10 @@ st.subheader("What each learned (first seed)")
 columns = st.columns(len(result.algorithms))
 column_px = theme.MAIN_COLUMN_PX if len(result.algorithms) == 1 else theme.HALF_COLUMN_PX
 for j, name in enumerate(result.algorithms):
-    Q = result.Q[j, 0]
-    path = greedy_path(task.mdp, task.start_state, Q)
-    reached = task.mdp.terminal[path[-1]]
-    steps = f"{len(path) - 1} steps to the end" if reached else "the greedy path loops (not yet learned)"
+    visits_figure, triangles_figure, _steps = learned_figures(key, name, column_px)
     with columns[j]:
-        ui.figure(
-            viz.visits_and_path(
-                task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}", column_px
-            )
-        )
-        # the drawing's Q triangles use grid directions (up, right, down, left)
-        Q_grid = q_in_grid_directions(task, Q)
-        ui.figure(q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", column_px=column_px))
+        ui.figure(visits_figure)
+        ui.figure(triangles_figure)
 st.caption(
     "Grey: how often each cell was visited over all seeds and episodes (log scale). Each cell's four "
     "triangles are Q(s, ↑), Q(s, →), Q(s, ↓), Q(s, ←); where the cells are too small for the numbers, hover a "
@@ -217,41 +282,46 @@ st.caption(
 )
 
 if result.q_error is not None:
-    ui.figure(viz.q_error_curves(result))
+    ui.figure(q_error_figure(key, result.algorithms))
 else:
     ui.caution(
         "Value iteration does not converge for this γ and grid (γ = 1 and no reachable end), so there "
         "is no Q* to compare with. Lower γ to see the error against Q*."
     )
 
+
 # ------------------------------------------------------------------------------------------------ replay
-st.subheader("Replay an episode")
-c1, c2 = st.columns(2)
-replay_name = ui.select("Agent", "replay_alg", ALGORITHMS, ALGORITHMS[0], horizontal_radio=True, container=c1)
-if replay_name not in result.algorithms:
-    replay_name = result.algorithms[0]
-j = result.algorithms.index(replay_name)
-trained = int(result.completed[j, 0])  # episodes the replayed agent finished (the step budget may stop it early)
-# Before the slider is drawn (writing its key later in the run is not allowed): an episode past the new end moves
-# to it, and a slider left at the last episode stays at the last one when more episodes are trained.
-chosen = st.session_state.get("replay")
-if chosen is not None and chosen != trained and (chosen > trained or chosen == st.session_state.get(REPLAY_END)):
-    st.session_state["replay"] = trained
-st.session_state[REPLAY_END] = trained
-if trained > 1:
-    replay_episode = ui.slider("Episode", "replay", 1, trained, trained, 1, container=c2)
-else:
-    replay_episode = 1
-trace = result.traces[(replay_name, 0)]
-shown = int(min(replay_episode, trained))
-steps = trace.of_episode(shown - 1)
-st.caption(
-    f"{replay_name}, seed {seed}, episode {shown} of {episodes}: {len(steps['state'])} steps, sum of rewards "
-    f"{steps['reward'].sum():g}, ε = {result.epsilons[shown - 1]:.3g}."
-    + (f" Showing the first {viz.MAX_REPLAY_FRAMES} steps." if len(steps["state"]) > viz.MAX_REPLAY_FRAMES else "")
-)
-if len(steps["state"]):
-    ui.figure(viz.replay(task, steps, result.visits[j, 0], replay_name, gamma))
+@st.fragment
+def replay_part(key: TrainKey, result: BatchResult) -> None:
+    task, gamma, episodes, seed = build_task(*key[0]), key[1].gamma, key[1].episodes, key[3]
+    st.subheader("Replay an episode")
+    c1, c2 = st.columns(2)
+    replay_name = ui.select("Agent", "replay_alg", ALGORITHMS, ALGORITHMS[0], horizontal_radio=True, container=c1)
+    if replay_name not in result.algorithms:
+        replay_name = result.algorithms[0]
+    j = result.algorithms.index(replay_name)
+    trained = int(result.completed[j, 0])  # episodes the replayed agent finished (the step budget may stop it early)
+    # Before the slider is drawn (writing its key later in the run is not allowed): an episode past the new end
+    # moves to it, and a slider left at the last episode stays at the last one when more episodes are trained.
+    chosen = st.session_state.get("replay")
+    if chosen is not None and chosen != trained and (chosen > trained or chosen == st.session_state.get(REPLAY_END)):
+        st.session_state["replay"] = trained
+    st.session_state[REPLAY_END] = trained
+    if trained > 1:
+        replay_episode = ui.slider("Episode", "replay", 1, trained, trained, 1, container=c2)
+    else:
+        replay_episode = 1
+    trace = result.traces[(replay_name, 0)]
+    shown = int(min(replay_episode, trained))
+    steps = trace.of_episode(shown - 1)
+    st.caption(
+        f"{replay_name}, seed {seed}, episode {shown} of {episodes}: {len(steps['state'])} steps, sum of rewards "
+        f"{steps['reward'].sum():g}, ε = {result.epsilons[shown - 1]:.3g}."
+        + (f" Showing the first {viz.MAX_REPLAY_FRAMES} steps." if len(steps["state"]) > viz.MAX_REPLAY_FRAMES else "")
+    )
+    if not len(steps["state"]):
+        return
+    ui.figure(replay_figure(key, replay_name, shown))
     W = task.shape[1]
     table = pd.DataFrame(
         {
@@ -278,6 +348,9 @@ if len(steps["state"]):
         rf"\cdot {steps['bootstrap'][k]:.4g} - ({steps['q_before'][k]:.4g})] = {steps['q_after'][k]:.4g}",
         caption=f"{replay_name}: the update with the largest |δ| in this episode (step {k + 1}), with its numbers",
     )
+
+
+replay_part(key, result)
 
 # ------------------------------------------------------------------------------------------------ theory
 st.subheader("The two updates")

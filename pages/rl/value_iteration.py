@@ -49,6 +49,11 @@ PLAYING = "_playing"
 PLAY_SECONDS = 0.5
 # set by the page run just before it calls the play clock: that call is inline (the k slider is already drawn)
 CLOCK_INLINE = "_mdp_play_clock_inline"
+PLAYBACK_TITLES = {
+    "optimal": "V_k and the greedy π_k",
+    "random": "V_k of the random policy",
+    "greedy": "V_k of the greedy policy from Q*",
+}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -378,6 +383,16 @@ with right:
         selection_mode="points",
     )
 
+if watch:
+    # the movie of every sweep, played by the browser (the step-through above reruns the page per sweep)
+    ui.figure(gviz.sweep_playback(world, result, value_policy, f"Sweep playback: {PLAYBACK_TITLES[mode]}"))
+    sampled = len(gviz.sweep_frames(result, world.n_states)) < last + 1
+    st.caption(
+        "**▶ play** runs the sweeps from Q₀ = 0 in your browser, one per frame"
+        + (" (evenly spaced sweeps of the run)" if sampled else "")
+        + "; drag the slider to any k. The colour spreads out from the rewards one cell per sweep"
+        + (", and the arrows settle on π* long before the values stop changing." if mode == "optimal" else ".")
+    )
 ui.figure(gviz.convergence(result.deltas, epsilon, k if watch else None))
 
 # ------------------------------------------------------------------------------------------------ formulas

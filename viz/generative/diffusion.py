@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from core.generative import diffusion as diff
 from core.numerics import moving_average
-from viz import theme
+from viz import animation, theme
 
 DATA_COLOUR, NOISED_COLOUR = theme.GREY, theme.BLUE
 DDPM_COLOUR, DDIM_COLOUR = theme.VERMILION, theme.GREEN
@@ -17,6 +17,10 @@ DDPM_COLOUR, DDIM_COLOUR = theme.VERMILION, theme.GREEN
 LIMIT = 3.5
 # Points whose trajectories are drawn.
 TRAJECTORIES = 8
+# The denoising movie: at most this many frames (evenly spaced timesteps) and points (the first of the samples);
+# its frames hold 2 × points × 2 numbers each, all sent to the browser once (~0.5 MB at these caps).
+MAX_DENOISE_FRAMES = 101
+DENOISE_POINTS = 200
 
 
 def _circle(radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -204,6 +208,68 @@ def trajectories_figure(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Traj
     _square_axes(fig, cols=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.15, yanchor="top", x=0))
     return theme.style(fig, f"Trajectories of {count} points from the same x_T", height=520)
+
+
+def denoise_frames(ddpm: diff.Trajectory, ddim: diff.Trajectory) -> list[tuple[int, int, int]]:
+    """(t, DDPM index, DDIM index) of each frame of the denoising movie: DDPM's timesteps T … 0 (evenly spaced
+    ones past MAX_DENOISE_FRAMES), and with each the DDIM state at the last timestep it has reached, t′ ≥ t
+    (DDIM holds still between its jumps)."""
+    frames = []
+    for j in animation.even_sample(len(ddpm.timesteps), MAX_DENOISE_FRAMES):
+        t = int(ddpm.timesteps[j])
+        # DDIM's visited timesteps fall from T to 0: the last one not below t
+        i = int(np.flatnonzero(ddim.timesteps >= t)[-1])
+        frames.append((t, j, i))
+    return frames
+
+
+def denoising_animation(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Trajectory) -> go.Figure:
+    """The reverse process as a movie played in the browser: the same DENOISE_POINTS samples moving from x_T
+    (noise) to x₀, DDPM (left) step by step, DDIM (right) in its few jumps, frame by frame over t = T … 0.
+
+    Each frame moves the two point clouds only (scatter x and y, no redraw of the figure): ▶ play runs at
+    12–15 frames/s in Chromium."""
+    ddpm_steps, ddim_steps = len(ddpm.timesteps) - 1, len(ddim.timesteps) - 1
+    count = min(DENOISE_POINTS, ddpm.points.shape[1])
+    frames = denoise_frames(ddpm, ddim)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(f"DDPM (vermilion): {ddpm_steps} noisy steps", f"DDIM (green, η = 0): {ddim_steps} jumps"),
+        horizontal_spacing=0.06,
+    )
+
+    def clouds(j: int, i: int) -> list[dict]:
+        return [
+            dict(type="scatter", x=animation.plain(points[:count, 0], 2), y=animation.plain(points[:count, 1], 2))
+            for points in (ddpm.points[j], ddim.points[i])
+        ]
+
+    first = clouds(*frames[0][1:])
+    for col, (name, colour) in enumerate((("DDPM", DDPM_COLOUR), ("DDIM", DDIM_COLOUR)), 1):
+        fig.add_trace(_data_trace(data, show_legend=col == 1), row=1, col=col)
+        fig.add_trace(
+            go.Scatter(
+                **{k: v for k, v in first[col - 1].items() if k != "type"},
+                mode="markers",
+                name=f"{name}: x_t",
+                marker=dict(color=colour, size=5, opacity=0.75),
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=col,
+        )
+    _square_axes(fig, cols=2)
+    # no legend (the panel titles name the colours): Plotly redraws a legend with every frame, a third of its cost
+    fig.update_layout(
+        showlegend=False,
+        dragmode=False,
+        **animation.controls([str(t) for t, _, _ in frames], prefix="t = ", gap_px=55),
+    )
+    theme.style(fig, "Denoising: the same x_T → x₀ by both samplers (grey: the data)", height=540)
+    fig.update_layout(margin=dict(t=70, b=55 + animation.CONTROLS_PX))
+    moving = [1, 3]  # the two point clouds, after each panel's data trace
+    return animation.with_frames(fig, [dict(name=str(t), data=clouds(j, i), traces=moving) for t, j, i in frames])
 
 
 def loss_figure(losses: list[float], window: int = 50) -> go.Figure:

@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from core.rl.gridworld import ACTIONS, GridWorld
-from viz import theme
+from core.rl.mdp import IterationResult, greedy_policy, state_values
+from viz import animation, theme
 
 # unit step of each action in figure coordinates (x = col, y = row, y axis reversed)
 _DIRECTION_XY = np.array([(0, -1), (1, 0), (0, 1), (-1, 0)], dtype=float)
@@ -29,6 +30,13 @@ MAX_TRIANGLE_CELLS = 900
 _FRAME_X, _FRAME_Y = 50 + 20 + 75, 60 + 50
 # Gap between a printed number and the edge of its cell or its neighbour, in pixels.
 _PAD = 3
+# Sweep playback: at most this many frames, and at most this many cell values in all frames together (what the
+# page sends to the browser once): a 4×3 grid plays up to 80 sweeps, a 30×30 one 22.
+MAX_SWEEP_FRAMES = 80
+MAX_FRAME_CELLS = 20_000
+# Colour levels of the playback (odd: V = 0 has its own, white): each level is one trace that a frame moves cells
+# into, and a frame's cost in the browser grows with the traces it moves (41 levels cost twice as much as 17).
+_SWEEP_LEVELS = 17
 
 
 def _format(v: float) -> str:
@@ -300,6 +308,25 @@ def q_triangles(
     return _grid_axes(theme.style(fig, title), world, column_px)
 
 
+def _arrows(world: GridWorld, policy: np.ndarray) -> tuple[list, list, list, list, list]:
+    """π(a|s) as arrows: a line from the cell centre (x, y lists, None between arrows) and an arrow head at each
+    tip (tip x, tip y, angle), length ∝ √π(a|s); every action with π(a|s) > 0 (all maximizers on ties)."""
+    W = world.shape[1]
+    free = ~(world.wall | world.terminal).reshape(-1)
+    xs, ys, tips_x, tips_y, angles = [], [], [], [], []
+    for s in np.flatnonzero(free & (world.jump_target.reshape(-1) < 0)):
+        r, c = divmod(int(s), W)
+        for a in np.flatnonzero(policy[s] > 1e-9):
+            length = 0.42 * float(policy[s, a]) ** 0.5
+            dx, dy = _DIRECTION_XY[a]
+            xs += [c, c + length * dx, None]
+            ys += [r, r + length * dy, None]
+            tips_x.append(c + length * dx)
+            tips_y.append(r + length * dy)
+            angles.append((0, 90, 180, 270)[a])
+    return xs, ys, tips_x, tips_y, angles
+
+
 def value_and_policy(
     world: GridWorld,
     V: np.ndarray,
@@ -328,18 +355,7 @@ def value_and_policy(
         )
     )
     side = cell_px(world.shape, column_px, _grid_height(world, column_px), _FRAME_X, _FRAME_Y)
-    # arrows: a line from the centre, an arrow-head marker at the tip, length ∝ π(a|s)
-    xs, ys, tips_x, tips_y, angles = [], [], [], [], []
-    for s in np.flatnonzero(free & (world.jump_target.reshape(-1) < 0)):
-        r, c = divmod(int(s), W)
-        for a in np.flatnonzero(policy[s] > 1e-9):
-            length = 0.42 * float(policy[s, a]) ** 0.5
-            dx, dy = _DIRECTION_XY[a]
-            xs += [c, c + length * dx, None]
-            ys += [r, r + length * dy, None]
-            tips_x.append(c + length * dx)
-            tips_y.append(r + length * dy)
-            angles.append((0, 90, 180, 270)[a])
+    xs, ys, tips_x, tips_y, angles = _arrows(world, policy)
     width = 3 if max(H, W) <= 10 else 1.5
     fig.add_trace(
         go.Scatter(
@@ -388,6 +404,174 @@ def value_and_policy(
         dragmode=False,
     )
     return _grid_axes(theme.style(fig, title), world, column_px)
+
+
+def sweep_frames(result: IterationResult, n_states: int) -> list[int]:
+    """The sweeps k = 0 … K the playback shows: every one, or evenly spaced ones (first and last kept) where
+    there are more than MAX_SWEEP_FRAMES or the frames would hold more than MAX_FRAME_CELLS values."""
+    at_most = int(np.clip(MAX_FRAME_CELLS // max(n_states, 1), 10, MAX_SWEEP_FRAMES))
+    return animation.even_sample(result.iterations + 1, at_most)
+
+
+def sweep_playback(
+    world: GridWorld,
+    result: IterationResult,
+    policy: np.ndarray | None = None,
+    title: str = "Sweep playback",
+    column_px: float = theme.MAIN_COLUMN_PX,
+) -> go.Figure:
+    """The sweeps of ``result`` as a movie played in the browser (▶ play, ❚❚ pause, a k slider): V_k in colour
+    and π_k as arrows, for the sweeps of :func:`sweep_frames`.
+
+    ``policy`` None (Q-iteration): V_k(s) = max_a Q_k(s, a) and π_k greedy in Q_k (ties shared); a ``policy``
+    (policy evaluation): V_k(s) = Σ_a π(a|s) Q_k(s, a), its arrows fixed. One colour scale for every frame, so a
+    cell's colour shows its value growing sweep by sweep; V_k is printed along the bottom of each cell where
+    the numbers of every frame fit at theme.MIN_TEXT_SIZE (hovering a cell shows it in any case).
+
+    Why no heatmap: a heatmap's z changes only with a full redraw of the figure per frame (under 10 frames/s
+    in Chromium for an 8×8 grid); here the cells are filled squares, one trace per colour level (_SWEEP_LEVELS of
+    them, the colour bar stepped to match), and a frame moves squares between levels, with the arrows and the
+    numbers: scatter changes Plotly animates without a redraw.
+    """
+    H, W = world.shape
+    walls = world.wall.reshape(-1)
+    free = ~(world.wall | world.terminal).reshape(-1)
+    sweeps = sweep_frames(result, world.n_states)
+    values, policies = [], []
+    for k in sweeps:
+        Q_k = result.Q_at(k)
+        # V_k = max_a Q_k(s, a), or Σ_a π(a|s) Q_k(s, a) under the evaluated policy
+        values.append(state_values(Q_k, policy, absorbing=walls))
+        policies.append(greedy_policy(Q_k) if policy is None else policy)
+    V_all = np.stack(values)  # (frames, S)
+    scale = theme.diverging_scale(V_all[:, free] if free.any() else V_all)
+    lo, hi = scale["zmin"], scale["zmax"]
+    levels = _SWEEP_LEVELS
+    colours = sample_colorscale(theme.DIVERGING, list(np.linspace(0, 1, levels)))
+    # level of V on [lo, hi] in `levels` equal steps, V = 0 in the middle one
+    bins = np.clip(np.round((V_all - lo) / (hi - lo) * (levels - 1)), 0, levels - 1).astype(int)
+    # the colour bar in the same steps: level i covers (i ± 1/2)/(levels − 1) of the range
+    edges = np.clip((np.arange(levels + 1) - 0.5) / (levels - 1), 0.0, 1.0)
+    stepped = [[float(edge), colour] for i, colour in enumerate(colours) for edge in (edges[i], edges[i + 1])]
+    cells = np.flatnonzero(~walls)  # every cell but walls is coloured (terminals and absorbing cells: V = 0)
+    rows, cols = np.divmod(cells, W)
+    side = cell_px(world.shape, column_px, _grid_height(world, column_px), _FRAME_X, _FRAME_Y)
+    labels = [[_format(v) for v in V[free]] for V in V_all]
+    show_numbers = one_label_fits([t for frame in labels for t in frame], side)
+
+    # the corners of a cell's square, then a gap (NaN: drawn as a break, sent as null) before the next one
+    square_x = np.array([-0.5, 0.5, 0.5, -0.5, -0.5, np.nan])
+    square_y = np.array([-0.5, -0.5, 0.5, 0.5, -0.5, np.nan])
+
+    def squares(i: int) -> list[dict]:
+        """One filled path per colour level: the squares of the cells whose V_k falls in it."""
+        level = bins[i, cells]
+        return [
+            dict(
+                type="scatter",
+                x=animation.plain((cols[level == b, None] + square_x).ravel()),  # (cells in level b × 6,)
+                y=animation.plain((rows[level == b, None] + square_y).ravel()),
+            )
+            for b in range(levels)
+        ]
+
+    def arrows(i: int) -> list[dict]:
+        xs, ys, tips_x, tips_y, angles = _arrows(world, policies[i])
+        return [dict(type="scatter", x=xs, y=ys), dict(type="scatter", x=tips_x, y=tips_y, marker=dict(angle=angles))]
+
+    def readouts(i: int) -> list[dict]:
+        hover = dict(type="scatter", customdata=animation.plain(V_all[i, cells], 6))
+        return [hover] + ([dict(type="scatter", text=labels[i])] if show_numbers else [])
+
+    fig = go.Figure()
+    for b, trace in enumerate(squares(0)):
+        fig.add_trace(
+            go.Scatter(
+                **trace,
+                fill="toself",
+                fillcolor=colours[b],
+                mode="lines",
+                # simplify=False: Plotly's line simplification would drop corners while the squares move
+                line=dict(color="rgba(255,255,255,0.9)", width=1, simplify=False),
+                hoverinfo="skip",
+            )
+        )
+    width = 3 if max(H, W) <= 10 else 1.5
+    line, tips = arrows(0)
+    fig.add_trace(
+        go.Scatter(**line, mode="lines", line=dict(color=theme.BLACK, width=width, simplify=False), hoverinfo="skip")
+    )
+    fig.add_trace(
+        go.Scatter(
+            **tips,
+            mode="markers",
+            hoverinfo="skip",
+            marker_symbol="triangle-up",
+            marker_size=14 if max(H, W) <= 10 else 6,
+            marker_color=theme.BLACK,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=cols,
+            y=rows,
+            mode="markers",
+            marker=dict(size=max(6, int(side * 0.9)), symbol="square", opacity=0),
+            customdata=readouts(0)[0]["customdata"],
+            hovertemplate="V(%{y}, %{x}) = %{customdata:.4g}<extra></extra>",
+            name="hover",
+        )
+    )
+    if show_numbers:
+        at = np.flatnonzero(free)
+        fig.add_trace(
+            go.Scatter(
+                # from the cell's left edge, along its bottom edge (as in value_and_policy)
+                x=at % W - 0.5 + _PAD / side,
+                y=at // W + 0.5 - (theme.text_height() / 2 + _PAD) / side,
+                mode="text",
+                hoverinfo="skip",
+                text=labels[0],
+                textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
+                textposition="middle right",
+                name="V values",
+            )
+        )
+    moving = list(range(levels))
+    if policy is None:
+        moving += [levels, levels + 1]
+    moving += list(range(levels + 2, len(fig.data)))
+    # the colour bar, through an invisible marker trace (the cells' colours are fixed per trace)
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            marker=dict(
+                colorscale=stepped, cmin=lo, cmax=hi, color=[lo], colorbar=dict(title=dict(text="V"), thickness=14)
+            ),
+        )
+    )
+    fig.add_trace(cell_labels(world, side=side))
+    fig.update_traces(showlegend=False)
+
+    def frame(i: int) -> dict:
+        data = squares(i) + (arrows(i) if policy is None else []) + readouts(i)
+        return dict(name=str(sweeps[i]), data=data, traces=moving)
+
+    gap = 40  # below the x tick labels
+    fig.update_layout(
+        shapes=cell_shapes(world),
+        dragmode=False,
+        **animation.controls(sweeps, redraw=False, prefix="sweep k = ", gap_px=gap),
+    )
+    _grid_axes(theme.style(fig, title), world, column_px)
+    # the x tick labels keep their 50 px; the controls sit below them
+    fig.update_layout(
+        height=fig.layout.height + animation.CONTROLS_PX + gap - 50, margin=dict(b=animation.CONTROLS_PX + gap)
+    )
+    return animation.with_frames(fig, [frame(i) for i in range(len(sweeps))])
 
 
 def convergence(deltas: np.ndarray, epsilon: float, k: int | None = None, title: str | None = None) -> go.Figure:

@@ -15,7 +15,7 @@ from core.numerics import moving_average
 from core.rl.gridworld import ARROWS
 from core.rl.tabular import BatchResult
 from core.rl.tabular_tasks import TabularTask
-from viz import theme
+from viz import animation, plain, raster, theme
 from viz.rl import gridworld as gviz
 
 COLOURS = {"Q-learning": theme.BLUE, "SARSA": theme.VERMILION}
@@ -23,9 +23,13 @@ FILLS = {"Q-learning": "rgba(0,114,178,0.18)", "SARSA": "rgba(213,94,0,0.18)"}
 # unit step of each grid direction in figure coordinates
 _DIRECTION_XY = np.array([(0, -1), (1, 0), (0, 1), (-1, 0)], dtype=float)
 MAX_REPLAY_FRAMES = 150
+# The replay's caption (four lines of the TD update) and the room above and below its grid.
+CAPTION_SIZE = 15
+REPLAY_TOP_PX = 45 + 4 * 20 + 10
+REPLAY_BOTTOM_PX = 98
 
 
-def _band_traces(fig: go.Figure, x: np.ndarray, per_seed: np.ndarray, name: str, unit: str) -> None:
+def _band_traces(x: np.ndarray, per_seed: np.ndarray, name: str, unit: str) -> list[dict]:
     """Mean over seeds as a line, the 10–90 % range over seeds as a band."""
     colour = COLOURS.get(name, theme.BLACK)
     with np.errstate(all="ignore"):
@@ -33,8 +37,9 @@ def _band_traces(fig: go.Figure, x: np.ndarray, per_seed: np.ndarray, name: str,
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(per_seed, axis=0)
             lo, hi = np.nanpercentile(per_seed, [10, 90], axis=0)
-    fig.add_trace(
-        go.Scatter(
+    return [
+        dict(
+            type="scatter",
             x=np.concatenate([x, x[::-1]]),
             y=np.concatenate([hi, lo[::-1]]),
             fill="toself",
@@ -43,33 +48,47 @@ def _band_traces(fig: go.Figure, x: np.ndarray, per_seed: np.ndarray, name: str,
             hoverinfo="skip",
             name=f"{name}: 10–90 % of seeds",
             showlegend=per_seed.shape[0] > 1,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
+        ),
+        dict(
+            type="scatter",
             x=x,
             y=mean,
             mode="lines",
             line=dict(color=colour, width=3),
             name=f"{name} (mean)",
             hovertemplate=f"{name}<br>episode %{{x}}: %{{y:.3g}} {unit}<extra></extra>",
-        )
-    )
+        ),
+    ]
 
 
 def learning_curves(result: BatchResult, window: int = 1, optimum: float | None = None) -> go.Figure:
     """Sum of rewards per episode, mean over seeds with a 10–90 % band, per algorithm."""
-    fig = go.Figure()
     x = np.arange(1, result.returns.shape[-1] + 1)
+    traces = []
     for j, name in enumerate(result.algorithms):
-        _band_traces(fig, x, moving_average(result.returns[j], window), name, "")
+        traces += _band_traces(x, moving_average(result.returns[j], window), name, "")
+    smooth = f" (moving average over {window})" if window > 1 else ""
+    layout = plain.layout(
+        f"Sum of rewards per episode, {len(result.seeds)} seeds{smooth}",
+        440,
+        xaxis=dict(title=dict(text="episode")),
+        yaxis=dict(title=dict(text="sum of rewards in the episode")),
+        legend=dict(orientation="h", y=-0.22),
+    )
     if optimum is not None:
-        fig.add_hline(
-            y=optimum,
-            line=dict(color=theme.BLACK, dash="dot", width=2),
-            annotation_text=f"greedy π* from the start: {optimum:.3g}",
-            annotation_position="bottom right",
-        )
+        layout["shapes"] = [plain.hline(optimum, dict(color=theme.BLACK, dash="dot", width=2))]
+        layout["annotations"] = [
+            dict(
+                showarrow=False,
+                text=f"greedy π* from the start: {optimum:.3g}",
+                x=1,
+                xanchor="right",
+                xref="x domain",
+                y=optimum,
+                yanchor="top",
+                yref="y",
+            )
+        ]
     # the first episodes (random wandering) would squash the rest: frame the y axis on the later 90 %
     later = result.returns[..., result.returns.shape[-1] // 10 :]
     if np.isfinite(later).any():
@@ -80,26 +99,27 @@ def learning_curves(result: BatchResult, window: int = 1, optimum: float | None 
         if optimum is not None:
             lo, hi = min(lo, optimum), max(hi, optimum)
         pad = 0.15 * (hi - lo) + 1e-9 + 0.05 * abs(hi)
-        fig.update_yaxes(range=[lo - 3 * pad, hi + pad])
-    smooth = f" (moving average over {window})" if window > 1 else ""
-    fig.update_xaxes(title="episode")
-    fig.update_yaxes(title="sum of rewards in the episode")
-    fig.update_layout(legend=dict(orientation="h", y=-0.22))
-    return theme.style(fig, f"Sum of rewards per episode, {len(result.seeds)} seeds{smooth}", height=440)
+        layout["yaxis"]["range"] = [lo - 3 * pad, hi + pad]
+    return plain.figure(traces, layout)
 
 
 def q_error_curves(result: BatchResult) -> go.Figure:
     """max over reachable (s, a) of |Q − Q*| after each episode, mean over seeds with a band, log scale."""
-    fig = go.Figure()
     x = np.arange(1, result.returns.shape[-1] + 1)
+    traces = []
     for j, name in enumerate(result.algorithms):
-        _band_traces(fig, x, np.maximum(result.q_error[j], 1e-12), name, "")
-    fig.update_yaxes(
-        **theme.log_axis(np.maximum(result.q_error, 1e-12), 400 - 110), title="‖Q − Q*‖∞ (reachable states)"
+        traces += _band_traces(x, np.maximum(result.q_error[j], 1e-12), name, "")
+    y_axis = theme.log_axis(np.maximum(result.q_error, 1e-12), 400 - 110)
+    return plain.figure(
+        traces,
+        plain.layout(
+            "Error of the learned Q against Q* from value iteration",
+            400,
+            xaxis=dict(title=dict(text="episode")),
+            yaxis={**y_axis, "title": dict(text="‖Q − Q*‖∞ (reachable states)")},
+            legend=dict(orientation="h", y=-0.22),
+        ),
     )
-    fig.update_xaxes(title="episode")
-    fig.update_layout(legend=dict(orientation="h", y=-0.22))
-    return theme.style(fig, "Error of the learned Q against Q* from value iteration", height=400)
 
 
 def _grid_height(task: TabularTask) -> int:
@@ -107,29 +127,33 @@ def _grid_height(task: TabularTask) -> int:
     return int(min(560, max(300, 60 + 360 * H / max(W, 1) if W >= 8 else 80 * H + 80)))
 
 
-def _grid_layout(fig: go.Figure, task: TabularTask, title: str) -> go.Figure:
+def _grid_layout(task: TabularTask, title: str, height: int | None = None, **overrides) -> dict:
+    """The layout of a grid figure: one unit square per cell, row 0 on top, no ticks, 10 px margins."""
     H, W = task.shape
-    fig.update_xaxes(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, showticklabels=False, constrain="domain")
-    fig.update_yaxes(
-        range=[H - 0.5, -0.5],
-        showgrid=False,
-        zeroline=False,
-        showticklabels=False,
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
+    return plain.layout(
+        title,
+        _grid_height(task) if height is None else height,
+        xaxis=dict(range=[-0.5, W - 0.5], showgrid=False, zeroline=False, showticklabels=False, constrain="domain"),
+        yaxis=dict(
+            range=[H - 0.5, -0.5],
+            showgrid=False,
+            zeroline=False,
+            showticklabels=False,
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+        ),
+        margin=dict(l=10, r=10, t=60, b=10),
+        **overrides,
     )
-    theme.style(fig, title, height=_grid_height(task))
-    fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
-    return fig
 
 
-def _special_cells(task: TabularTask, side: float) -> tuple[list[dict], go.Scatter]:
+def _special_cells(task: TabularTask, side: float) -> tuple[list[dict], dict]:
     """Walls filled, terminal and cliff cells outlined, start ringed; their tokens as labels where they fit a
     cell ``side`` px wide (CliffWalking's "−100" does not in a half column: hovering the cell shows it)."""
     rename = {"T": "G"} if task.env_id == "CliffWalking-v1" else None
     labels = gviz.cell_labels(task.world, rename=rename, size=theme.MIN_TEXT_SIZE, side=side)
-    return gviz.cell_shapes(task.world), labels
+    return gviz.cell_shapes(task.world), labels.to_plotly_json()
 
 
 def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,23 +176,26 @@ def visits_and_path(
     grid[task.world.wall] = np.nan
     ticks = [t for t in range(0, int(np.nanmax(grid)) + 2)] if np.isfinite(grid).any() else [0]
     counts = visits.reshape(H, W)
-    fig = go.Figure(
-        go.Heatmap(
+    x, y = _path_xy(task, path)
+    colour = COLOURS.get(name, theme.BLACK)
+    # _grid_layout's margins (10 px a side) and the colour bar with its labels
+    side = gviz.cell_px(task.shape, column_px, _grid_height(task), 20 + 70, 70)
+    shapes, labels = _special_cells(task, side)
+    traces = [
+        dict(
+            type="heatmap",
             z=grid,
             customdata=counts,
-            colorscale="Greys",
+            colorscale=plain.colorscale("Greys"),
             zmin=0,
             showscale=True,
             colorbar=dict(
                 title=dict(text="visits"), tickvals=ticks, ticktext=[f"{10**t:g}" for t in ticks], thickness=12
             ),
             hovertemplate="cell (%{y}, %{x}): %{customdata} visits<extra></extra>",
-        )
-    )
-    x, y = _path_xy(task, path)
-    colour = COLOURS.get(name, theme.BLACK)
-    fig.add_trace(
-        go.Scatter(
+        ),
+        dict(
+            type="scatter",
             x=x,
             y=y,
             mode="lines+markers",
@@ -177,14 +204,10 @@ def visits_and_path(
             name="greedy path",
             hoverinfo="skip",
             showlegend=False,
-        )
-    )
-    # _grid_layout's margins (10 px a side) and the colour bar with its labels
-    side = gviz.cell_px(task.shape, column_px, _grid_height(task), 20 + 70, 70)
-    shapes, labels = _special_cells(task, side)
-    fig.add_trace(labels)
-    fig.update_layout(shapes=shapes)
-    return _grid_layout(fig, task, title)
+        ),
+        labels,
+    ]
+    return plain.figure(traces, _grid_layout(task, title, shapes=shapes))
 
 
 def replay(
@@ -203,9 +226,33 @@ def replay(
     colour = COLOURS.get(name, theme.BLACK)
     grid = np.log10(1.0 + visits.reshape(H, W).astype(float))
     grid[task.world.wall] = np.nan
-    background = go.Heatmap(z=grid, colorscale="Greys", zmin=0, showscale=False, hoverinfo="skip", opacity=0.6)
-    # the margins set at the end: 10 px a side, 110 above and 90 below, in a figure 150 px taller than the grid's
-    side = gviz.cell_px(task.shape, column_px, _grid_height(task) + 150, 20, 200)
+    # The visits as a picture under the grid, not a heatmap trace: an animation that moves only scatter traces
+    # (no redraw) wipes a heatmap off the plot. Each cell up to 32 × 32 pixels, so that the browser's smoothing of
+    # a scaled image keeps the cells' edges sharp; field_rgb puts its last row on top, so the rows go in reversed.
+    rgb = raster.field_rgb(grid[::-1], plain.colorscale("Greys"), 0.0, float(np.nanmax(grid)) if visits.any() else 1.0)
+    per_cell = int(np.clip(1024 // max(H, W), 4, 32))
+    background = dict(
+        source=raster.png_data_uri(np.repeat(np.repeat(rgb, per_cell, axis=0), per_cell, axis=1)),
+        xref="x",
+        yref="y",
+        x=-0.5,
+        y=-0.5,
+        sizex=W,
+        sizey=H,
+        xanchor="left",
+        yanchor="top",
+        sizing="stretch",
+        layer="below",
+        opacity=0.6,
+    )
+    # 10 px margins a side, the title and the caption above, the play controls below
+    side = gviz.cell_px(
+        task.shape,
+        column_px,
+        _grid_height(task) + REPLAY_TOP_PX + REPLAY_BOTTOM_PX - 70,
+        20,
+        REPLAY_TOP_PX + REPLAY_BOTTOM_PX,
+    )
     shapes, labels = _special_cells(task, side)
     sarsa = name == "SARSA"
 
@@ -216,100 +263,93 @@ def replay(
         s, a, s2 = int(steps["state"][k]), int(steps["action"][k]), int(steps["next_state"][k])
         arrow = ARROWS[task.direction_of_action[a]]
         how = "ε-random" if steps["explored"][k] else "greedy"
-        boot = "0 (terminal)" if steps["terminated"][k] else f"{steps['bootstrap'][k]:.3g}"
+        bootstrap = f"{steps['bootstrap'][k]:.3g}"
+        # γ·(−2.98), not γ·-2.98
+        boot = "0 (terminal)" if steps["terminated"][k] else bootstrap if bootstrap[0] != "-" else f"({bootstrap})"
         which = "Q(s′, a′)" if sarsa else "max_a′ Q(s′, a′)"
         return (
             f"step {k + 1}: s = {divmod(s, W)}, a = {arrow} ({how}), r = {steps['reward'][k]:g}, s′ = {divmod(s2, W)}"
             f"<br>TD target = r + γ·{which} = {steps['reward'][k]:g} + {gamma:g}·{boot} = {steps['target'][k]:.4g}"
             f"<br>δ = target − Q(s, a) = {steps['target'][k]:.4g} − {steps['q_before'][k]:.4g} = "
-            f"{steps['td_error'][k]:.4g};  Q(s, a) ← {steps['q_before'][k]:.4g} + {steps['step_size'][k]:.3g}·δ = "
-            f"{steps['q_after'][k]:.4g}"
+            f"{steps['td_error'][k]:.4g}"
+            f"<br>Q(s, a) ← {steps['q_before'][k]:.4g} + {steps['step_size'][k]:.3g}·δ = {steps['q_after'][k]:.4g}"
         )
 
-    # frames as plain dicts: building hundreds of go.Scatter objects costs seconds
+    # Each frame sends only what moves (Plotly animates scatter traces without redrawing the figure, ≥ 10
+    # frames/s): the trail, the agent and the caption, which is a text trace above the grid for that reason
+    # (a title changes only with a full redraw per frame).
     x_list, y_list = x.tolist(), y.tolist()
+    captions = [caption(i) for i in range(len(states))]
+    widest = max(theme.text_width(line, CAPTION_SIZE) for text in captions for line in text.split("<br>"))
+    # left-aligned from the grid's top left corner, or centred over the grid when wider than it (the anchor must
+    # lie on the axes: Plotly hides an unclipped text whose point is outside them)
+    fits = widest <= W * side
+
+    # the trail breaks where the agent did not move to a neighbour (a fall off the cliff back to the start, a jump)
+    trail_x, trail_y, at = [], [], []
+    for j, (col, row) in enumerate(zip(x_list, y_list)):
+        if j and abs(col - x_list[j - 1]) + abs(row - y_list[j - 1]) > 1:
+            trail_x.append(None)
+            trail_y.append(None)
+        trail_x.append(col)
+        trail_y.append(row)
+        at.append(len(trail_x))  # the trail up to state j: its first at[j] points
 
     def frame_data(i: int) -> list[dict]:
+        # the trail as long in every frame (the rest of it at the agent): Plotly's line transition can draw a
+        # false segment when the number of points changes between frames
+        rest = len(trail_x) - at[i]
         return [
             dict(
                 type="scatter",
-                x=x_list[: i + 1],
-                y=y_list[: i + 1],
-                mode="lines",
-                line=dict(color=colour, width=4),
-                hoverinfo="skip",
-                showlegend=False,
+                x=trail_x[: at[i]] + [x_list[i]] * rest,
+                y=trail_y[: at[i]] + [y_list[i]] * rest,
             ),
-            dict(
-                type="scatter",
-                x=x_list[i : i + 1],
-                y=y_list[i : i + 1],
-                mode="markers",
-                marker=dict(size=24, color=colour, line=dict(color="white", width=2)),
-                hoverinfo="skip",
-                showlegend=False,
-            ),
+            dict(type="scatter", x=x_list[i : i + 1], y=y_list[i : i + 1]),
+            dict(type="scatter", text=[captions[i]]),
         ]
 
-    frames = [
-        dict(data=frame_data(i), traces=[2, 3], name=str(i), layout=dict(title=dict(text=caption(i))))
-        for i in range(len(states))
-    ]
-    fig = go.Figure(dict(data=[background, labels, *frame_data(0)], frames=frames))
-    slider_steps = [
-        dict(
-            method="animate",
-            label=str(i),
-            args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))],
-        )
-        for i in range(len(states))
-    ]
-    fig.update_layout(
+    # simplify=False: Plotly's line simplification drops points mid-animation and draws false diagonals
+    trail = dict(
+        type="scatter",
+        mode="lines",
+        line=dict(color=colour, width=4, simplify=False),
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    agent = dict(
+        type="scatter",
+        mode="markers",
+        marker=dict(size=24, color=colour, line=dict(color="white", width=2)),
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    caption_trace = dict(
+        type="scatter",
+        x=[-0.5 if fits else (W - 1) / 2],
+        y=[-0.5],  # the grid's top edge: the text stands above it
+        mode="text",
+        textposition="top right" if fits else "top center",
+        textfont=dict(size=CAPTION_SIZE),
+        cliponaxis=False,
+        hoverinfo="skip",
+        showlegend=False,
+        name="caption",
+    )
+    first = frame_data(0)
+    traces = [labels, {**trail, **first[0]}, {**agent, **first[1]}, {**caption_trace, **first[2]}]
+    frames = [dict(data=frame_data(i), traces=[1, 2, 3], name=str(i)) for i in range(len(states))]
+    layout = _grid_layout(
+        task,
+        f"{name}: one episode, step by step",
+        height=_grid_height(task) + REPLAY_TOP_PX + REPLAY_BOTTOM_PX - 70,
         shapes=shapes,
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="left",
-                x=0.0,
-                y=-0.02,
-                xanchor="left",
-                yanchor="top",
-                pad=dict(t=8, r=8),
-                showactive=False,
-                buttons=[
-                    dict(
-                        label="▶ play",
-                        method="animate",
-                        args=[
-                            None,
-                            dict(frame=dict(duration=450, redraw=True), fromcurrent=True, transition=dict(duration=0)),
-                        ],
-                    ),
-                    dict(
-                        label="❚❚ pause",
-                        method="animate",
-                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))],
-                    ),
-                ],
-            )
-        ],
-        sliders=[
-            dict(
-                active=0,
-                steps=slider_steps,
-                x=0.22,
-                len=0.78,
-                y=-0.02,
-                yanchor="top",
-                currentvalue=dict(prefix="step ", font=dict(size=14)),
-                pad=dict(t=8),
-            )
-        ],
+        images=[background],
+        **animation.controls(range(len(states)), slow_ms=animation.SLOW_MS, prefix="step "),
     )
-    _grid_layout(fig, task, caption(0))
-    fig.update_layout(
-        title=dict(font=dict(size=15), y=0.98, yanchor="top"),
-        margin=dict(l=10, r=10, t=110, b=90),
-        height=fig.layout.height + 150,
+    # the title at the top, the caption between it and the grid
+    plain.merge(
+        layout,
+        dict(title=dict(y=1, yanchor="top", pad=dict(t=12)), margin=dict(t=REPLAY_TOP_PX, b=REPLAY_BOTTOM_PX)),
     )
-    return fig
+    return animation.with_frames(plain.figure(traces, layout), frames)
