@@ -76,7 +76,7 @@ ANIMATED = (
     AnimatedView("Q-learning / SARSA episode replay", "rl-q-learning-sarsa", "plotly:play"),
     AnimatedView("DQN greedy episode", "rl-dqn", "plotly:play", prepare="Render an episode"),
     AnimatedView("Diffusion: reverse-process frames", "gen-diffusion", "plotly:play"),
-    AnimatedView("VAE latent walk", "generative-vae", "plotly:play"),
+    AnimatedView("VAE latent walk", "generative-vae", "plotly:play", query="tab=Latent+walk"),
 )
 
 

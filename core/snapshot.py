@@ -36,9 +36,13 @@ def snapshot_path(kind: str, config: object, seed: int, directory: Path = PRETRA
 
 
 def save_snapshot(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    """Arrays as float32 where they are floating point (weights: half the size, as trained), meta as JSON."""
+    """Arrays as float32 where they are floating point (weights: half the size, as trained), meta as JSON; an array
+    the caller already made float16 stays float16 (half again, for a small shipped run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    stored = {k: (v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v) for k, v in arrays.items()}
+    stored = {
+        k: (v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) and v.dtype != np.float16 else v)
+        for k, v in arrays.items()
+    }
     header = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     np.savez_compressed(path, **{_META: header}, **stored)
 

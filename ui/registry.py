@@ -323,6 +323,15 @@ PAGES: tuple[PageSpec, ...] = (
         summary="Step D / step G on 2-D data or your points: D's field, G's gradient arrows, mode collapse, V = 2·JS − log 4.",
     ),
     PageSpec(
+        path="pages/generative/vae_vs_gan.py",
+        url_path="generative-vae-vs-gan",
+        title="VAE vs GAN",
+        icon=":material/compare:",
+        section="Generative models",
+        sheet="11",
+        summary="A VAE and a GAN on the same 2-D points and digits: samples, −ELBO vs V(D, G), modes, NN distances, sharpness.",
+    ),
+    PageSpec(
         path="pages/generative/diffusion.py",
         url_path="gen-diffusion",
         title="Diffusion: DDPM & DDIM",

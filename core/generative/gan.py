@@ -254,7 +254,9 @@ class GANTrainer:
         check_config(config)
         self.config = config
         streams = seed_streams(config.seed, 4)
-        if config.data == toy2d.USER:
+        # given points: the user's own, or a draw of a named p_data made elsewhere (the VAE-vs-GAN page trains
+        # both models on one draw)
+        if config.data == toy2d.USER or data is not None:
             if data is None or len(data) < toy2d.MIN_USER_POINTS:
                 raise InputError(f"Training on your points needs at least {toy2d.MIN_USER_POINTS} of them.")
             self.data = np.asarray(data, dtype=float)
@@ -271,8 +273,7 @@ class GANTrainer:
         self.centres = toy2d.ring_centres() if config.data == toy2d.RING else None
         with torch.random.fork_rng():
             torch.manual_seed(torch_seed(streams[INIT_STREAM]))
-            self.generator_net = mlp(config.z_dim, config.g_width, config.g_depth, 2)
-            self.discriminator_net = mlp(2, config.d_width, config.d_depth, 1)
+            self.generator_net, self.discriminator_net = self.build_networks(self.data.shape[1])
         self.g_optimizer = torch.optim.Adam(self.generator_net.parameters(), lr=config.g_lr, betas=ADAM_BETAS)
         self.d_optimizer = torch.optim.Adam(self.discriminator_net.parameters(), lr=config.d_lr, betas=ADAM_BETAS)
         self.rng = torch.Generator().manual_seed(torch_seed(streams[TRAIN_STREAM]))
@@ -285,6 +286,12 @@ class GANTrainer:
         self.diverged_reason: str | None = None
         self._healthy: tuple | None = None
         self._record()
+
+    def build_networks(self, dim: int) -> tuple[nn.Module, nn.Module]:
+        """(g: z ↦ x of ``dim`` coordinates, f: x ↦ the logit of D), built from the initial-weights stream; a
+        subclass can change the shapes (core.generative.compare's GAN on digits adds a sigmoid to g)."""
+        cfg = self.config
+        return mlp(cfg.z_dim, cfg.g_width, cfg.g_depth, dim), mlp(dim, cfg.d_width, cfg.d_depth, 1)
 
     # --- the Trainable protocol
     @property
@@ -421,11 +428,12 @@ class GANTrainer:
             d_real = torch.sigmoid(self.discriminator_net(torch.tensor(self.eval_data, dtype=torch.float32)))
             d_fake = torch.sigmoid(self.discriminator_net(self.generator_net(self.eval_z)))
         ring = self.centres is not None
+        plane = samples.shape[1] == 2  # the histogram JS is over cells of the plane (NaN for other data)
         return Record(
             g_steps=self.steps,
             d_steps=self.d_updates,
             modes=float(covered_modes(samples, self.centres, toy2d.RING_STD)) if ring else math.nan,
-            js_histogram=histogram_js(self.eval_data, samples),
+            js_histogram=histogram_js(self.eval_data, samples) if plane else math.nan,
             # (V̂ + log 4)/2: V(D, G) ≤ V(D*, G) = 2 JS − log 4
             js_from_d=(estimate + LOG4) / 2,
             d_real=float(d_real.mean()),
@@ -522,14 +530,19 @@ def save_shipped(trainer: GANTrainer, directory: Path = PRETRAINED_DIR) -> Path:
     if trainer.config.data == toy2d.USER:
         raise InputError("Runs on your own points are not shipped.")
     path = snapshot_path(SNAPSHOT_KIND, trainer.config, 0, directory)
+    save_snapshot(path, *run_arrays(trainer))
+    return path
+
+
+def run_arrays(trainer: GANTrainer) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays, meta) of a run for core.snapshot.save_snapshot: both networks, both loss curves, the history."""
     arrays = {f"g.{k}": v for k, v in module_arrays(trainer.generator_net).items()}
     arrays |= {f"d.{k}": v for k, v in module_arrays(trainer.discriminator_net).items()}
     arrays["history"] = np.array([[getattr(r, f) for f in _HISTORY_FIELDS] for r in trainer.history], dtype=float)
     arrays["d_losses"] = np.array(trainer.d_losses)
     arrays["g_losses"] = np.array(trainer.g_losses)
     meta = {"train_seconds": trainer.train_seconds, "diverged": trainer.diverged_reason}
-    save_snapshot(path, arrays, meta)
-    return path
+    return arrays, meta
 
 
 def load_shipped(config: GANConfig, directory: Path = PRETRAINED_DIR) -> GANTrainer | None:
@@ -537,8 +550,11 @@ def load_shipped(config: GANConfig, directory: Path = PRETRAINED_DIR) -> GANTrai
     path = snapshot_path(SNAPSHOT_KIND, config, 0, directory)
     if config.data == toy2d.USER or not path.exists():
         return None
-    arrays, meta = load_snapshot(path)
-    trainer = GANTrainer(config)
+    return restore_run(GANTrainer(config), *load_snapshot(path))
+
+
+def restore_run(trainer: GANTrainer, arrays: dict[str, np.ndarray], meta: dict) -> GANTrainer:
+    """Put what :func:`run_arrays` wrote into a freshly built trainer of the same config, in place; returns it."""
     load_module_arrays(trainer.generator_net, {k[2:]: v for k, v in arrays.items() if k.startswith("g.")})
     load_module_arrays(trainer.discriminator_net, {k[2:]: v for k, v in arrays.items() if k.startswith("d.")})
     trainer.d_losses = [float(v) for v in arrays["d_losses"]]

@@ -191,16 +191,21 @@ class VAETrainer:
     each curve (``losses``, ``reconstruction``, ``kl``) holds one mean per epoch over that epoch's mini-batches,
     in nats per digit. A step whose loss is not finite is not applied, and the weights go back to the end of the
     last finished epoch: ``diverged_reason`` says why, and the curves and the model are those of that epoch.
+
+    A subclass can train the same objective on other data with another decoder (core.generative.compare's VAE
+    on 2-D points, Gaussian decoder) by overriding ``training_data``, ``build_model`` and ``log_likelihood``.
     """
+
+    log_likelihood = staticmethod(bernoulli_log_likelihood)
+    """log p_θ(x | decoder output) per row, given ``model.decode(z)``: here the digits' Bernoulli decoder."""
 
     def __init__(self, config: VAEConfig):
         self.config = validate(config)
-        self.x = digits_tensor()
-        self.labels = digits()[1]
+        self.x, self.labels = self.training_data()
         self.generator = torch.Generator().manual_seed(torch_seed(seed_stream(config.seed, TRAIN_STREAM)))
         with torch.random.fork_rng():
             torch.manual_seed(torch_seed(seed_stream(config.seed, INIT_STREAM)))
-            self.model = VAE(config.latent_dim, config.hidden)
+            self.model = self.build_model()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.losses: list[float] = []
         """Training loss −E_q[log p(x|z)] + β·KL per epoch (mean over the epoch's mini-batches)."""
@@ -211,6 +216,14 @@ class VAETrainer:
         self.train_seconds = 0.0
         self.diverged_reason: str | None = None
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # (epochs, μ, log σ²) of the current weights
+
+    def training_data(self) -> tuple[torch.Tensor, np.ndarray | None]:
+        """(x (n, 64), labels (n,)): all 1797 digits and their classes."""
+        return digits_tensor(), digits()[1]
+
+    def build_model(self) -> nn.Module:
+        """The encoder–decoder pair (built from the initial-weights stream)."""
+        return VAE(self.config.latent_dim, self.config.hidden)
 
     @property
     def steps(self) -> int:
@@ -250,7 +263,7 @@ class VAETrainer:
             x = self.x[order[start : start + cfg.batch_size]]  # (B, 64)
             mu, log_var = self.model.encode(x)
             eps = torch.randn(1, *mu.shape, generator=self.generator)  # (1, B, d): one ε per digit
-            reconstruction, kl = negative_elbo_terms(x, mu, log_var, self.model.decode, bernoulli_log_likelihood, eps)
+            reconstruction, kl = negative_elbo_terms(x, mu, log_var, self.model.decode, self.log_likelihood, eps)
             # L = mean_b [reconstruction_b + β·KL_b]
             loss = (reconstruction + cfg.beta * kl).mean()
             value = float(loss.detach())
