@@ -26,7 +26,8 @@ GAP_GREY = 225
 """Grey level of the 1-px lines between digits (paper is 255, full ink 0)."""
 GIF_SCALE = 4
 """Screen pixels per digit pixel in the downloads (8×8 digits are otherwise too small to see)."""
-GIF_MS = animation.PLAY_MS
+GIF_MS = 10 * round(animation.PLAY_MS / 10)
+"""The in-browser play rate, rounded to what a GIF can store (frame delays are whole centiseconds)."""
 """Frame duration of the GIF: the same 12.5 frames/s as ▶ play."""
 SAMPLER_COLOURS = {"DDPM": theme.BLUE, "DDIM": theme.ORANGE, "noise x_T": theme.GREY}
 
