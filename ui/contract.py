@@ -40,6 +40,8 @@ URL_ICON = ":material/link_off:"
 
 _RUN = "_ui_run"
 _OPENED = "_ui_opened_page"
+LIVE_FRAME = "_ui_live_frame"
+"""session_state: True while a training session draws a frame of live training."""
 """The url_path of the page this session last drew: a run for another page is the one that opened it."""
 
 
@@ -369,6 +371,11 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
         kwargs["on_select"] = on_select
         if selection_mode is not None:
             kwargs["selection_mode"] = selection_mode
+    if st.session_state.get(LIVE_FRAME):
+        # A frame of live training (ui/training.py): Streamlit rebuilds every chart of the frame in the browser,
+        # so the frame leaves out what nobody uses while it moves: the mode bar and the export buttons.
+        config = {"displaylogo": False, "showLink": False, "displayModeBar": False}
+        return st.plotly_chart(fig, width="stretch", key=key, config=config, theme=None, **kwargs)
     name = figure_export.next_name()
     # the mode bar's camera saves a PNG in the browser (offline) at slide resolution
     config = {"displaylogo": False, "showLink": False, "toImageButtonOptions": figure_export.png_options(name)}

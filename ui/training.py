@@ -390,7 +390,13 @@ class TrainingSession:
                 start = time.perf_counter()
                 self._train_round(self.chunk, timed=True)
                 self._show_progress(progress, f"{self.progress_text()} · chunk {time.perf_counter() - start:.2f} s")
-                draw(self.trainers())
+                from ui import contract
+
+                st.session_state[contract.LIVE_FRAME] = True  # figures of a moving frame: no mode bar, no export
+                try:
+                    draw(self.trainers())
+                finally:
+                    st.session_state[contract.LIVE_FRAME] = False
                 if self.all_finished():
                     st.session_state[self._running_key] = False
                     st.rerun()
