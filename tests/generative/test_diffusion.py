@@ -201,10 +201,12 @@ def test_page_trains_and_samples_after_the_button():
             break
         at.run()
     assert_healthy(at, "after Train")
-    assert len(at.get("plotly_chart")) == charts + 2  # samples, trajectories and loss replace the empty state
+    assert (
+        len(at.get("plotly_chart")) == charts + 3
+    )  # samples, trajectories, denoising and loss replace the empty state
     at.slider(key="t").set_value(5).run()  # a plot control: the trained model is reused, nothing retrains
     assert_healthy(at, "after scrubbing")
-    assert len(at.get("plotly_chart")) == charts + 2
+    assert len(at.get("plotly_chart")) == charts + 3
     assert _button(at, "train").disabled
     assert any(c.value.startswith("200 / 200 gradient steps") for c in at.caption)
 
