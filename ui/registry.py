@@ -294,6 +294,24 @@ PAGES: tuple[PageSpec, ...] = (
         sheet="10",
         summary="Q, K, V and A = softmax(QKᵀ/√D) on your sentence; √D and positions on/off; heads; ViT patches.",
     ),
+    PageSpec(
+        path="pages/sequence/transformer.py",
+        url_path="seq-transformer",
+        title="Tiny transformer: heads",
+        icon=":material/hub:",
+        section="Sequence models",
+        sheet="10 a–c",
+        summary="A 2-layer transformer trained live on copy, reverse, sort, brackets, induction: every head on your input.",
+    ),
+    PageSpec(
+        path="pages/sequence/vit.py",
+        url_path="seq-vit",
+        title="ViT on digits",
+        icon=":material/grid_view:",
+        section="Sequence models",
+        sheet="10 d",
+        summary="A tiny Vision Transformer trained live on the 8×8 digits: accuracy, and the class token's attention on the image.",
+    ),
     # --- Generative models ---
     PageSpec(
         path="pages/generative/vae.py",

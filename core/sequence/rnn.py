@@ -141,12 +141,15 @@ def rnn_gradient_norms(p: RNNParams, run: RNNRun) -> np.ndarray:
     """
     steps, hidden = run.h.shape
     jacobian = np.eye(hidden)
-    norms = np.empty(steps)
-    norms[0] = 1.0
+    products = np.empty((steps, hidden, hidden))  # [T − t]: ∂h_T/∂h_t
+    products[0] = jacobian
     for k in range(steps - 1, 0, -1):  # k is the 0-based index of h_k; this multiplies in ∂h_k/∂h_{k-1}
         # ∂h_T/∂h_{k-1} = ∂h_T/∂h_k · diag(1 − h_k²) W_hh
         jacobian = jacobian @ ((1.0 - run.h[k] ** 2)[:, None] * p.W_hh)
-        norms[steps - k] = np.linalg.norm(jacobian, 2)
+        products[steps - k] = jacobian
+    # the spectral norms of all the products in one batched SVD (one call, not one per step)
+    norms = np.linalg.norm(products, 2, axis=(1, 2))
+    norms[0] = 1.0
     return norms
 
 
@@ -251,13 +254,16 @@ def lstm_gradient_norms(p: LSTMParams, run: LSTMRun) -> dict[str, np.ndarray]:
     """
     steps, H = run.h.shape
     jacobian = np.eye(2 * H)
-    norms_h, norms_C = np.empty(steps), np.empty(steps)
-    norms_h[0], norms_C[0] = 1.0, 1.0
+    products = np.empty((steps, 2 * H, 2 * H))  # [T − t]: ∂s_T/∂s_t
+    products[0] = jacobian
     for k in range(steps - 1, 0, -1):
         # ∂s_T/∂s_{k-1} = ∂s_T/∂s_k · ∂s_k/∂s_{k-1}
         jacobian = jacobian @ lstm_step_jacobian(p, run, k, run.C[k - 1])
-        norms_h[steps - k] = np.linalg.norm(jacobian[:H], 2)
-        norms_C[steps - k] = np.linalg.norm(jacobian[H:, H:], 2)
+        products[steps - k] = jacobian
+    # spectral norms of the h rows and of the C block, each in one batched SVD
+    norms_h = np.linalg.norm(products[:, :H], 2, axis=(1, 2))
+    norms_C = np.linalg.norm(products[:, H:, H:], 2, axis=(1, 2))
+    norms_h[0], norms_C[0] = 1.0, 1.0
     return {"h": norms_h, "C": norms_C}
 
 

@@ -48,7 +48,9 @@ ui.begin(
     __file__,
     intro="Every word gets a random (seeded) embedding; random projections W^Q, W^K, W^V turn the sequence S into "
     "queries, keys and values, and each word's context vector is a weighted average of all values. Nothing is "
-    "trained here: the page shows the *mechanics* and the shapes.",
+    "trained here: the page shows the *mechanics* and the shapes. What trained heads attend to is on **Tiny "
+    "transformer: heads** (toy tasks, every layer × head on your input) and **ViT on digits** (the class token "
+    "over the patches).",
 )
 sentence = ui.text_input(
     "Sentence",
