@@ -7,6 +7,8 @@ the same seed; this block adds what those pages share on top of the session: a l
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.rl.common import ChunkedTrainer
@@ -16,8 +18,8 @@ from ui.training import Run, TrainingSession
 from viz.rl import deep as deep_rl
 
 
-def status_lines(trainers: dict[str, ChunkedTrainer | None]) -> list[str]:
-    """One Markdown line per run: steps, wall time, solved or not."""
+def status_lines(trainers: dict[str, ChunkedTrainer | None], extra: Callable | None = None) -> list[str]:
+    """One Markdown line per run: steps, wall time, solved or not (and ``extra(trainer)`` appended, if given)."""
     lines = []
     for label, t in trainers.items():
         if t is None:
@@ -25,7 +27,10 @@ def status_lines(trainers: dict[str, ChunkedTrainer | None]) -> list[str]:
             continue
         solved = f"solved at step {t.solved_step:,} ({t.solved_seconds:.1f} s)" if t.solved else "not solved yet"
         last = f", last greedy eval {t.log.eval_mean[-1]:.0f}" if t.log.eval_mean else ""
-        lines.append(f"- **{label}**: {t.steps:,} / {t.total_steps:,} steps in {t.train_seconds:.1f} s{last}; {solved}")
+        more = extra(t) if extra is not None else ""
+        lines.append(
+            f"- **{label}**: {t.steps:,} / {t.total_steps:,} steps in {t.train_seconds:.1f} s{last}; {solved}{more}"
+        )
     return lines
 
 
@@ -37,12 +42,16 @@ def train_and_report(
     seed: int,
     chunk_steps: int,
     solved_return: float,
+    decorate: Callable | None = None,
+    status_extra: Callable | None = None,
 ) -> tuple[dict[str, ChunkedTrainer | None], dict]:
     """Train / Pause / Step / Reset for one run per variant, the live return curves and a status line per run.
 
     ``configs`` maps a variant's label to its hyperparameters; a run is identified by (run_name, config, seed),
     so changing a plot control never retrains. A run opens on its shipped result (``core/pretrained``, written by
     ``scripts/make_pretrained.py``) when one exists for exactly its configuration and seed.
+    ``decorate(fig, trainers)`` may add to the live return figure (the DQN page marks its kept networks) and
+    ``status_extra(trainer)`` to each status line.
     Returns (label → trainer or None where never trained, label → training log of the trained ones).
     """
     runs = [
@@ -60,8 +69,11 @@ def train_and_report(
 
     def draw(trainers: dict[str, ChunkedTrainer | None]) -> None:
         logs = {label: t.log for label, t in trainers.items() if t is not None}
-        ui.figure(deep_rl.learning_curves(logs, solved_return))
-        st.markdown("\n".join(status_lines(trainers)))
+        fig = deep_rl.learning_curves(logs, solved_return)
+        if decorate is not None and logs:
+            fig = decorate(fig, trainers)
+        ui.figure(fig)
+        st.markdown("\n".join(status_lines(trainers, status_extra)))
 
     session.live(draw)
     session.divergence_notices()

@@ -17,6 +17,7 @@ The sheet's estimator also carries a γ^t factor; like nearly every implementati
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -36,9 +37,27 @@ from core.rl.common import (
     mlp,
     reset_seeds,
 )
+from core.rl.flat_mlp import FlatAdam, FlatMLP
 from core.rl.reinforce import sample_actions
 
 VARIANTS = ("online", "batch")
+ONLINE_DEFAULTS = dict(
+    variant="online",
+    actor_lr=1e-4,
+    critic_lr=1e-3,
+    reward_scale=1.0,
+    adam_beta1=0.9,
+    entropy_coef=0.0,
+    max_grad_norm=0.0,
+    eval_every=5_000,
+)
+"""The online variant's defaults (the page's and the benchmark's), measured on 5 seeds by bench/bench_deep_rl.py:
+one transition per update is a far noisier gradient than a batch of n_envs · n_steps, so the actor steps 10×
+smaller than the critic (an actor as fast as its critic collapsed to returns of 9 on every seed), and the critic
+learns values of order 1 (reward scale 0.01: a fresh critic gets there in a few steps, where values of ~100 take
+thousands). Neither an entropy bonus nor Adam with β₁ = 0 helped; clipping each gradient at ‖g‖ ≤ 1 stopped it
+learning at all. It evaluates every 5k steps (10k for batch): at several thousand steps per second an evaluation
+is cheap next to the training it checks."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,17 @@ class ActorCriticConfig(AgentConfig):
     """Batch variant: environments run side by side."""
     n_steps: int = 16
     """Batch variant: steps per env between updates (a batch holds n_envs · n_steps transitions)."""
+    reward_scale: float = 1.0
+    """The critic learns V̂ of c · r (c = this): with c = 0.01 CartPole's values are ~1 instead of ~100, a target a
+    freshly initialised critic reaches in a few Adam steps. Queries (``values``) report V̂ / c, in reward units."""
+    entropy_coef: float = 0.0
+    """β of the entropy bonus: the actor ascends log π(a|s) Â + β H(π(·|s)), which keeps π from going
+    deterministic on the strength of a few noisy one-sample advantages."""
+    max_grad_norm: float = 0.0
+    """Rescale each network's gradient to this L2 norm when it is longer; 0 switches clipping off."""
+    adam_beta1: float = 0.9
+    """Adam's β₁ (momentum of the gradient average). One-transition gradients are correlated along an episode;
+    β₁ = 0 (RMSprop with Adam's bias correction) makes each update react to the newest transition only."""
 
     learning_rate_fields: ClassVar[tuple[str, ...]] = ("actor_lr", "critic_lr")
 
@@ -64,6 +94,14 @@ class ActorCriticConfig(AgentConfig):
             raise InputError(f"Unknown actor-critic variant {self.variant!r}; choose online or batch.")
         if not (1 <= self.n_envs <= 64 and 1 <= self.n_steps <= 1024):
             raise InputError("The batch needs 1–64 environments and 1–1024 steps per environment.")
+        if not (self.reward_scale > 0 and math.isfinite(self.reward_scale)):
+            raise InputError(f"The reward scale must be a positive number; got {self.reward_scale}.")
+        if not (0 <= self.entropy_coef < 10):
+            raise InputError(f"The entropy coefficient β must lie in [0, 10); got {self.entropy_coef}.")
+        if not (self.max_grad_norm >= 0 and math.isfinite(self.max_grad_norm)):
+            raise InputError(f"The gradient-norm bound must be ≥ 0 (0 = no clipping); got {self.max_grad_norm}.")
+        if not 0 <= self.adam_beta1 < 1:
+            raise InputError(f"Adam's β₁ must lie in [0, 1); got {self.adam_beta1}.")
 
 
 def one_step_advantage(
@@ -111,8 +149,18 @@ class ActorCriticTrainer(ChunkedTrainer):
             [
                 {"params": self.actor.parameters(), "lr": config.actor_lr},
                 {"params": self.critic.parameters(), "lr": config.critic_lr},
-            ]
+            ],
+            betas=(float(config.adam_beta1), 0.999),
+            foreach=True,
         )
+        self._actor_params = list(self.actor.parameters())
+        self._critic_params = list(self.critic.parameters())
+        if config.variant == "online":
+            # one transition per update: NumPy copies with a hand-written backward pass (core/rl/flat_mlp.py),
+            # ~10× the updates per second of torch on 1-row tensors; the torch modules follow after every chunk
+            self._flat_actor, self._flat_critic = FlatMLP(self.actor), FlatMLP(self.critic)
+            self._actor_adam = FlatAdam(len(self._flat_actor.params), config.actor_lr, float(config.adam_beta1))
+            self._critic_adam = FlatAdam(len(self._flat_critic.params), config.critic_lr, float(config.adam_beta1))
         self._actor_np = NumpyPolicy(self.actor)
         self._critic_np = NumpyPolicy(self.critic)
         n = 1 if config.variant == "online" else config.n_envs
@@ -124,6 +172,9 @@ class ActorCriticTrainer(ChunkedTrainer):
         """After the torch weights were replaced (a restored snapshot): act and judge with the new ones."""
         self._actor_np = NumpyPolicy(self.actor)
         self._critic_np = NumpyPolicy(self.critic)
+        if self.config.variant == "online":
+            self._flat_actor.load_from(self.actor)
+            self._flat_critic.load_from(self.critic)
 
     # ---------------------------------------------------------------- queries
     def action_probs(self, obs: np.ndarray) -> np.ndarray:
@@ -131,8 +182,8 @@ class ActorCriticTrainer(ChunkedTrainer):
         return softmax(self._actor_np(np.asarray(obs, dtype=np.float64)))
 
     def values(self, obs: np.ndarray) -> np.ndarray:
-        """V̂_φ(s), shape (n,)."""
-        return self._critic_np(np.asarray(obs, dtype=np.float64))[:, 0]
+        """V̂_φ(s) in reward units (the critic's output / reward_scale), shape (n,)."""
+        return self._critic_np(np.asarray(obs, dtype=np.float64))[:, 0] / self.config.reward_scale
 
     def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
         return self._actor_np(np.asarray(obs, dtype=np.float64)).argmax(axis=1)
@@ -175,20 +226,27 @@ class ActorCriticTrainer(ChunkedTrainer):
         return obs_buf, act_buf, rew_buf, next_buf, done_buf
 
     def _update(self, obs, actions, rewards, next_obs, dones) -> bool:
+        cfg = self.config
         obs_dim = obs.shape[-1]
         s = torch.from_numpy(obs.reshape(-1, obs_dim))  # (n_steps·n_envs, obs_dim)
         s_next = torch.from_numpy(next_obs.reshape(-1, obs_dim))
         a = torch.from_numpy(actions.reshape(-1))
-        r = torch.from_numpy(rewards.reshape(-1))
+        # the critic's reward: c · r
+        r = torch.from_numpy(rewards.reshape(-1)) * cfg.reward_scale
         d = torch.from_numpy(dones.reshape(-1))
         values = self.critic(torch.cat([s, s_next])).squeeze(1)  # one pass for V̂(s) and V̂(s')
         v, v_next = values[: len(s)], values[len(s) :].detach()
-        target, advantage = one_step_advantage(r, v.detach(), v_next, d, self.config.gamma)
+        target, advantage = one_step_advantage(r, v.detach(), v_next, d, cfg.gamma)
         # critic: L2 loss towards r + γ V̂_φ(s')
         critic_loss = F.mse_loss(v, target)
-        log_pi = torch.log_softmax(self.actor(s), dim=1).gather(1, a[:, None]).squeeze(1)
+        log_probs = torch.log_softmax(self.actor(s), dim=1)  # (batch, A)
+        log_pi = log_probs.gather(1, a[:, None]).squeeze(1)
         # actor: ascend log π_θ(a|s) Â(s, a) (minimise its negative), averaged over the batch
         actor_loss = -(log_pi * advantage).mean()
+        if cfg.entropy_coef > 0:
+            # … + β H(π(·|s)),  H = −Σ_a π(a|s) log π(a|s)
+            entropy = -(log_probs.exp() * log_probs).sum(dim=1).mean()
+            actor_loss = actor_loss - cfg.entropy_coef * entropy
         self.optimizer.zero_grad(set_to_none=True)
         (actor_loss + critic_loss).backward()  # separate parameters: the two gradients do not mix
         losses = actor_loss.item(), critic_loss.item()
@@ -198,8 +256,14 @@ class ActorCriticTrainer(ChunkedTrainer):
                 f"critic step {self.config.critic_lr:g}); the curves stop at the last good point."
             )
             return False
+        if cfg.max_grad_norm > 0:
+            # g ← g · min(1, max_grad_norm / ‖g‖), for each network on its own
+            torch.nn.utils.clip_grad_norm_(self._actor_params, cfg.max_grad_norm, foreach=True)
+            torch.nn.utils.clip_grad_norm_(self._critic_params, cfg.max_grad_norm, foreach=True)
         self.optimizer.step()
-        if not all(torch.isfinite(p).all() for p in (*self.actor.parameters(), *self.critic.parameters())):
+        # one norm per tensor (a single fused op) is finite exactly when every weight is
+        norms = torch._foreach_norm(self._actor_params + self._critic_params)
+        if not torch.isfinite(torch.stack(norms)).all():
             self.diverged_reason = "the network weights became NaN; the curves stop at the last good point."
             return False
         self._actor_np = NumpyPolicy(self.actor)
@@ -207,8 +271,95 @@ class ActorCriticTrainer(ChunkedTrainer):
         self._losses.append(losses)
         return True
 
+    def _online_update(self, actor_inputs, logits, action: int, reward: float, obs, next_obs, done: bool) -> bool:
+        """One actor-critic step on the single transition (s, a, r, s'), with the actor's forward pass on s
+        (``logits``, ``actor_inputs``) already done to choose a. Same loss as :meth:`_update` on a batch of 1:
+
+            δ = c·r + γ (1 − done) V̂_φ(s') − V̂_φ(s)                 (the TD error = the advantage Â)
+            critic: ∂/∂V̂(s) (V̂(s) − target)² = −2 δ
+            actor:  ∂/∂logits [−log π(a|s) Â − β H(π)] = −Â (onehot(a) − π) + β π ⊙ (log π + H)
+        """
+        cfg = self.config
+        both = np.stack([obs, next_obs])  # (2, obs_dim): V̂(s) and V̂(s') in one pass
+        values, critic_inputs = self._flat_critic.forward(both)
+        v, v_next = values[0, 0], values[1, 0]
+        # δ = c·r + γ (1 − done) V̂(s') − V̂(s)
+        delta = cfg.reward_scale * reward + cfg.gamma * (0.0 if done else v_next) - v
+        if is_bad(delta) or is_bad(v):
+            self.diverged_reason = (
+                f"the TD error reached {delta:.3g} (actor step {cfg.actor_lr:g}, critic step {cfg.critic_lr:g}); "
+                "the curves stop at the last good point."
+            )
+            return False
+        # critic: δ_L = ∂(V̂(s) − target)²/∂V̂(s) = −2δ on the row of s, 0 on s' (the target is held fixed)
+        self._flat_critic.backward(critic_inputs, np.array([[-2.0 * delta], [0.0]]))
+        # π(·|s) = softmax(logits), log π = logits − logsumexp
+        shifted = logits - logits.max()
+        log_pi = shifted - math.log(np.exp(shifted).sum())
+        pi = np.exp(log_pi)
+        # −∂(log π(a|s) Â)/∂logits = −Â (onehot(a) − π)
+        d_logits = delta * pi
+        d_logits[action] -= delta
+        if cfg.entropy_coef > 0:
+            # −β ∂H/∂logits = β π ⊙ (log π + H),  H = −Σ_a π log π
+            entropy = -float(pi @ log_pi)
+            d_logits += cfg.entropy_coef * pi * (log_pi + entropy)
+        self._flat_actor.backward(actor_inputs, d_logits[None, :])
+        if cfg.max_grad_norm > 0:
+            self._flat_actor.clip_grad_norm(cfg.max_grad_norm)
+            self._flat_critic.clip_grad_norm(cfg.max_grad_norm)
+        self._actor_adam.step(self._flat_actor.params, self._flat_actor.grad)
+        self._critic_adam.step(self._flat_critic.params, self._flat_critic.grad)
+        # the logged losses: −log π(a|s) Â and δ²
+        self._losses.append((-float(log_pi[action]) * delta, delta * delta))
+        return True
+
+    def _advance_online(self, n_steps: int) -> int:
+        """Online AC: act, observe one transition, update both networks on it, repeat."""
+        env = self.envs[0]
+        obs = self.obs[0].astype(np.float64)
+        taken = 0
+        while taken < n_steps and not self.diverged:
+            # a ~ π_θ(·|s): the actor's forward pass on s, kept for its backward pass after the step
+            out, actor_inputs = self._flat_actor.forward(obs[None, :])
+            logits = out[0]
+            probs = softmax(logits)
+            action = int(sample_actions(probs[None, :], self.rng)[0])
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            taken += 1
+            self._returns[0] += reward
+            if not self._online_update(actor_inputs, logits, action, float(reward), obs, next_obs, terminated):
+                break
+            if terminated or truncated:
+                self.log.episode_step.append(self.steps + taken)
+                self.log.episode_return.append(float(self._returns[0]))
+                self._returns[0] = 0.0
+                next_obs, _ = env.reset()
+            obs = np.asarray(next_obs, dtype=np.float64)
+        self.obs[0] = obs
+        if not np.isfinite(self._flat_actor.params).all() or not np.isfinite(self._flat_critic.params).all():
+            self.diverged_reason = "the network weights became NaN; the curves stop at the last good point."
+            self._flat_actor.load_from(self.actor)  # back to the weights of the last good chunk
+            self._flat_critic.load_from(self.critic)
+            return taken
+        # the torch modules (snapshots) and the NumPy policies (queries, evaluation) follow the flat weights
+        self._flat_actor.copy_to(self.actor)
+        self._flat_critic.copy_to(self.critic)
+        self._actor_np = NumpyPolicy(self.actor)
+        self._critic_np = NumpyPolicy(self.critic)
+        return taken
+
     def _advance(self, n_steps: int) -> int:
         cfg = self.config
+        if cfg.variant == "online":
+            self._losses = []
+            taken = self._advance_online(n_steps)
+            if self._losses:
+                actor_losses, critic_losses = zip(*self._losses)
+                self.log.loss_step.append(self.steps + taken)
+                self.log.loss.append(float(np.mean(critic_losses)))
+                self.log.add("actor_loss", float(np.mean(actor_losses)))
+            return taken
         per_update = 1 if cfg.variant == "online" else cfg.n_steps
         per_update_total = per_update * len(self.envs)
         taken = 0

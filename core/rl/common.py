@@ -43,8 +43,11 @@ SOLVED_RETURN = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0}
 EVAL_EPISODES = 10
 # The independent random streams of one training run, spawned in this order from SeedSequence(seed):
 # network (Q-net or actor init), critic (critic init), actions (exploration / sampling a ~ π), replay (minibatch
-# indices), env (training resets), eval (greedy-evaluation start states), episode (the episode a page shows).
-STREAMS = ("network", "critic", "actions", "replay", "env", "eval", "episode")
+# indices), env (training resets), eval (greedy-evaluation start states), episode (the episode a page shows),
+# holdout (start states no evaluation during training saw: judging a network that was *chosen* on the eval
+# states on those same states would be biased; a child's stream depends only on its index, so appending a name
+# leaves the others unchanged).
+STREAMS = ("network", "critic", "actions", "replay", "env", "eval", "episode", "holdout")
 # Threads for the tiny networks here: measured faster on 1 than on 2 (per-op overhead dominates).
 TORCH_THREADS = 1
 # A Q value or loss beyond this magnitude means training has blown up (CartPole's Q is at most 1/(1-γ)).

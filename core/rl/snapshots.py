@@ -25,7 +25,7 @@ def trainer_arrays(trainer: ChunkedTrainer) -> dict[str, np.ndarray]:
     """``<module>.<parameter name>`` → weights, for every network the class ships."""
     return {
         f"{name}.{key}": value.detach().cpu().numpy()
-        for name in type(trainer).snapshot_modules
+        for name in trainer.snapshot_modules
         for key, value in getattr(trainer, name).state_dict().items()
     }
 
@@ -36,7 +36,7 @@ def trainer_meta(trainer: ChunkedTrainer) -> dict:
 
 def restore_trainer(trainer: ChunkedTrainer, arrays: dict[str, np.ndarray], meta: dict) -> ChunkedTrainer:
     """Load a snapshot into a freshly built ``trainer`` of the same configuration and seed, in place."""
-    for name in type(trainer).snapshot_modules:
+    for name in trainer.snapshot_modules:
         module = getattr(trainer, name)
         state = {key: torch.from_numpy(arrays[f"{name}.{key}"]) for key in module.state_dict()}
         module.load_state_dict(state)

@@ -61,6 +61,8 @@ else:
         secs = [x["solved_seconds"] for x in solved]
         finals = [x["final_mean"] for x in runs]
         stable = [x["still_solved"] for x in solved]
+        # the online network, where the result is a kept copy (DQN); older result files lack the field
+        online = [x.get("still_solved_online", x["still_solved"]) for x in solved]
         rows.append(
             {
                 "agent": r["label"],
@@ -68,14 +70,19 @@ else:
                 "solved": f"{len(solved)}/{len(runs)}",
                 "steps to solve": f"{np.mean(steps):,.0f} ± {np.std(steps):,.0f}" if steps else "—",
                 "seconds to solve": f"{np.mean(secs):.1f} ± {np.std(secs):.1f}" if secs else "—",
-                "final return": f"{np.mean(finals):.0f} ± {np.std(finals):.0f}",
-                "still solved later": f"{sum(stable)}/{len(stable)}" if stable else "—",
+                "return later": f"{np.mean(finals):.0f} ± {np.std(finals):.0f}",
+                "still solved: result · online": f"{sum(stable)}/{len(stable)} · {sum(online)}/{len(online)}"
+                if stable
+                else "—",
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption(
-        f"{meta['seeds']} seeds, measured {meta['date']} on {meta['machine']}; the machine was shared "
-        f"(load {meta['load_average_at_end']:.1f}), so seconds are noisy — steps are exact and reproducible."
+        f"{meta['seeds']} seeds, measured {meta['date']} on {meta['machine']}. Steps are exact and reproducible; "
+        "seconds = steps ÷ the agent's steps/s measured alone on seed 0 (the machine is shared). *Still solved "
+        f"later*: greedy mean ≥ 475 on 10 held-out start states after {meta.get('extra_steps', 10_000):,} more "
+        "steps, for the network the agent's page shows as its result (DQN: the kept best network) and for the "
+        "online network."
     )
     logs = {}
     for r in results:
@@ -106,7 +113,8 @@ ui.what_to_notice(
     'needs the fewest environment steps — the sheet\'s "off-policy, sample efficient".\n'
     "- **Wall time** tells another story on a CPU: each DQN step pays for gradient updates, while REINFORCE "
     "spends one cheap update per batch of whole episodes. Fewer steps is not the same as faster.\n"
-    '- **Stability**: compare "still solved later" and the spread over seeds; value-based greedy policies '
-    'can collapse after solving (the sheet\'s "may result in unstable policies").'
+    '- **Stability**: compare "still solved" and the spread over seeds; value-based greedy policies '
+    'can collapse after solving (the sheet\'s "may result in unstable policies"): the online DQN network often '
+    "does, which is why the DQN page keeps the network of its best greedy evaluation as the result."
 )
 ui.end()
