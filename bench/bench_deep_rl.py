@@ -401,6 +401,27 @@ def table_markdown(rows: list[dict]) -> list[str]:
     return lines + ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]
 
 
+NOTES = """
+## Notes
+
+- **What "still solved" means for DQN.** The goal of issue 11 is about what the DQN page shows as the agent's
+  result: the *kept* network, a copy of θ from the run's best greedy evaluation (the latest one on a tie). It is
+  judged on 10 held-out start states (the `holdout` stream; the kept network was chosen on the evaluation states,
+  so judging it there would be biased), after the run trained 10k more steps. The online network is reported
+  beside it: it is still solved on only some seeds whatever the stabilisers, which is why the page keeps the best.
+- **DQN stabilisers.** Each is a switch on the DQN page; the defaults (hard target copy every C = 50 updates,
+  squared error, ‖g‖ ≤ 10, constant α, ε over 10k steps, keep the best) are the combination that solved soonest
+  with every seed solved. The soft update left the online network somewhat steadier but solved later; Huber
+  (δ = 1) was worse on both counts; lr decay changed little.
+- **Online actor-critic.** The earlier settings failed within 60 s mostly for want of steps: a torch update per
+  transition ran at a few hundred steps per second. The NumPy update (core/rl/flat_mlp.py, tested against torch
+  autograd and torch.optim.Adam) does the same arithmetic several times faster; an actor step 10× smaller than
+  the critic's halves the steps to solve. The table above shows the fixes that did not help.
+- Seconds are steps ÷ the agent's steps/s measured alone (the runs themselves go two at a time on a shared
+  machine); the steps are exact and reproducible (same seed, same steps).
+"""
+
+
 def write_outputs(results, switch_runs, ac_runs, rates, seeds, section) -> None:
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -454,6 +475,7 @@ def write_outputs(results, switch_runs, ac_runs, rates, seeds, section) -> None:
         + f"\n\nMeasured {meta['date']} on {meta['machine']} (load average {meta['load_average_at_end']:.1f} at the end).\n"
         + "\n".join(per_seed)
         + "\n"
+        + NOTES
     )
 
 

@@ -51,13 +51,14 @@ ONLINE_DEFAULTS = dict(
     max_grad_norm=0.0,
     eval_every=5_000,
 )
-"""The online variant's defaults (the page's and the benchmark's), measured on 5 seeds by bench/bench_deep_rl.py:
-one transition per update is a far noisier gradient than a batch of n_envs · n_steps, so the actor steps 10×
-smaller than the critic (an actor as fast as its critic collapsed to returns of 9 on every seed), and the critic
-learns values of order 1 (reward scale 0.01: a fresh critic gets there in a few steps, where values of ~100 take
-thousands). Neither an entropy bonus nor Adam with β₁ = 0 helped; clipping each gradient at ‖g‖ ≤ 1 stopped it
-learning at all. It evaluates every 5k steps (10k for batch): at several thousand steps per second an evaluation
-is cheap next to the training it checks."""
+"""The online variant's defaults (the page's and the benchmark's), measured on 5 seeds by bench/bench_deep_rl.py
+(docs/benchmarks_deep_rl.md, "one fix undone or added at a time"). One transition per update is a far noisier
+gradient than a batch, so the actor steps 10× smaller than the critic: with both at 1e-3 the policy solved and then
+collapsed on every seed; at the earlier 3e-4 / 5e-4 it needed twice the steps. A reward scale of 0.01 solved a
+little sooner but stayed solved less often; Adam with β₁ = 0 and an entropy bonus of 0.01 did not help, and
+clipping each gradient at ‖g‖ ≤ 1 stopped learning altogether (the largest gradients come from the failures, the
+transitions that carry the news). It evaluates every 5k steps (10k for batch): at several thousand steps per
+second an evaluation is cheap next to the training it checks."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class ActorCriticConfig(AgentConfig):
     """Batch variant: steps per env between updates (a batch holds n_envs · n_steps transitions)."""
     reward_scale: float = 1.0
     """The critic learns V̂ of c · r (c = this): with c = 0.01 CartPole's values are ~1 instead of ~100, a target a
-    freshly initialised critic reaches in a few Adam steps. Queries (``values``) report V̂ / c, in reward units."""
+    freshly initialised critic reaches in fewer Adam steps. Queries (``values``) report V̂ / c, in reward units."""
     entropy_coef: float = 0.0
     """β of the entropy bonus: the actor ascends log π(a|s) Â + β H(π(·|s)), which keeps π from going
     deterministic on the strength of a few noisy one-sample advantages."""
@@ -84,7 +85,8 @@ class ActorCriticConfig(AgentConfig):
     """Rescale each network's gradient to this L2 norm when it is longer; 0 switches clipping off."""
     adam_beta1: float = 0.9
     """Adam's β₁ (momentum of the gradient average). One-transition gradients are correlated along an episode;
-    β₁ = 0 (RMSprop with Adam's bias correction) makes each update react to the newest transition only."""
+    β₁ = 0 (RMSprop with Adam's bias correction) makes each update react to the newest transition only (measured
+    on the online variant: no clear difference, see ONLINE_DEFAULTS)."""
 
     learning_rate_fields: ClassVar[tuple[str, ...]] = ("actor_lr", "critic_lr")
 

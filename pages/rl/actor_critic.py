@@ -86,8 +86,8 @@ reward_scale = ui.select(
     (1.0, 0.1, 0.01),
     ONLINE_DEFAULTS["reward_scale"],
     format_func="{:g}".format,
-    help="The critic learns V̂ of c·r. CartPole's values are ~100 at c = 1: a fresh critic (outputs ~0) needs "
-    "many steps to get there, and until it does its advantages mostly say 'everything was better than expected'.",
+    help="The critic learns V̂ of c·r: at c = 0.01 CartPole's values are ~1 instead of ~100. Measured: solved a "
+    "little sooner, stayed solved on fewer seeds.",
 )
 adam_beta1 = ui.select(
     "Online: Adam β₁",
@@ -95,8 +95,8 @@ adam_beta1 = ui.select(
     (0.9, 0.5, 0.0),
     ONLINE_DEFAULTS["adam_beta1"],
     format_func="{:g}".format,
-    help="The momentum of Adam's gradient average. Successive transitions of one episode give correlated "
-    "gradients; with β₁ = 0.9 they pile up. β₁ = 0 is RMSprop with Adam's bias correction.",
+    help="The momentum of Adam's gradient average. One episode's gradients are correlated; β₁ = 0 (RMSprop with "
+    "Adam's bias correction) reacts to the newest one only. Measured: no clear difference.",
 )
 entropy_coef = ui.select(
     "Online: entropy bonus β",
@@ -193,14 +193,16 @@ else:
 
 ui.what_to_notice(
     "- **Online** updates after every single transition: it adapts at once, but each step follows one noisy "
-    "sample. What makes it work: an actor step 10× smaller than the critic's (the actor should follow a critic "
-    "that already roughly knows the values), a reward scale that puts V̂ near 1 (a fresh critic gets there in a "
-    "few steps, not thousands), and Adam with β₁ = 0 (one episode's gradients are correlated; momentum piles "
-    "them up). Raise α_θ to 1e-3 to watch the policy collapse to returns of ~9. **Batch** averages "
-    f"{n_envs * n_steps} transitions per update: smoother curves, fewer and better-aimed steps, but it needs "
-    "more environment steps.\n"
-    "- One update per env step costs time: in PyTorch that is ~100 small tensor ops, so the online variant here "
-    "does its updates in NumPy (same numbers, tested against torch), several times faster per step.\n"
+    "sample. What made it work here (5 seeds, `python -m bench.bench_deep_rl`): an actor step 10× smaller than the "
+    "critic's, so that the actor follows a critic that already roughly knows what states are worth — with both at "
+    "1e-3 it solves and then collapses (try α_θ = 1e-3). Reward scaling, Adam's β₁ = 0 and an entropy bonus made "
+    "no clear difference; clipping at ‖g‖ ≤ 1 stops it learning at all (the big gradients are the failures, the "
+    "transitions that carry the news). **Batch** averages "
+    f"{n_envs * n_steps} transitions per update: fewer, better-aimed steps, but ~6× the environment steps.\n"
+    "- One update per environment step costs time: through torch it is ~100 tensor ops on 1-row tensors, under a "
+    "thousand updates per second. The online variant here does the same arithmetic in NumPy (tested against torch "
+    "autograd and torch.optim.Adam), ~8× faster. With the earlier step sizes that alone turns 'not solved in "
+    "60 s' into ~10 s (50k steps); the smaller actor step halves the steps again.\n"
     "- Along a good episode the advantages hover around 0 (the critic predicts well); large negative Â "
     "appear just before the pole falls — the critic's way of blaming those actions.\n"
     "- V̂(s) is highest near the upright, centred state and falls off towards the failure angles: at γ = 0.99 "

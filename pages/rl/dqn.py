@@ -260,7 +260,7 @@ if rows:
     st.caption(
         "Measured by `python -m bench.bench_deep_rl` on CartPole-v1, 5 seeds each: the default combination, then "
         "one switch changed at a time. Solved = greedy mean ≥ 475 over 10 episodes; *still solved* = after 10,000 "
-        "more env steps, ≥ 475 on 10 start states no evaluation during training used (kept network / online network)."
+        "more env steps, ≥ 475 on 10 start states no evaluation during training used (result · online: the kept network · the online network)."
     )
 else:
     st.caption("No benchmark results yet: run `python -m bench.bench_deep_rl`.")
