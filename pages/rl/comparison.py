@@ -24,7 +24,8 @@ PROS_CONS = {
 }
 
 
-@st.cache_data(show_spinner=False)
+# keyed by the file's mtime: a rewritten results file replaces the entry (2: the old one and the new one)
+@st.cache_data(show_spinner=False, max_entries=2)
 def load_results(mtime: float) -> dict:
     return json.loads(RESULTS.read_text())
 
