@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import lessons
+from ui import lessons, warmup
 from ui.registry import COURSE, HOME, SECTIONS, pages_in
 
 # A local image as the favicon: an emoji or a :material/...: page_icon is fetched from a font CDN (offline: a request
@@ -43,4 +43,6 @@ st.html(
     "@media (max-width:1440px){.katex-display>.katex{font-size:1.05em}}"
     "</style>"
 )
-page.run()
+# A room opening the app at once: shared imports done once, first runs of pages one at a time (ui/warmup.py).
+with warmup.first_visit(page.url_path, light=page.url_path == ""):
+    page.run()

@@ -2,6 +2,9 @@
 
 Usage: python scripts/serve.py [--port 8501] [--address 127.0.0.1] [extra streamlit flags...]
 
+``--address 0.0.0.0`` serves the room: anyone on the same network can open the printed address (no login; see
+README "Serving a classroom"). The default, 127.0.0.1, is this machine only.
+
 Why a warm-up: on a fresh server Streamlit routes the very first session through its legacy ``pages/`` folder
 discovery (our scripts live in ``pages/<section>/``, and the folder's mere existence switches it on until
 ``st.navigation`` runs once). A deep link opened as that first request would show "Page not found". Running
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -40,20 +44,50 @@ def warm_up(base_url: str, timeout: float = 120) -> None:
         print(f"warm-up run of app.py did not finish cleanly: {error}", file=sys.stderr)
 
 
+THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""Environment variables that cap the BLAS and OpenMP (torch intra-op) threads of the server at one each."""
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: this one, one BLAS and one torch thread per computing thread (unless set).
+
+    Why one: every browser session computes in its own script thread, and OpenMP gives each such thread its own
+    team of workers, so with 2 threads each, two students training at once already ran 4 busy threads on 2
+    cores, and the spinning workers slowed everyone (``torch.set_num_threads`` is process-wide, so the
+    per-trainer ``torch_threads`` blocks cannot bound it per session). The app's matrix products are small
+    anyway: on 2 busy cores a 24×3600 product took 10 ms of CPU with two OpenBLAS threads, 0.9 ms with one.
+    """
+    env = {**os.environ, **(extra or {})}
+    for name in THREAD_LIMITS:
+        env.setdefault(name, "1")
+    return env
+
+
+def lan_address() -> str | None:
+    """This machine's address on its local network (the one a default route leaves from), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # connecting a UDP socket sends nothing; it only picks a route
+            return probe.getsockname()[0]
+        except OSError:
+            return None
+
+
 def start(
-    port: int, address: str = "127.0.0.1", extra: list[str] | None = None, quiet: bool = True
+    port: int,
+    address: str = "127.0.0.1",
+    extra: list[str] | None = None,
+    quiet: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
-    """`streamlit run app.py` on address:port, returned once warmed up."""
+    """`streamlit run app.py` on address:port (``env`` added to its environment), returned once warmed up."""
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.headless", "true", "--server.port", str(port), "--server.address", address,
         *(extra or []),
     ]  # fmt: skip
     output = subprocess.DEVNULL if quiet else None
-    # One BLAS thread: the app's matrix products are small, and a second OpenBLAS thread mostly spins (measured
-    # on 2 busy cores: a 24×3600 product took 10 ms of CPU with two threads, 0.9 ms with one).
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output, env=env)
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output, env=server_env(env))
     try:
         host = "127.0.0.1" if address in ("0.0.0.0", "") else address
         warm_up(f"http://{host}:{port}")
@@ -69,7 +103,14 @@ def main() -> None:
     parser.add_argument("--address", default="127.0.0.1")
     args, extra = parser.parse_known_args()
     proc = start(args.port, args.address, extra, quiet=False)
-    print(f"ML Playground is ready: http://{args.address}:{args.port}", flush=True)
+    if args.address in ("0.0.0.0", ""):
+        where = lan_address() or "<this machine's address>"
+        print(
+            f"ML Playground is ready for the room: http://{where}:{args.port} (anyone on this network can open it)",
+            flush=True,
+        )
+    else:
+        print(f"ML Playground is ready: http://{args.address}:{args.port}", flush=True)
     try:
         sys.exit(proc.wait())
     except KeyboardInterrupt:
