@@ -1,8 +1,11 @@
 """Benchmark: speed as a user feels it, in real Chromium against `streamlit run app.py`.
 
 - **Frames drawn per second** of every animated view: Plotly's own events counted in the page
-  (``plotly_afterplot`` after each redraw a Streamlit rerun sends, ``plotly_animatingframe`` for each frame of a
-  figure's own animation), over a few seconds of playing.
+  (``plotly_afterplot`` after each redraw, ``plotly_animatingframe`` for each frame of a figure's own animation),
+  over a few seconds of playing. Every live trainer (Reset, then its Train / Play button) is measured twice, on
+  two servers side by side: with its live figures in the kept-alive graphs of ``ui/live_chart.py`` (Plotly.react
+  on each frame), and with ``ML_PLAYGROUND_LIVE_CHART=0``, the old path (``st.plotly_chart``, rebuilt by Plotly
+  for every frame): the baseline. Also from the click to the first live frame drawn.
 - **Control → redrawn figure**: the first slider of each page moved one notch with the keyboard; the time until
   the last figure the rerun redraws has been drawn (the app idle again).
 - **First figure after navigation** to each page on a warm server: its address opened in the tab (browser cache
@@ -27,24 +30,33 @@ from pathlib import Path
 from scripts.screenshot import CHROMIUM_ARGS, free_port
 from scripts.serve import start as start_server
 from ui.registry import HOME, PAGES
+from ui.training import CHUNK_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_FPS = 10.0
 GOAL_REDRAW_MS = 300.0
 GOAL_FIRST_FIGURE_S = 1.5
 GOAL_COLD_RATIO = 1.1
+LIVE_CHART_OFF = {"ML_PLAYGROUND_LIVE_CHART": "0"}
+"""The baseline server's environment: live frames drawn with st.plotly_chart (ui/live_chart.py's switch)."""
+NO_POST_SCRIPT_GC = ["--runner.postScriptGC", "false"]
+"""A diagnostic server (full run only): without Streamlit's gc.collect() after every run, fragment runs included."""
 VIEWPORT = {"width": 1280, "height": 720}  # a projector
 
-# Records every drawn figure: (time, figure title, kind) for redraws and animation frames.
+# Records every drawn figure: (time, figure title, kind, place) for redraws and animation frames. The place (where
+# the graph sat on the page when first seen) tells figures apart: a chart that st.plotly_chart rebuilds every frame
+# is a new graph div in the same place, a kept-alive live graph (ui/live_chart.py) the same div.
 COUNTER_JS = """() => {
   window.__draws = [];
   const title = (gd) => { const t = gd.layout && gd.layout.title; return (t && (t.text || t)) || '(untitled)'; };
   const attach = () => {
     document.querySelectorAll('.js-plotly-plot').forEach((gd) => {
       if (gd.__counted || !gd.on) return;
-      gd.__counted = true;
-      gd.on('plotly_afterplot', () => window.__draws.push([performance.now(), String(title(gd)), 'redraw']));
-      gd.on('plotly_animatingframe', () => window.__draws.push([performance.now(), String(title(gd)), 'frame']));
+      const box = gd.getBoundingClientRect();
+      gd.__counted = `${Math.round((box.left + scrollX) / 10)},${Math.round((box.top + scrollY) / 10)}`;
+      const draw = (kind) => () => window.__draws.push([performance.now(), String(title(gd)), kind, gd.__counted]);
+      gd.on('plotly_afterplot', draw('redraw'));
+      gd.on('plotly_animatingframe', draw('frame'));
     });
     window.__attach = requestAnimationFrame(attach);
   };
@@ -63,21 +75,50 @@ class AnimatedView:
     """'button:<label>' (a Streamlit button, e.g. Play: frames are reruns, each redraw of ``figure`` counts) or
     'plotly:<text>' (a figure's own play button: each animation frame on the page counts)."""
     figure: str = ""
-    """For a button: the title (or its start) of the figure whose redraws are counted."""
+    """For a button: the title (or its start) of the figure whose redraws are counted ("": any figure's, the
+    most often drawn one counts: each frame redraws every live figure)."""
     query: str = ""
     prepare: str | None = None
-    """A Streamlit button to press first (e.g. one that renders the episode to animate)."""
+    """A Streamlit button to press first (e.g. one that renders the episode to animate, or Reset: a page that
+    opens on its shipped, finished result trains again from the start)."""
     stop: str | None = None
+    """The button that stops it (Pause): the count ends where it disappears (a training budget spent)."""
 
+
+NN_TRAINER = AnimatedView("NN trainer, 2×8 net (Play)", "nn-trainer", "button:Play", "Decision boundary", stop="Pause")
+
+
+def _trainer(name: str, url_path: str, button: str = "Train") -> AnimatedView:
+    return AnimatedView(name, url_path, f"button:{button}", prepare="Reset", stop="Pause")
+
+
+# Every page whose figures move while a TrainingSession trains (TrainingSession.live): the NN trainer first.
+TRAINERS = (
+    NN_TRAINER,
+    _trainer("GAN on 2-D points (Play)", "generative-gan", "Play"),
+    _trainer("VAE (β = 1 and β = 4)", "generative-vae", "Train both"),
+    _trainer("Diffusion, 2-D", "gen-diffusion"),
+    _trainer("Digit diffusion", "gen-digit-diffusion"),
+    _trainer("DQN", "rl-dqn"),
+    _trainer("Policy gradient (REINFORCE)", "rl-policy-gradient"),
+    _trainer("Actor-critic", "rl-actor-critic"),
+    _trainer("Skip connections (plain and residual)", "cnn-skip-connections", "Train both"),
+    _trainer("RNN vs LSTM", "seq-rnn-lstm", "Train both"),
+    _trainer("Transformer", "seq-transformer"),
+    _trainer("ViT", "seq-vit"),
+    _trainer("VAE vs GAN, 2-D points", "generative-vae-vs-gan", "Train both"),
+    _trainer("Latent diffusion (ε_θ)", "gen-latent-diffusion", "Train ε_θ"),
+)
+QUICK_TRAINERS = ("nn-trainer", "generative-gan", "rl-dqn")
 
 ANIMATED = (
-    AnimatedView("NN trainer, 2×8 net (Play)", "nn-trainer", "button:Play", "Decision boundary", stop="Pause"),
     AnimatedView("Value-iteration sweep playback", "mdp-value-iteration", "plotly:play", query="watch=true"),
     AnimatedView("Q-learning / SARSA episode replay", "rl-q-learning-sarsa", "plotly:play"),
     AnimatedView("DQN greedy episode", "rl-dqn", "plotly:play", prepare="Render an episode"),
     AnimatedView("Diffusion: reverse-process frames", "gen-diffusion", "plotly:play"),
     AnimatedView("VAE latent walk", "generative-vae", "plotly:play", query="tab=Latent+walk"),
 )
+"""Figures with their own Plotly animation (frames played in the browser)."""
 
 
 def _open(page, url: str, figure: bool = True) -> float:
@@ -90,45 +131,80 @@ def _open(page, url: str, figure: bool = True) -> float:
     return drawn
 
 
+def _button(page, label: str):
+    """The first visible Streamlit button whose text holds ``label`` (not a help icon that names it)."""
+    return page.locator("[data-testid='stButton'] button:visible", has_text=label).first
+
+
 def _draws(page) -> list:
     return page.evaluate("() => window.__draws")
 
 
-def animated_fps(page, base: str, view: AnimatedView, seconds: float) -> float | None:
-    """Frames of ``view.figure`` drawn per second while the view plays (None when the page has no such view)."""
+def _start(page, base: str, view: AnimatedView):
+    """Open the view's page, press its ``prepare`` button, start counting draws; its start control (None: none)."""
     _open(page, f"{base}/{view.url_path}" + (f"?{view.query}" if view.query else ""))
     page.wait_for_timeout(800)
     if view.prepare:
-        page.get_by_role("button", name=view.prepare).first.click()
+        _button(page, view.prepare).click()
         page.wait_for_timeout(500)
         page.wait_for_selector(IDLE, timeout=90_000)
         page.wait_for_timeout(800)
     page.evaluate(COUNTER_JS)
     kind, label = view.start.split(":", 1)
     if kind == "button":
-        target = page.get_by_role("button", name=label).first
+        target = _button(page, label)
     else:
         target = page.locator(".updatemenu-button", has_text=label).first
     if target.count() == 0:
         return None
     target.scroll_into_view_if_needed()
+    return target
+
+
+def animated_fps(page, base: str, view: AnimatedView, seconds: float) -> float | None:
+    """Frames per second of a figure's own Plotly animation (None when the page has no such view)."""
+    target = _start(page, base, view)
+    if target is None:
+        return None
     target.click()
-    if kind == "plotly":
-        # A figure's own animation may be shorter than the measuring window (a 20-sweep playback lasts 1.5 s):
-        # its rate is its frames over the time from its first frame to its last.
-        page.wait_for_timeout(int(1000 * seconds))
-        times = [d[0] for d in _draws(page) if d[2] == "frame"]
-        return (len(times) - 1) / ((times[-1] - times[0]) / 1000) if len(times) >= 3 else None
-    page.wait_for_timeout(1500)  # the first frames: training starts, the animation gets going
-    page.evaluate("() => { window.__draws = []; }")
-    start = time.perf_counter()
+    # A figure's own animation may be shorter than the measuring window (a 20-sweep playback lasts 1.5 s):
+    # its rate is its frames over the time from its first frame to its last.
     page.wait_for_timeout(int(1000 * seconds))
-    elapsed = time.perf_counter() - start
-    draws = [d for d in _draws(page) if d[2] == "redraw" and d[1].startswith(view.figure)]
-    if view.stop:
-        page.get_by_role("button", name=view.stop).first.click()
+    times = [d[0] for d in _draws(page) if d[2] == "frame"]
+    return (len(times) - 1) / ((times[-1] - times[0]) / 1000) if len(times) >= 3 else None
+
+
+def training_fps(page, base: str, view: AnimatedView, seconds: float) -> tuple[float, float] | None:
+    """While a training session plays: frames of ``view.figure`` (any figure: the most often drawn one) drawn per
+    second, and milliseconds from the click to the first live frame drawn. None when the page has no such button.
+
+    The count runs for ``seconds`` after the first 1.5 s of playing (training starts, the frames get going), or
+    until the stop button disappears (the budget is spent; the page's last full rerun is not counted)."""
+    target = _start(page, base, view)
+    if target is None:
+        return None
+    clicked = page.evaluate("() => performance.now()")
+    target.click()
+    page.wait_for_timeout(1500)
+    first = min((d[0] for d in _draws(page) if d[2] == "redraw" and d[0] > clicked), default=None)
+    begin = page.evaluate("() => { window.__draws = []; return performance.now(); }")
+    end = begin + 1000 * seconds
+    while (now := page.evaluate("() => performance.now()")) < end:
+        if view.stop and _button(page, view.stop).count() == 0:
+            end = now  # finished: its budget is spent
+            break
+        page.wait_for_timeout(200)
+    per_figure: dict[tuple[str, str], int] = {}  # (title, place) → its redraws: every frame redraws each once
+    for t, title, kind, place in _draws(page):
+        if kind == "redraw" and t <= end and title.startswith(view.figure):
+            per_figure[title, place] = per_figure.get((title, place), 0) + 1
+    frames = max(per_figure.values(), default=0)
+    if view.stop and _button(page, view.stop).count():
+        _button(page, view.stop).click()
         page.wait_for_timeout(500)
-    return len(draws) / elapsed
+    if end <= begin or first is None:
+        return None
+    return frames / ((end - begin) / 1000), first - clicked
 
 
 def control_to_redraw(page, base: str, url_path: str) -> float | None:
@@ -213,18 +289,60 @@ def _verdict(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
 
+def live_trainers(page, base: str, base_old: str, views, seconds: float, baseline_all: bool) -> list:
+    """(view, (fps, first frame ms) with the live charts, the same on the baseline server or None), the two
+    measured one after the other per view; the baseline for every view, or for the NN trainer only."""
+    rows = []
+    for view in views:
+        live = training_fps(page, base, view, seconds)
+        old = training_fps(page, base_old, view, seconds) if baseline_all or view is NN_TRAINER else None
+        rows.append((view, live, old))
+    return rows
+
+
+def _trainer_rows(rows) -> list[str]:
+    def cell(value, spec):
+        return "—" if value is None else format(value, spec)
+
+    lines = []
+    for view, live, old in rows:
+        ratio = live[0] / old[0] if live and old and old[0] > 0 else None
+        lines.append(
+            f"| {view.name} | `{view.url_path}` | {cell(live and live[0], '.1f')} | {cell(old and old[0], '.1f')} | "
+            f"{cell(ratio, '.1f')}{'×' if ratio else ''} | {cell(live and live[1], '.0f')} / {cell(old and old[1], '.0f')} |"
+        )
+    return lines
+
+
 def run(quick: bool = False) -> str:
     from playwright.sync_api import sync_playwright
 
     pages = [p for p in PAGES if not quick or p.url_path in ("nn-trainer", "mdp-value-iteration", "info-entropy")]
-    views = [v for v in ANIMATED if not quick or v.url_path in ("nn-trainer", "mdp-value-iteration")]
-    port = free_port()
+    views = [v for v in ANIMATED if not quick or v.url_path == "mdp-value-iteration"]
+    trainers = [v for v in TRAINERS if not quick or v.url_path in QUICK_TRAINERS]
+    seconds = 3 if quick else 5
+    port, port_old = free_port(), free_port()
     server = start_server(port)
     base = f"http://127.0.0.1:{port}"
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=VIEWPORT).new_page()
+            baseline = start_server(port_old, env=LIVE_CHART_OFF)
+            try:
+                trained = live_trainers(page, base, f"http://127.0.0.1:{port_old}", trainers, seconds, not quick)
+            finally:
+                baseline.terminate()
+                baseline.wait(timeout=15)
+            no_gc = None
+            if not quick:  # diagnostic: the same NN trainer without Streamlit's gc.collect() after every run
+                port_gc = free_port()
+                diagnostic = start_server(port_gc, extra=NO_POST_SCRIPT_GC)
+                try:
+                    no_gc = training_fps(page, f"http://127.0.0.1:{port_gc}", NN_TRAINER, seconds)
+                finally:
+                    diagnostic.terminate()
+                    diagnostic.wait(timeout=15)
             fps = [(view, animated_fps(page, base, view, 3 if quick else 6)) for view in views]
             _open(page, base, figure=False)  # the app's scripts in the browser's cache
             firsts = [(spec, first_figure_seconds(page, base, spec.url_path)) for spec in (HOME, *pages)]
@@ -241,6 +359,7 @@ def run(quick: bool = False) -> str:
             server.kill()
 
     measured_fps = [f for _, f in fps if f is not None]
+    _, nn_live, nn_old = next(row for row in trained if row[0] is NN_TRAINER)
     fps_rows = [f"| {view.name} | `{view.url_path}` | " + ("—" if f is None else f"{f:.1f}") + " |" for view, f in fps]
     timing_rows = []
     redraw_of = {spec.url_path: ms for spec, ms in redraws}
@@ -257,7 +376,36 @@ def run(quick: bool = False) -> str:
         "Debian's Chromium (headless, software rendering) at 1280×720 against `streamlit run app.py` on this "
         "machine; Plotly's draw events counted inside the page.",
         "",
-        "| animated view | page | frames drawn / s |",
+        "Live trainers (Reset, then Play / Train; a few seconds of playing each), measured side by side on two "
+        "servers: live figures in kept-alive graphs updated by Plotly.react (`ui/live_chart.py`), and the old path, "
+        "`st.plotly_chart` rebuilt by Plotly for every frame (`ML_PLAYGROUND_LIVE_CHART=0`, the baseline).",
+        "",
+        "| live trainer | page | frames drawn / s | baseline: st.plotly_chart | ratio | click → first frame (ms), "
+        "live / baseline |",
+        "|---|---|---:|---:|---:|---:|",
+        *_trainer_rows(trained),
+        "",
+        f"Goal ≥ {GOAL_FPS:.0f} frames/s for the NN trainer's default 2×8 net: "
+        + (
+            f"{_verdict(nn_live[0] >= GOAL_FPS)} ({nn_live[0]:.1f} frames/s"
+            + (f"; baseline {nn_old[0]:.1f}, {nn_live[0] / nn_old[0]:.1f}×" if nn_old and nn_old[0] > 0 else "")
+            + ")."
+            if nn_live
+            else "**not met** (not measured)."
+        ),
+        f"The other trainers draw one frame per training chunk (`ui/training.py`: about {CHUNK_SECONDS} s of "
+        f"training between two pictures), so at most {1 / CHUNK_SECONDS:.1f} frames/s by design.",
+        *(
+            [
+                f"Diagnostic: the NN trainer on a server started with `{' '.join(NO_POST_SCRIPT_GC)}` (no "
+                "`gc.collect()` after every run, fragment runs included: ~70-100 ms with torch and Plotly loaded): "
+                f"{no_gc[0]:.1f} frames/s."
+            ]
+            if no_gc
+            else []
+        ),
+        "",
+        "| animated view (the figure's own animation) | page | frames drawn / s |",
         "|---|---|---:|",
         *fps_rows,
         "",

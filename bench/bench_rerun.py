@@ -8,6 +8,10 @@ controls (the slowest control is shown too), as wall time and as CPU time of thi
 grows when other processes load the machine, the wall figure does. The baseline, measured in the same run, is the
 rerun of a page that draws one slider and one line: Streamlit's own floor for a rerun.
 
+Not measured here: a server's script runner ends every rerun with ``gc.collect()`` (``runner.postScriptGC``, on by
+default), ~80-100 ms once torch, Plotly and the page modules are loaded, holding the GIL while the rerun's last
+messages go out; AppTest's runner skips it. bench_browser's control → redraw times include it.
+
 Run: .venv/bin/python -m bench.bench_rerun [--quick] [--pages=url-path,...] [--detail]
 """
 

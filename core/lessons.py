@@ -16,9 +16,14 @@ A lesson file (``lessons/<name>.toml``)::
     preset = "BookGrid 4×3 (AIMA)"
     watch = true
     k = 3
+    [steps.data]                            # optional: a dataset too long for a URL, from a file in lessons/data/
+    pts = "three-blobs.csv"                 # its text becomes the value of the control `pts`
 
-A step is exactly what a copied URL holds: the page and its query parameters. Parameters a step leaves out take
-the page's defaults. Whether a value is one the widget accepts is up to the page (the app checks it when the step
+A step is exactly what a copied URL holds: the page and its query parameters; a dataset a page takes as text (the
+points of the neural-network trainer, the labelled texts of Naive Bayes) can live there too while it is short
+(``core.user_data.URL_DATA_CHARS``), and a longer one is named in ``[steps.data]`` as a file of ``lessons/data/``,
+read as text only (``core.user_data.decode_text``: size-capped UTF-8) when the lesson is loaded. Parameters a step
+leaves out take the page's defaults. Whether a value is one the widget accepts is up to the page (the app checks it when the step
 opens, the test suite checks every shipped step); this module checks everything else and names the step.
 """
 
@@ -36,11 +41,15 @@ from core.errors import InputError
 URLValue = str | tuple[str, ...]
 """One URL parameter: a single value, or the repeated values of a multiselect (``?algs=a&algs=b``)."""
 
+DATA_DIR = "data"
+"""The folder of a lessons directory that holds the steps' data files."""
 RESERVED_PARAMS = frozenset({"lesson", "step", "present"})
 """URL parameters of lecture mode itself: a page's widget may not use them, a step may not set them."""
 
 _LESSON_FIELDS = {"title", "description", "section", "steps"}
-_STEP_FIELDS = {"title", "page", "params", "notes", "ask", "controls"}
+_STEP_FIELDS = {"title", "page", "params", "notes", "ask", "controls", "data"}
+DATA_SUFFIXES = (".csv", ".tsv", ".txt")
+"""What a ``[steps.data]`` file may be: text tables and plain text, nothing a page would execute or unpickle."""
 _NAME = re.compile(r"[^a-z0-9]+")
 
 
@@ -68,6 +77,8 @@ class Step:
     """A question for the room; while not revealed, the page's figures are hidden."""
     controls: tuple[str, ...] = ()
     """Widget keys the presenter view keeps visible (empty: all controls hidden)."""
+    data: Mapping[str, str] = field(default_factory=dict)
+    """Widget key → file name in ``lessons/data/`` of a dataset too long for the URL (its text is in ``params``)."""
 
     def url_params(self) -> dict[str, str | list[str]]:
         """The step's parameters as ``st.query_params`` / ``st.switch_page`` take them."""
@@ -153,11 +164,50 @@ def _params(raw: object, where: str, known: set[str] | None, problems: list[str]
     return params
 
 
-def parse_lesson(text: str, name: str, pages: Mapping[str, set[str] | None]) -> Lesson:
+def _data(
+    raw: object, where: str, known: set[str] | None, data_dir: Path | None, problems: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``[steps.data]``: widget key → file name in ``data_dir``; returns (key → file name, key → the file's text)."""
+    if raw is None:
+        return {}, {}
+    # here, not at the top: app.py imports this module for the lesson bar, and user_data's NumPy would otherwise
+    # load before Home has drawn
+    from core import user_data
+
+    if not isinstance(raw, dict):
+        problems.append(f'{where}: `data` must be a table ([steps.data]) of control = "file name".')
+        return {}, {}
+    names: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for key, file_name in raw.items():
+        if key in RESERVED_PARAMS or (known is not None and key not in known):
+            problems.append(f"{where}: `data` names `{key}`, which is not a control of the page.")
+            continue
+        # a bare file name: no folders, so a lesson can only read what lessons/data/ ships
+        if not isinstance(file_name, str) or Path(file_name).name != file_name or file_name.startswith("."):
+            problems.append(f"{where}: data file for `{key}` must be a file name in lessons/data/, e.g. 'points.csv'.")
+            continue
+        if not file_name.endswith(DATA_SUFFIXES):
+            problems.append(f"{where}: data file `{file_name}` must end in {', '.join(DATA_SUFFIXES)}.")
+            continue
+        path = data_dir / file_name if data_dir is not None else None
+        if path is None or not path.is_file():
+            problems.append(f"{where}: data file `{file_name}` is not in lessons/data/.")
+            continue
+        try:
+            texts[key] = user_data.decode_text(path.read_bytes(), f"Data file `{file_name}`")
+        except InputError as error:
+            problems.append(f"{where}: {error}")
+            continue
+        names[key] = file_name
+    return names, texts
+
+
+def parse_lesson(text: str, name: str, pages: Mapping[str, set[str] | None], data_dir: Path | None = None) -> Lesson:
     """Read a lesson from TOML ``text``; raise :class:`LessonError` listing every problem, each naming its step.
 
     ``pages`` maps every url_path to the widget keys its page is known to have (None: not known here, keys are
-    then checked when the step opens)."""
+    then checked when the step opens). ``data_dir``: where ``[steps.data]`` files are read (``lessons/data``)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -188,6 +238,10 @@ def parse_lesson(text: str, name: str, pages: Mapping[str, set[str] | None]) -> 
         elif page:
             known = pages[page]
         params = _params(raw_step.get("params"), where, known, problems)
+        data, texts = _data(raw_step.get("data"), where, known, data_dir, problems)
+        for key in sorted(set(data) & set(params)):
+            problems.append(f"{where}: `{key}` is set both in [steps.params] and in [steps.data]; keep one.")
+        params.update(texts)
         controls = raw_step.get("controls", [])
         if not isinstance(controls, list) or not all(isinstance(c, str) for c in controls):
             problems.append(f'{where}: `controls` must be a list of control keys, e.g. ["gamma"].')
@@ -204,6 +258,7 @@ def parse_lesson(text: str, name: str, pages: Mapping[str, set[str] | None]) -> 
                 notes=_text(raw_step, "notes", where, problems),
                 ask=_text(raw_step, "ask", where, problems),
                 controls=tuple(controls),
+                data=data,
             )
         )
     if problems:
@@ -212,12 +267,13 @@ def parse_lesson(text: str, name: str, pages: Mapping[str, set[str] | None]) -> 
 
 
 def load_directory(directory: Path, pages: Mapping[str, set[str] | None]) -> dict[str, Lesson]:
-    """Every ``*.toml`` lesson in ``directory`` by name (file stem), in file-name order; a file that does not
-    parse raises its :class:`LessonError`, prefixed with the file's name."""
+    """Every ``*.toml`` lesson in ``directory`` by name (file stem), in file-name order, their data files read from
+    ``directory/data``; a file that does not parse raises its :class:`LessonError`, prefixed with the file's name."""
     lessons = {}
     for path in sorted(directory.glob("*.toml")):
         try:
-            lessons[path.stem] = parse_lesson(path.read_text(encoding="utf-8"), path.stem, pages)
+            text = path.read_text(encoding="utf-8")
+            lessons[path.stem] = parse_lesson(text, path.stem, pages, directory / DATA_DIR)
         except LessonError as error:
             raise LessonError([f"{path.name}: {p}" for p in error.problems]) from None
     return lessons
@@ -265,7 +321,7 @@ def _toml_key(key: str) -> str:
 def _toml_value(value: URLValue) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_toml_string(v) for v in value) + "]"
-    return _toml_string(value)
+    return _toml_multiline(value)  # a dataset's lines stay lines
 
 
 def dumps_lesson(lesson: Lesson) -> str:
@@ -283,7 +339,11 @@ def dumps_lesson(lesson: Lesson) -> str:
             lines.append(f"notes = {_toml_multiline(step.notes)}")
         if step.controls:
             lines.append("controls = " + _toml_value(tuple(step.controls)))
-        if step.params:
+        params = {k: v for k, v in step.params.items() if k not in step.data}
+        if params:
             lines.append("[steps.params]")
-            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in step.params.items()]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in params.items()]
+        if step.data:
+            lines.append("[steps.data]")
+            lines += [f"{_toml_key(k)} = {_toml_string(v)}" for k, v in step.data.items()]
     return "\n".join(lines) + "\n"

@@ -28,6 +28,12 @@ def run_page(path: str, query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
+def all_charts(at: AppTest) -> list:
+    """Every figure on the page: the st.plotly_chart ones, and the live charts a training frame draws instead
+    (ui/live_chart.py, a custom component: AppTest lists it as an unknown "bidi_component" element)."""
+    return [*at.get("plotly_chart"), *at.get("bidi_component")]
+
+
 def assert_healthy(at: AppTest, context: str = "") -> None:
     """No traceback on the page, and every error/warning shown is one of the deliberate messages."""
     assert not at.exception, f"{context}: exception on page: {[e.value for e in at.exception]}"

@@ -89,7 +89,7 @@ def _key(page, key: str) -> None:
 def test_a_shipped_lesson_runs_end_to_end_with_the_keyboard(page, server):
     """Start a shipped lesson, then → through every step (→ reveals an ask-first step first): each step is on its
     page, in its URL state, with no "could not use" notice (the app checks every parameter reached its widget).
-    ← goes back; → on a focused slider moves the slider, not the lesson."""
+    ← goes back; → on a focused slider moves the slider, not the lesson; a clicker's PageDown / PageUp step too."""
     lesson = load_directory(ROOT / "lessons", {p: None for p in TITLES})["info-entropy-kl-mi"]
     _open(page, f"{server}/lessons")
     page.locator(".st-key-start_info-entropy-kl-mi button").click()
@@ -126,6 +126,13 @@ def test_a_shipped_lesson_runs_end_to_end_with_the_keyboard(page, server):
     _key(page, "ArrowLeft")
     assert _query(page)["step"] == str(len(lesson.steps) - 1)
     assert TITLES[lesson.steps[-2].page] in page.locator("h1").first.inner_text()
+    # a presentation clicker's PageDown / PageUp work as → / ←
+    _key(page, "PageDown")
+    assert _query(page)["step"] == str(len(lesson.steps))
+    _key(page, "PageUp")
+    _key(page, "PageUp")
+    assert _query(page)["step"] == str(len(lesson.steps) - 2)
+    assert TITLES[lesson.steps[-3].page] in page.locator("h1").first.inner_text()
 
 
 def test_presenter_view_hides_sidebar_and_toolbar(page, server):

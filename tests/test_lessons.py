@@ -143,6 +143,68 @@ def test_shipped_lessons_round_trip():
         assert parse_lesson(dumps_lesson(lesson), name, KNOWN_PAGES) == lesson
 
 
+def _data_lesson(data_line: str, params: str = "") -> str:
+    return (
+        'title = "Own points"\n[[steps]]\ntitle = "Blobs"\npage = "info-entropy"\n'
+        + (f"[steps.params]\n{params}\n" if params else "")
+        + f"[steps.data]\n{data_line}\n"
+    )
+
+
+def test_a_data_file_becomes_the_controls_text_and_round_trips(tmp_path):
+    """[steps.data] reads the named file of lessons/data/ into the control's value; writing the lesson back keeps
+    the file's name, not a copy of its text."""
+    rows = "x1,x2,label\n" + "\n".join(f"{i / 10:.1f},{-i / 10:.1f},{i % 3}" for i in range(400)) + "\n"
+    (tmp_path / "blobs.csv").write_text(rows, encoding="utf-8")
+    lesson = parse_lesson(_data_lesson('p = "blobs.csv"', 'preset = "skewed"'), "own", KNOWN_PAGES, tmp_path)
+    step = lesson.steps[0]
+    assert step.params == {"preset": "skewed", "p": rows} and step.data == {"p": "blobs.csv"}
+    assert step.url_params()["p"] == rows
+    written = dumps_lesson(lesson)
+    assert "blobs.csv" in written and "0.1,-0.1,1" not in written  # named, not inlined
+    assert parse_lesson(written, "own", KNOWN_PAGES, tmp_path) == lesson
+
+
+@pytest.mark.parametrize(
+    ("data_line", "message"),
+    [
+        ('p = "../secret.csv"', "must be a file name in lessons/data/"),
+        ('p = "sub/points.csv"', "must be a file name in lessons/data/"),
+        ('p = ".hidden.csv"', "must be a file name in lessons/data/"),
+        ('p = "points.pkl"', "must end in .csv, .tsv, .txt"),
+        ('p = "missing.csv"', "`missing.csv` is not in lessons/data/"),
+        ('p = "binary.csv"', "not a text file"),
+        ("p = 3", "must be a file name in lessons/data/"),
+        ('lesson = "points.csv"', "`lesson`, which is not a control of the page"),
+    ],
+)
+def test_bad_data_files_are_named_with_their_step(tmp_path, data_line, message):
+    (tmp_path / "binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
+    (tmp_path.parent / "secret.csv").write_text("1,2,3\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "points.csv").write_text("1,2,3\n", encoding="utf-8")
+    with pytest.raises(LessonError) as error:
+        parse_lesson(_data_lesson(data_line), "own", KNOWN_PAGES, tmp_path)
+    assert any(p.startswith("step 1 ('Blobs')") and message in p for p in error.value.problems), error.value.problems
+
+
+def test_a_control_set_both_in_params_and_data_is_refused(tmp_path):
+    (tmp_path / "p.txt").write_text("0.3", encoding="utf-8")
+    with pytest.raises(LessonError, match=r"`p` is set both in \[steps.params\] and in \[steps.data\]"):
+        parse_lesson(_data_lesson('p = "p.txt"', "p = 0.2"), "own", KNOWN_PAGES, tmp_path)
+
+
+def test_shipped_data_files_are_named_by_a_lesson():
+    """Every file in lessons/data/ is used by a shipped step (no orphans), and each such step's text is the file's."""
+    data_dir = LESSONS_DIR / "data"
+    used = {name: step for lesson in SHIPPED.values() for step in lesson.steps for name in step.data.values()}
+    shipped = {path.name for path in data_dir.glob("*")} if data_dir.is_dir() else set()
+    assert shipped == set(used)
+    for name, step in used.items():
+        key = next(k for k, v in step.data.items() if v == name)
+        assert step.params[key] == (data_dir / name).read_text(encoding="utf-8")
+
+
 # ------------------------------------------------------------------------------------------------ in the app
 
 

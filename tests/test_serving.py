@@ -33,20 +33,22 @@ CHROMIUM = shutil.which("chromium")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 FIGURE = ".js-plotly-plot .main-svg"
-# One page per kind of first import: pandas tables, SciPy, scikit-learn, Gymnasium, torch (several: the
-# heaviest import, and the one the first-run lock serialises), the lesson list (no figure).
+# The race found before ui/warmup.py: a page importing pandas (a table, the points editor) while other pages
+# validate Plotly figures, which look at sys.modules["pandas"] without importing it. So: the pages that import
+# pandas first, then pages that build figures as soon as NumPy and Plotly are in, a torch page (the heaviest
+# first import), and the lesson list (no figure).
 ROOM = (
-    "mdp-value-iteration",
     "rl-q-learning-sarsa",
-    "rl-comparison",
-    "rl-dqn",
+    "info-conditional-entropy",
+    "cnn-calculator",
     "info-entropy",
+    "info-jensen",
     "info-divergences",
-    "sl-regression",
-    "nn-trainer",
-    "cnn-convolution",
+    "nn-activations",
+    "sl-naive-bayes",
     "seq-attention",
-    "generative-vae",
+    "mdp-value-iteration",
+    "rl-dqn",
     "lessons",
 )
 ROOM_TIMEOUT_MS = 240_000

@@ -372,9 +372,14 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
         if selection_mode is not None:
             kwargs["selection_mode"] = selection_mode
     if st.session_state.get(LIVE_FRAME):
-        # A frame of live training (ui/training.py): Streamlit rebuilds every chart of the frame in the browser,
-        # so the frame leaves out what nobody uses while it moves: the mode bar and the export buttons.
+        # A frame of live training (ui/training.py): it leaves out what nobody uses while it moves (the mode bar,
+        # the export buttons) and goes into a graph that Plotly updates in place (ui/live_chart.py); st.plotly_chart
+        # would rebuild the whole plot in the browser for every frame.
         config = {"displaylogo": False, "showLink": False, "displayModeBar": False}
+        from ui import live_chart
+
+        if live_chart.ENABLED:  # one graph kept alive across frames: Plotly.react, not a rebuilt plot
+            return live_chart.show(fig, config, key=key)
         return st.plotly_chart(fig, width="stretch", key=key, config=config, theme=None, **kwargs)
     name = figure_export.next_name()
     # the mode bar's camera saves a PNG in the browser (offline) at slide resolution

@@ -11,7 +11,8 @@ State lives per browser session in ``st.session_state``; the URL carries what a 
 step=<k>`` for the running step and ``present=1`` for the presenter view. Streamlit's own navigation drops the
 parameters of the page it leaves, so :func:`route` writes them back on every run.
 
-Keyboard: → Next (or Reveal, on a step whose figures are hidden), ← Previous (Streamlit button shortcuts), space
+Keyboard: → Next (or Reveal, on a step whose figures are hidden), ← Previous (Streamlit button shortcuts; a
+presentation clicker's PageDown / PageUp press the same buttons, :func:`keyboard`), space
 Play/Pause of a training session (``ui/training.py``) or else of the Plotly animation on screen (:func:`keyboard`).
 Streamlit ignores a shortcut while the focus is in an input (a slider's thumb, a text field, a select box), so
 those keep their own arrows and spaces.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.lessons import RESERVED_PARAMS, Lesson, LessonError, Step, parse_lesson, url_value
+from core.lessons import DATA_DIR, RESERVED_PARAMS, Lesson, LessonError, Step, parse_lesson, url_value
 from ui import contract
 from ui.registry import HOME, LESSONS, PAGES, PageSpec
 
@@ -89,6 +90,7 @@ _HIDE_FIGURES = (
 # Space on a page without a training session plays / pauses the Plotly animation on screen (value-iteration
 # sweeps, replays, latent walks: viz/animation.py), by clicking its own ▶ play / ❚❚ pause buttons. A focused
 # input, select or button keeps the key, and so does a page whose Play button has Streamlit's Space shortcut.
+# A presentation clicker sends PageDown / PageUp: while a lesson runs they press its Next / Previous buttons.
 _SPACE_PLAYS_ANIMATIONS = """<script>
 if (!window.mlpSpace) {
   window.mlpSpace = true;
@@ -115,6 +117,19 @@ if (!window.mlpSpace) {
     event.preventDefault();  // not a page scroll
     shown.dataset.mlpPlaying = playing ? '0' : '1';
     button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  });
+}
+if (!window.mlpClicker) {
+  window.mlpClicker = true;
+  document.addEventListener('keydown', (event) => {
+    const step = {PageDown: 'next', PageUp: 'prev'}[event.key];
+    if (!step || event.repeat || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey) return;
+    const target = event.target;
+    if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+    const button = document.querySelector(`.st-key-lesson_${step} button`);
+    if (!button) return;  // no lesson running: the page scrolls as usual
+    event.preventDefault();
+    if (!button.disabled) button.click();
   });
 }
 </script>"""
@@ -147,7 +162,8 @@ def _read_shipped(files: tuple[tuple[str, int], ...]) -> tuple[dict[str, Lesson]
     for name, _mtime in files:
         path = LESSONS_DIR / name
         try:
-            lessons[path.stem] = parse_lesson(path.read_text(encoding="utf-8"), path.stem, _pages())
+            text = path.read_text(encoding="utf-8")
+            lessons[path.stem] = parse_lesson(text, path.stem, _pages(), LESSONS_DIR / DATA_DIR)
         except LessonError as error:
             problems += [f"{name}: {p}" for p in error.problems]
     return lessons, problems

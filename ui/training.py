@@ -390,9 +390,10 @@ class TrainingSession:
                 start = time.perf_counter()
                 self._train_round(self.chunk, timed=True)
                 self._show_progress(progress, f"{self.progress_text()} · chunk {time.perf_counter() - start:.2f} s")
-                from ui import contract
+                from ui import contract, live_chart
 
                 st.session_state[contract.LIVE_FRAME] = True  # figures of a moving frame: no mode bar, no export
+                live_chart.begin_frame(self.name)  # each figure of the frame: the same live graph as last frame
                 try:
                     draw(self.trainers())
                 finally:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from core.deep import mlp
-from core.deep.toy_data import Dataset
+from core.deep.toy_data import Dataset, features
 from core.errors import InputError
 from core.snapshot import PRETRAINED_DIR, load_snapshot, save_snapshot, snapshot_path
 
@@ -57,6 +57,12 @@ class LiveMLP:
             f"at step {self.trainer.diverged_at:,} the loss or the weights became infinite or NaN with η = {lr:g}. "
             "Lower the learning rate to go on from the last finite weights, or press Reset"
         )
+
+    def train_accuracy(self) -> float:
+        """The share of training points whose most probable class is their label (evaluation mode)."""
+        config = self.trainer.config
+        inputs = features(self.data.x_train, config.feature_names)  # (n_0, m_train)
+        return mlp.accuracy(self.trainer.params, inputs, self.data.y_train, config.net)
 
     def train_chunk(self, n_steps: int) -> None:
         """``n_steps`` minibatch steps (fewer if one diverges: the weights before it are kept)."""

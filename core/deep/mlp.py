@@ -10,8 +10,11 @@ Notation (sheet 6a), one column per sample, so a batch of ``m`` samples is a mat
 ``L`` is the *mean* loss over the batch, so every ``δ`` already carries the factor ``1/m`` and the sheet's
 gradient formulas hold for a batch exactly as written (the sum over columns is the matrix product).
 
-The network is a binary classifier: one sigmoid output unit ``a^[L] = σ(z^[L]) = P(y=1|x)``, trained with
-cross-entropy ``L = −log σ((2y−1) z^[L])`` (sheet 6b) or mean squared error ``L = (a^[L] − y)²``.
+The output layer is one sigmoid unit for two classes, ``a^[L] = σ(z^[L]) = P(y=1|x)``, trained with cross-entropy
+``L = −log σ((2y−1) z^[L])`` (sheet 6b) or squared error ``L = (a^[L] − y)²``; or, for K classes, K softmax units
+``a^[L]_k = e^{z_k} / ∑_j e^{z_j} = P(y=k|x)``, trained with cross-entropy ``L = −log a^[L]_y`` or squared error
+``L = ‖a^[L] − e_y‖²`` against the one-hot label ``e_y``. Both cross-entropies have the output error
+``δ^[L] = a^[L] − (the label)``: y for the sigmoid unit, e_y for softmax.
 Dropout is *inverted* dropout on the hidden layers: in training ``ã^[l] = a^[l] ⊙ r^[l] / (1−p)`` with
 ``r ~ Bernoulli(1−p)``; in evaluation nothing is dropped and nothing is rescaled.
 
@@ -30,7 +33,7 @@ import numpy as np
 from core.deep.optimizers import OptimizerConfig, OptimizerState, optimizer_step
 from core.deep.toy_data import Dataset, features, grid
 from core.errors import InputError
-from core.numerics import seed_streams, sigmoid
+from core.numerics import seed_streams, sigmoid, softmax
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 LOSSES = ("cross_entropy", "mse")
@@ -45,7 +48,11 @@ DIVERGENCE_BOUND = 1e8
 
 
 def activation(name: str, z: np.ndarray) -> np.ndarray:
-    """g(z): σ(z) = 1/(1+e^−z), tanh(z), ReLU(z) = max(0, z), or the identity."""
+    """g(z): σ(z) = 1/(1+e^−z), tanh(z), ReLU(z) = max(0, z), the identity, or (the output of K classes)
+    softmax(z)_k = e^{z_k} / ∑_j e^{z_j} over the units (the rows of z)."""
+    if name == "softmax":
+        # a_k = e^{z_k} / ∑_j e^{z_j}: rows are units, columns samples (axis −2 also serves a stack of nets)
+        return softmax(z, axis=-2)
     if name == "sigmoid":
         # σ(z) = 1 / (1 + e^−z) (core.numerics: written through tanh, so large |z| never overflows exp)
         return sigmoid(z)
@@ -60,7 +67,12 @@ def activation(name: str, z: np.ndarray) -> np.ndarray:
 
 
 def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
-    """g'(z): σ(z)(1 − σ(z)), 1 − tanh²(z), 1 if z > 0 else 0 (0 at z = 0, like the sheet), or 1."""
+    """g'(z): σ(z)(1 − σ(z)), 1 − tanh²(z), 1 if z > 0 else 0 (0 at z = 0, like the sheet), or 1.
+
+    Softmax has none: each a_k depends on every z_j (its Jacobian is diag(a) − a aᵀ), so :func:`backward`
+    writes its δ^[L] directly."""
+    if name == "softmax":
+        raise InputError("softmax has no element-wise derivative: its Jacobian is diag(a) − a aᵀ.")
     if name == "sigmoid":
         s = activation("sigmoid", z)
         # σ'(z) = σ(z)(1 − σ(z))
@@ -81,14 +93,15 @@ def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MLPConfig:
-    """The architecture and the training objective of a binary-classifier MLP."""
+    """The architecture and the training objective of a classifier MLP (two classes or K)."""
 
     layer_sizes: tuple[int, ...]
-    """(n_0, n_1, ..., n_L): inputs, hidden widths, and 1 output unit."""
+    """(n_0, n_1, ..., n_L): inputs, hidden widths, and the outputs: 1 sigmoid unit P(y=1|x) for two classes, or
+    K ≥ 2 softmax units P(y=k|x) for K classes."""
     hidden_activation: str = "tanh"
     """g^[l] of every hidden layer: sigmoid, tanh, relu or linear."""
     loss: str = "cross_entropy"
-    """cross_entropy (−log σ((2y−1)z)) or mse ((σ(z) − y)²)."""
+    """cross_entropy (−log σ((2y−1)z); softmax: −log a_y) or mse ((σ(z) − y)²; softmax: ‖a − e_y‖²)."""
     dropout: float = 0.0
     """p, the probability that a hidden unit is dropped in training (inverted dropout)."""
     regularization: str = "none"
@@ -97,8 +110,8 @@ class MLPConfig:
     """λ."""
 
     def __post_init__(self) -> None:
-        if len(self.layer_sizes) < 2 or self.layer_sizes[-1] != 1:
-            raise InputError("The network needs at least an input layer and one output unit.")
+        if len(self.layer_sizes) < 2:
+            raise InputError("The network needs at least an input layer and an output layer.")
         if any(n < 1 for n in self.layer_sizes):
             raise InputError("Every layer needs at least one unit.")
         if self.hidden_activation not in ACTIVATIONS:
@@ -117,9 +130,22 @@ class MLPConfig:
         """L, the number of weight layers."""
         return len(self.layer_sizes) - 1
 
+    @property
+    def softmax_output(self) -> bool:
+        """Whether the output is K ≥ 2 softmax units (else one sigmoid unit)."""
+        return self.layer_sizes[-1] > 1
+
+    @property
+    def n_classes(self) -> int:
+        """K: 2 for the one sigmoid unit, else the number of softmax units."""
+        return self.layer_sizes[-1] if self.softmax_output else 2
+
     def g(self, layer: int) -> str:
-        """Activation name of layer ``layer`` (1-based, like the sheet): hidden layers, then the sigmoid output."""
-        return "sigmoid" if layer == self.n_layers else self.hidden_activation
+        """Activation name of layer ``layer`` (1-based, like the sheet): hidden layers, then the output's
+        sigmoid (one unit) or softmax (K units)."""
+        if layer == self.n_layers:
+            return "softmax" if self.softmax_output else "sigmoid"
+        return self.hidden_activation
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -212,16 +238,43 @@ def forward(
 
 
 def predict_proba(params: Sequence[np.ndarray], x: np.ndarray, config: MLPConfig) -> np.ndarray:
-    """P(y=1|x) = a^[L] in evaluation mode, shape (m,)."""
+    """P(y=1|x) = a^[L] of the one sigmoid unit in evaluation mode, shape (m,)."""
     return forward(params, x, config).a[-1][0]
 
 
-def data_loss(z_out: np.ndarray, y: np.ndarray, loss: str) -> float:
-    """Mean loss over the batch from the output pre-activation z^[L] (shape (m,)), y in {0, 1}.
+def class_probabilities(params: Sequence[np.ndarray], x: np.ndarray, config: MLPConfig) -> np.ndarray:
+    """P(y=k|x) for every class k in evaluation mode, shape (K, m): (1 − a, a) of a sigmoid unit, a^[L] of softmax."""
+    a_out = forward(params, x, config).a[-1]
+    return a_out if config.softmax_output else np.vstack([1.0 - a_out, a_out])  # (K, m)
 
-    cross-entropy: L = −log σ((2y−1) z) = softplus(−(2y−1) z); mse: L = (σ(z) − y)².
+
+def accuracy(params: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray, config: MLPConfig) -> float:
+    """The share of samples whose most probable class is their label, mean_i [argmax_k P(y=k|x_i) = y_i]."""
+    if x.shape[1] == 0:
+        return float("nan")
+    return float(np.mean(class_probabilities(params, x, config).argmax(axis=0) == np.asarray(y)))
+
+
+def _class_indices(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels 0, …, K−1 as integers (the datasets keep them as floats), refused when out of range."""
+    labels = np.asarray(y).astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise InputError(f"Class labels must be whole numbers 0 … {n_classes - 1} for {n_classes} output units.")
+    return labels
+
+
+def data_loss(z_out: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """Mean loss over the batch from the output pre-activation z^[L]; y the class of each sample.
+
+    One sigmoid unit (z of shape (m,) or (1, m), y in {0, 1}): cross-entropy L = −log σ((2y−1) z) =
+    softplus(−(2y−1) z); mse L = (σ(z) − y)². K softmax units (z of shape (K, m), y in {0, …, K−1}):
+    cross-entropy L = −log a_y = log ∑_j e^{z_j} − z_y; mse L = ‖a − e_y‖² = ∑_k (a_k − [y = k])², a = softmax(z).
     """
     z_out = np.asarray(z_out, dtype=float)
+    if z_out.ndim == 2 and z_out.shape[0] == 1:
+        z_out = z_out[0]  # (m,): the one sigmoid unit
+    if z_out.ndim == 2:
+        return _softmax_data_loss(z_out, y, loss)
     y = np.asarray(y, dtype=float)
     if loss == "cross_entropy":
         # −log σ((2y−1)z) = log(1 + e^{−(2y−1)z}), computed without overflow
@@ -229,6 +282,22 @@ def data_loss(z_out: np.ndarray, y: np.ndarray, loss: str) -> float:
     if loss == "mse":
         # L = (σ(z) − y)²
         return float(np.mean((activation("sigmoid", z_out) - y) ** 2))
+    raise InputError(f"Unknown loss {loss!r}.")
+
+
+def _softmax_data_loss(z_out: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """The K-class losses of :func:`data_loss`; z_out of shape (K, m)."""
+    n_classes, m = z_out.shape
+    labels = _class_indices(y, n_classes)
+    if loss == "cross_entropy":
+        # −log a_y = log ∑_j e^{z_j} − z_y, with the max subtracted inside the log (no overflow)
+        top = z_out.max(axis=0)
+        log_sum = top + np.log(np.exp(z_out - top).sum(axis=0))
+        return float(np.mean(log_sum - z_out[labels, np.arange(m)]))
+    if loss == "mse":
+        one_hot = np.eye(n_classes)[:, labels]  # (K, m): e_y, one column per sample
+        # L = ‖a − e_y‖² = ∑_k (a_k − [y = k])²
+        return float(np.mean(((activation("softmax", z_out) - one_hot) ** 2).sum(axis=0)))
     raise InputError(f"Unknown loss {loss!r}.")
 
 
@@ -243,7 +312,7 @@ def numerical_gradient(
     """Central differences ∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every parameter (a check of backprop)."""
 
     def total(ps: Sequence[np.ndarray]) -> float:
-        z_out = forward(ps, x, config, masks).z[-1][0]
+        z_out = forward(ps, x, config, masks).z[-1]
         return data_loss(z_out, y, config.loss) + regularization_penalty(ps, config)
 
     grads = []
@@ -281,21 +350,36 @@ class Backward:
 def backward(params: Sequence[np.ndarray], fwd: Forward, y: np.ndarray, config: MLPConfig) -> Backward:
     """Back-propagation with the sheet's equations.
 
-    δ^[L] = ∂L/∂a^[L] ⊙ g'(z^[L]); δ^[l] = ((W^[l+1])ᵀ δ^[l+1]) ⊙ r^[l]/(1−p) ⊙ g'(z^[l]);
+    δ^[L] = ∂L/∂a^[L] ⊙ g'(z^[L]) (sigmoid unit) or Jᵀ ∂L/∂a^[L] with the softmax Jacobian J (softmax units);
+    δ^[l] = ((W^[l+1])ᵀ δ^[l+1]) ⊙ r^[l]/(1−p) ⊙ g'(z^[l]);
     ∂L/∂W^[l] = δ^[l] (a^[l−1])ᵀ (+ λ sign W or λ W); ∂L/∂b^[l] = ∑_columns δ^[l].
     """
-    y = np.asarray(y, dtype=float).reshape(1, -1)  # (1, m), like a^[L]
-    m = y.shape[1]
     L = config.n_layers
     z_out, a_out = fwd.z[L], fwd.a[L]
     delta: list = [None] * (L + 1)
-    if config.loss == "cross_entropy":
-        # ∂L/∂a = (a − y) / (a(1 − a)) / m and g'(z) = a(1 − a): the product is (a − y)/m, which we use
-        # directly because the factors overflow separately once σ saturates
-        delta[L] = (a_out - y) / m
+    if config.softmax_output:
+        m = a_out.shape[1]
+        one_hot = np.eye(config.n_classes)[:, _class_indices(y, config.n_classes)]  # (K, m): e_y per column
+        if config.loss == "cross_entropy":
+            # δ^[L] = ∂L/∂z^[L] = (a − e_y)/m. Why: ∂L/∂a_j = −[y=j]/a_j and the softmax Jacobian is
+            # ∂a_j/∂z_k = a_j([j=k] − a_k), so ∑_j ∂L/∂a_j ∂a_j/∂z_k = −[y=k] + a_k ∑_j [y=j] = a_k − [y=k]:
+            # the same "prediction minus label" as the sigmoid unit, and the 1/a_j that overflows never appears
+            delta[L] = (a_out - one_hot) / m
+        else:
+            # L = mean ‖a − e_y‖²: g = ∂L/∂a = 2(a − e_y)/m, then δ = Jᵀ g with J = diag(a) − a aᵀ (symmetric),
+            # δ_k = a_k (g_k − ∑_j a_j g_j): like σ′ for one unit, a saturated softmax (a ≈ e_j) passes back ≈ 0
+            g = 2.0 * (a_out - one_hot) / m
+            delta[L] = a_out * (g - (a_out * g).sum(axis=0, keepdims=True))
     else:
-        # δ^[L] = ∂L/∂a ⊙ g'(z^[L]) with L = mean (a − y)²
-        delta[L] = 2.0 * (a_out - y) / m * activation_derivative("sigmoid", z_out)
+        y = np.asarray(y, dtype=float).reshape(1, -1)  # (1, m), like a^[L]
+        m = y.shape[1]
+        if config.loss == "cross_entropy":
+            # ∂L/∂a = (a − y) / (a(1 − a)) / m and g'(z) = a(1 − a): the product is (a − y)/m, which we use
+            # directly because the factors overflow separately once σ saturates
+            delta[L] = (a_out - y) / m
+        else:
+            # δ^[L] = ∂L/∂a ⊙ g'(z^[L]) with L = mean (a − y)²
+            delta[L] = 2.0 * (a_out - y) / m * activation_derivative("sigmoid", z_out)
     for layer in range(L - 1, 0, -1):
         W_next = params[2 * layer]
         # δ^[l] = ((W^[l+1])ᵀ δ^[l+1]) ⊙ g'(z^[l]); dropout multiplies by the same mask as the forward pass
@@ -393,7 +477,7 @@ def evaluate(trainer: Trainer, data: Dataset) -> tuple[float, float]:
             out.append(float("nan"))
             continue
         fwd = forward(trainer.params, features(x, trainer.config.feature_names), trainer.config.net)
-        out.append(data_loss(fwd.z[-1][0], y, trainer.config.net.loss))
+        out.append(data_loss(fwd.z[-1], y, trainer.config.net.loss))
     return out[0], out[1]
 
 

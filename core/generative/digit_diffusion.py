@@ -39,9 +39,9 @@ from torch import nn
 from core.datasets import DIGIT_SIDE, digits
 from core.errors import InputError
 from core.generative import diffusion as diff
-from core.generative.vae import torch_threads
 from core.numerics import seed_streams, torch_seed
 from core.snapshot import PRETRAINED_DIR, load_module_arrays, restore_module_run, save_module_run, snapshot_path
+from core.torch_threads import torch_threads
 
 PIXELS = DIGIT_SIDE * DIGIT_SIDE
 SAMPLERS = ("DDPM", "DDIM")
@@ -352,7 +352,7 @@ def denoise(
         asked.append(eps)
         return eps
 
-    with torch_threads():  # one thread: a small network on 2 busy cores (see core.generative.vae.TRAIN_THREADS)
+    with torch_threads():  # one thread: a small network on 2 busy cores (see core.torch_threads.TRAIN_THREADS)
         start = time.perf_counter()
         if sampler == "DDPM":
             trajectory = diff.ddpm_sample(recording_eps, trainer.schedule, x_T, noise)

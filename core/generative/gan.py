@@ -20,12 +20,11 @@ training draws and the evaluation draws (the fixed z and data that every figure 
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from core.snapshot import (
     save_snapshot,
     snapshot_path,
 )
+from core.torch_threads import torch_threads
 
 NON_SATURATING = "non-saturating"
 SATURATING = "saturating"
@@ -73,23 +73,6 @@ ADAM_BETAS = (0.5, 0.999)
 moving target each player sees."""
 LEAKY_SLOPE = 0.2
 """Negative slope of the LeakyReLU hidden units of both networks."""
-
-
-TORCH_THREADS = 1
-"""Intra-op threads for the trainer's work: these networks are tiny, and on a busy 2-core machine torch's second
-thread made a round 10–50× slower (measured 5 ms with one thread vs 65–230 ms with two while other jobs ran)."""
-
-
-@contextlib.contextmanager
-def torch_threads(n: int = TORCH_THREADS) -> Iterator[None]:
-    """Run a block with ``n`` intra-op threads, then restore the previous setting (as core.rl.common's, which sits
-    behind a gymnasium import)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _single_threaded(method: Callable) -> Callable:

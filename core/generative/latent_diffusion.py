@@ -34,8 +34,8 @@ from core.errors import InputError
 from core.generative import diffusion as diff
 from core.generative import digit_diffusion as dd
 from core.generative import vae
-from core.generative.vae import torch_threads
 from core.snapshot import PRETRAINED_DIR, load_snapshot, save_module_run, snapshot_path
+from core.torch_threads import torch_threads
 
 LATENT_DIMS = (2, 4, 8)
 """VAE latent sizes the page offers (the VAE page ships d = 2)."""

@@ -21,10 +21,8 @@ draws (mini-batch order and ε) and the page's samples from the prior.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from core.datasets import DIGIT_SIDE, digits
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
+from core.torch_threads import torch_threads
 
 PIXELS = DIGIT_SIDE * DIGIT_SIDE
 LATENT_DIMS = (2, 3, 4, 8, 16)
@@ -44,24 +43,8 @@ MAX_BETA = 100.0
 MAX_FRAMES = 60
 MAX_SAMPLES = 400
 
-TRAIN_THREADS = 1
-"""Intra-op threads while training: a 64-128-4 MLP step is faster on one thread than on two, and with other work
-on the 2 cores two OpenMP threads degrade badly (measured: 60 epochs in 2.0 s on one thread, 34 s on two under
-load; the same reasoning as core.rl.common.torch_threads, which lives behind a gymnasium import)."""
-
 # The independent streams of one seed: SeedSequence(seed).spawn(3)[k].
 INIT_STREAM, TRAIN_STREAM, SAMPLE_STREAM = range(3)
-
-
-@contextlib.contextmanager
-def torch_threads(n: int = TRAIN_THREADS) -> Iterator[None]:
-    """Run a block with ``n`` intra-op threads and restore the previous setting afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def seed_stream(seed: int, which: int) -> np.random.SeedSequence:

@@ -13,26 +13,29 @@ step t is ``G_t = r_t + γ r_{t+1} + γ² r_{t+2} + … = r_t + γ G_{t+1}`` (sh
 Speed notes (measured on the 2-core course machine): one PyTorch op costs ~4 µs, so a 2×64 MLP update
 (forward, backward, Adam) costs ~0.8 ms, and the update is faster on 1 thread than on 2 for networks this
 small. Acting therefore uses a NumPy copy of the network (:class:`NumpyPolicy`, ~10 µs per step instead of
-~55 µs), refreshed whenever the weights change, and training runs under :func:`torch_threads` (1 thread).
+~55 µs), refreshed whenever the weights change, and training runs under ``core.torch_threads.torch_threads`` (1
+thread). torch is imported where a network is built, not with this module: the RL comparison page reads its
+constants and logs without loading torch.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import gymnasium as gym
 import numpy as np
-import torch
-from torch import nn
 
 from core.errors import InputError
 from core.numerics import seed_streams, softmax, torch_seed
+from core.torch_threads import torch_threads
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["softmax"]  # re-exported for the agents; the one softmax lives in core.numerics
 
@@ -48,8 +51,6 @@ EVAL_EPISODES = 10
 # states on those same states would be biased; a child's stream depends only on its index, so appending a name
 # leaves the others unchanged).
 STREAMS = ("network", "critic", "actions", "replay", "env", "eval", "episode", "holdout")
-# Threads for the tiny networks here: measured faster on 1 than on 2 (per-op overhead dominates).
-TORCH_THREADS = 1
 # A Q value or loss beyond this magnitude means training has blown up (CartPole's Q is at most 1/(1-γ)).
 DIVERGENCE_BOUND = 1e7
 # What CartPole's state components are called, for plot axes.
@@ -127,17 +128,6 @@ class AgentConfig:
             raise InputError("eval_every must be at least 1.")
 
 
-@contextlib.contextmanager
-def torch_threads(n: int = TORCH_THREADS) -> Iterator[None]:
-    """Run a block with ``n`` intra-op threads and restore the previous setting afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def check_env_id(env_id: str) -> None:
     if env_id not in ENV_IDS:
         raise InputError(f"Unknown environment {env_id!r}; choose one of {', '.join(ENV_IDS)}.")
@@ -164,6 +154,9 @@ def mlp(sizes: tuple[int, ...], seed: Seed, out_scale: float = 1.0) -> nn.Sequen
     spawned stream (:func:`run_streams`). ``out_scale`` shrinks the last layer (0.01 makes a policy start close
     to uniform, as CleanRL does).
     """
+    import torch  # here, not at the top: the comparison page reads this module's constants without torch
+    from torch import nn
+
     torch_int = torch_seed(seed) if isinstance(seed, np.random.SeedSequence) else seed
     generator = torch.Generator().manual_seed(torch_int)
     layers: list[nn.Module] = []
@@ -186,6 +179,8 @@ class NumpyPolicy:
     """A NumPy copy of a ReLU MLP for acting: same outputs as the torch net, ~5× cheaper for one state."""
 
     def __init__(self, net: nn.Sequential) -> None:
+        from torch import nn
+
         linears = [m for m in net if isinstance(m, nn.Linear)]
         self.weights = [m.weight.detach().numpy().T.astype(np.float64) for m in linears]
         self.biases = [m.bias.detach().numpy().astype(np.float64) for m in linears]

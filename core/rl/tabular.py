@@ -188,6 +188,118 @@ class BatchResult:
     """Iterations of the lock-step loop: the longest agent's env steps plus its resets (one per episode)."""
 
 
+class _TraceLog:
+    """What a lock step computed for the traced agents, who hold the first slots of the batch.
+
+    Per lock step it keeps only what cannot be rebuilt afterwards: s', a', whether a' explored, r, the bootstrap
+    term, Q(s, a) before the update (and α_n when ω > 0), written with plain slices into preallocated blocks.
+    The reset steps (from R) are kept too: a step's s, a and "explored" are the previous lock step's s', a' and
+    "explored", and the episodes are cut where s' is terminal or the time limit is reached. :meth:`trace_of`
+    rebuilds an agent's :class:`Trace` from that, computing target, δ and Q after with the loop's own float
+    operations (so they are the same numbers, bit for bit).
+    """
+
+    CHUNK = _REFILL_EVERY
+    """Lock steps per preallocated block."""
+
+    def __init__(self, traced_ids: np.ndarray, with_step_size: bool) -> None:
+        self.n_fields = 7 if with_step_size else 6
+        self.width = len(traced_ids)
+        self.t = len(traced_ids)  # traced agents still in the batch: slots 0 … t−1
+        # (first lock step, the agents of slots 0 … t−1 from then on); a new one when a traced agent leaves
+        self.segments: list[tuple[int, tuple[int, ...]]] = [(1, tuple(int(i) for i in traced_ids))]
+        self.blocks: list[np.ndarray] = []  # each (n_fields, CHUNK, width)
+        self.last_lock = 0
+        self._rows: np.ndarray | None = None
+
+    def write(self, lock: int, s_next, a_next, explored, r, bootstrap, q_sa, step_size) -> None:
+        row = (lock - 1) % self.CHUNK
+        if row == 0:
+            self.blocks.append(np.empty((self.n_fields, self.CHUNK, self.width)))
+        block, t = self.blocks[-1], self.t
+        block[0, row, :t] = s_next[:t]
+        block[1, row, :t] = a_next[:t]
+        block[2, row, :t] = explored[:t]
+        block[3, row, :t] = r[:t]
+        block[4, row, :t] = bootstrap[:t]
+        block[5, row, :t] = q_sa[:t]
+        if self.n_fields == 7:
+            block[6, row, :t] = step_size[:t]
+        self.last_lock = lock
+
+    def keep(self, keep: np.ndarray) -> None:
+        """The batch is compacted to ``keep``: the traced agents that stay are still its first slots."""
+        agents = self.segments[-1][1]
+        kept = tuple(agent for agent, stays in zip(agents, keep[: self.t]) if stays)
+        if kept != agents:
+            self.segments.append((self.last_lock + 1, kept))
+            self.t = len(kept)
+
+    def trace_of(
+        self,
+        agent: int,
+        terminal: np.ndarray,
+        max_steps: int,
+        is_sarsa: bool,
+        gamma: float,
+        alpha: float,
+    ) -> Trace:
+        if self._rows is None:
+            self._rows = np.concatenate(self.blocks, axis=1)[:, : self.last_lock]  # (n_fields, lock steps, width)
+        # the agent's column in each segment it belongs to, in lock-step order
+        ends = [start for start, _ in self.segments[1:]] + [self.last_lock + 1]
+        parts = [
+            self._rows[:, start - 1 : end - 1, agents.index(agent)]
+            for (start, agents), end in zip(self.segments, ends)
+            if agent in agents
+        ]
+        rows = np.concatenate(parts, axis=1)  # (n_fields, its lock steps); row 0 is its first reset
+        s_next = rows[0].astype(np.int64)
+        a_next = rows[1].astype(np.int64)
+        explored = rows[2].astype(bool)
+        # cut the lock steps into episodes: a reset, then steps until s' is terminal or the time limit is reached
+        is_reset, ends_episode = np.zeros(len(s_next), dtype=bool), np.zeros(len(s_next), dtype=bool)
+        episode, step = np.zeros(len(s_next), dtype=np.int64), np.zeros(len(s_next), dtype=np.int64)
+        reset, e = 0, 0
+        while reset < len(s_next):
+            is_reset[reset] = True
+            window = terminal[s_next[reset + 1 : reset + 1 + max_steps]]
+            # the episode's last step: the first terminal s', else the time limit (or the end of the log)
+            last = reset + (int(window.argmax()) + 1 if window.any() else max_steps)
+            if last < len(s_next):
+                ends_episode[last] = True
+            last = min(last, len(s_next) - 1)
+            episode[reset + 1 : last + 1] = e
+            step[reset + 1 : last + 1] = np.arange(last - reset)
+            reset, e = last + 1, e + 1
+        keep = ~is_reset
+        previous = np.flatnonzero(keep) - 1  # the lock step before each step: it chose this step's s and a
+        reward, bootstrap, q_before = rows[3][keep], rows[4][keep], rows[5][keep]
+        step_size = rows[6][keep] if self.n_fields == 7 else np.full(len(reward), alpha)
+        # the loop's own operations: target = r + γ·bootstrap, δ = target − Q(s, a), Q(s, a) + α_n δ
+        target = reward + gamma * bootstrap
+        td_error = target - q_before
+        q_after = q_before + (step_size if self.n_fields == 7 else alpha) * td_error
+        next_action = a_next[keep] if is_sarsa else np.where(ends_episode[keep], -1, a_next[keep])
+        return Trace(
+            episode=episode[keep],
+            step=step[keep],
+            state=s_next[previous],
+            action=a_next[previous],
+            explored=explored[previous],
+            reward=reward,
+            next_state=s_next[keep],
+            next_action=next_action,
+            terminated=terminal[s_next[keep]],
+            bootstrap=bootstrap,
+            target=target,
+            q_before=q_before,
+            td_error=td_error,
+            step_size=step_size,
+            q_after=q_after,
+        )
+
+
 def _check_batch(task: TabularTask, algorithms: Sequence[str], seeds: Sequence[int]) -> None:
     if not algorithms:
         raise InputError("Choose at least one algorithm (Q-learning or SARSA).")
@@ -351,11 +463,17 @@ def run_agents(
         keys = visit_log[:logged]
         visits[:] += np.bincount(keys - (keys // block) * (block - stride), minlength=len(visits))
 
-    # the batch of active agents ("slots"); everything below is per slot and compacted when agents drop out
-    ids = np.arange(n)
+    # the batch of active agents ("slots"); everything below is per slot and compacted when agents drop out.
+    # The traced agents take the first slots: compacting keeps the order, so they stay a prefix of the batch and
+    # a lock step logs them with plain slices (see _TraceLog)
+    traced = {(algorithms[i // n_seeds], i % n_seeds): i for i in range(n) if i % n_seeds in set(trace_seed_indices)}
+    traced_ids = sorted(traced.values())
+    ids = np.array(traced_ids + [i for i in range(n) if i not in traced.values()], dtype=np.intp)
+    log = _TraceLog(ids[: len(traced_ids)], with_step_size=bool(omega)) if traced_ids else None
     agent_base = ids * block  # the agent's first entry in Q_flat
     pos = ids * _BUFFER  # the agent's next unused uniform in buffer_flat
-    sarsa = sarsa_of_agent.copy()
+    sarsa = sarsa_of_agent[ids]
+    q_learning = ~sarsa
     give_back = np.where(sarsa, 0, 2)  # uniforms a Q-learning agent does not use when its episode ends
     episode = np.zeros(n, dtype=np.int64)
     eps = np.full(n, eps_of_episode[0])
@@ -365,7 +483,6 @@ def run_agents(
     # truncated when the lock step reaches deadline = L + max_steps (its length at lock step t is t − L)
     s = np.full(n, R)
     sa = s.copy()  # (a, s) = (0, R)
-    explored = np.zeros(n, dtype=bool)
     resetting = np.ones(n, dtype=bool)
     deadline = np.full(n, 1 + max_steps)
     capped = max_lock_steps is not None
@@ -374,19 +491,18 @@ def run_agents(
     next_stop = int(stop_at.min()) if capped else -1
     lane = np.arange(n)
 
-    traced = {(algorithms[i // n_seeds], i % n_seeds): i for i in range(n) if i % n_seeds in set(trace_seed_indices)}
-    logs: dict[int, list] = {i: [] for i in traced.values()}
-
     def drop(keep: np.ndarray) -> None:
         """Compact every per-slot array to the slots in ``keep`` (agents finished or out of budget leave)."""
-        nonlocal ids, agent_base, pos, sarsa, give_back, episode, eps, G, s, sa, explored, resetting, deadline, stop_at
-        nonlocal lane, next_stop
+        nonlocal ids, agent_base, pos, sarsa, q_learning, give_back, episode, eps, G, s, sa, resetting, deadline
+        nonlocal stop_at, lane, next_stop
         ids, agent_base, pos, sarsa, give_back = ids[keep], agent_base[keep], pos[keep], sarsa[keep], give_back[keep]
-        episode, eps = episode[keep], eps[keep]
-        G, s, sa, explored, resetting = G[keep], s[keep], sa[keep], explored[keep], resetting[keep]
+        q_learning, episode, eps = q_learning[keep], episode[keep], eps[keep]
+        G, s, sa, resetting = G[keep], s[keep], sa[keep], resetting[keep]
         deadline, stop_at = deadline[keep], stop_at[keep]
         lane = np.arange(len(ids))
         next_stop = int(stop_at.min()) if capped and len(ids) else -1
+        if log is not None:
+            log.keep(keep)
 
     steps = lock = 0
     n_resetting = n
@@ -414,8 +530,7 @@ def run_agents(
         slot_k = sa * K + (cum_prob[sa] > u[:, :1]).argmax(axis=1) if K > 1 else sa
         s_next = next_state_flat[slot_k]
         r = reward_flat[slot_k]
-        term = terminal[s_next]
-        done = term | (deadline <= lock)
+        done = terminal[s_next] | (deadline <= lock)
         G += r
         base_next = agent_base + s_next  # entry (agent, 0, s')
         visit_log[logged : logged + m] = base_next
@@ -444,45 +559,28 @@ def run_agents(
             step_size = alpha
         # δ = target − Q(s, a);  Q(s, a) ← Q(s, a) + α δ
         td_error = target - q_sa
-        q_new = q_sa + step_size * td_error
-        Q_flat[entry] = q_new
+        Q_flat[entry] = q_sa + step_size * td_error
 
         # Q-learning chooses a' after its update: choose again where the update touched Q(s', ·), i.e. s' = s
         # (with the same u1, u2: an exploring choice comes out the same; one at an episode's end is unused)
         if not all_sarsa:
-            again = np.flatnonzero((s_next == s) & ~sarsa if any_sarsa else s_next == s)
+            again = s_next == s
+            if any_sarsa:
+                again &= q_learning
+            again = again.nonzero()[0]
             if len(again):
                 q_again = Q_flat[base_next[again] + action_offsets]  # (A, len(again))
                 q_again_max = np.maximum.reduce(q_again, axis=0)
                 a_next[again], _ = _choose(q_again, q_again_max, u[again, 1], u[again, 2], eps[again], tables)
 
-        if logs:
-            for slot in np.flatnonzero(np.isin(ids, list(logs)) & ~resetting):
-                logs[int(ids[slot])].append(
-                    (
-                        episode[slot],
-                        lock - (deadline[slot] - max_steps) - 1,
-                        s[slot],
-                        sa[slot] // stride,
-                        explored[slot],
-                        r[slot],
-                        s_next[slot],
-                        a_next[slot] if (sarsa[slot] or not done[slot]) else -1,
-                        term[slot],
-                        bootstrap[slot],
-                        target[slot],
-                        q_sa[slot],
-                        td_error[slot],
-                        step_size if np.isscalar(step_size) else step_size[slot],
-                        q_new[slot],
-                    )
-                )
+        if log is not None:
+            log.write(lock, s_next, a_next, explored_next, r, bootstrap, q_sa, step_size)
 
-        s, sa, explored, resetting = s_next, a_next * stride + s_next, explored_next, done
+        s, sa, resetting = s_next, a_next * stride + s_next, done
         n_resetting = 0
-        if done.any():
+        ended = done.nonzero()[0]
+        if len(ended):
             # episode ends: record, then reset in the next lock step (or drop agents that have run all episodes)
-            ended = np.flatnonzero(done)
             record = ids[ended] * E + episode[ended]
             returns[record] = G[ended]
             lengths[record] = lock - (deadline[ended] - max_steps)
@@ -510,12 +608,9 @@ def run_agents(
             drop(keep)
     count_visits()
 
-    fields = Trace.__dataclass_fields__
     traces = {}
     for key, agent in traced.items():
-        rows = logs[agent]
-        columns = list(zip(*rows)) if rows else [[] for _ in fields]
-        traces[key] = Trace(*(np.asarray(col) for col in columns))
+        traces[key] = log.trace_of(agent, terminal, max_steps, sarsa_of_agent[agent], gamma, alpha)
 
     def per_algorithm(x: np.ndarray) -> np.ndarray:
         return x.reshape(n_alg, n_seeds, *x.shape[1:])  # (n, ...) -> (n_alg, n_seeds, ...)

@@ -28,7 +28,7 @@ from torch import nn
 
 from core.errors import InputError
 from core.numerics import seed_streams, softmax, torch_seed
-from core.sequence.common import fingerprint, torch_threads
+from core.sequence.common import fingerprint
 from core.sequence.rnn import LSTM_GATES, LSTMParams, LSTMRun, RNNParams, lstm_forward, rnn_forward
 from core.snapshot import (
     PRETRAINED_DIR,
@@ -39,6 +39,7 @@ from core.snapshot import (
     save_snapshot,
     snapshot_path,
 )
+from core.torch_threads import torch_threads
 
 CELLS = ("RNN", "LSTM")
 OPTIMIZERS = ("Adam", "SGD")

@@ -31,8 +31,9 @@ from core.errors import InputError
 from core.numerics import seed_streams, softmax, torch_seed
 from core.sequence import tasks
 from core.sequence.attention import MultiHeadResult, multi_head_attention, positional_encoding
-from core.sequence.common import fingerprint, torch_threads
+from core.sequence.common import fingerprint
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
+from core.torch_threads import torch_threads
 
 LAYER_NORM_EPS = 1e-5
 MAX_STEPS = 20_000

@@ -30,9 +30,10 @@ from core.datasets import DIGIT_SIDE, digits
 from core.errors import InputError
 from core.numerics import seed_streams, softmax, torch_seed
 from core.sequence.attention import MultiHeadResult, image_patches
-from core.sequence.common import fingerprint, torch_threads
+from core.sequence.common import fingerprint
 from core.sequence.transformer import Encoder, init_weights, numpy_encoder, weights_of
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
+from core.torch_threads import torch_threads
 
 VIT_PATCHES = (2, 4)
 TEST_SHARE = 0.2

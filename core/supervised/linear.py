@@ -8,6 +8,10 @@ Notation follows the course sheet:
 * ridge and LASSO (3.3) in glmnet's / scikit-learn's scaling, the bias ``w_0`` never penalized:
   ridge ``J(w) = 1/(2N) ||y - Xw||^2 + lambda/2 ||w_{1:}||^2`` (sklearn ``Ridge(alpha=N lambda)``),
   LASSO ``J(w) = 1/(2N) ||y - Xw||^2 + lambda ||w_{1:}||_1`` (sklearn ``Lasso(alpha=lambda)``).
+
+The user's own (x, y) points (:func:`parse_xy`, :func:`user_linear_data`) are fitted in the same units as the
+generated ones: x mapped onto [−1, 1] (where the Legendre basis is nearly orthogonal) and y divided by its
+standard deviation (so λ means the same for any unit of y); the curves are drawn back in the user's units.
 """
 
 from __future__ import annotations
@@ -17,7 +21,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InputError
+from core.user_data import parse_numbers_table
 
+EXAMPLE_POINTS = """x,y
+0,2.82
+0.5,1.93
+1.1,4.08
+1.6,4.22
+2.1,4.50
+2.6,4.55
+3.2,3.50
+3.7,3.85
+4.2,3.28
+4.7,4.82
+5.3,3.77
+5.8,4.03
+6.3,4.80
+6.8,5.57
+7.4,6.57
+7.9,7.69
+8.4,8.67
+8.9,8.73
+9.5,9.23
+10,8.54"""
+"""The "your data" set the page opens with: twenty noisy points of a wavy trend on x ∈ [0, 10]."""
 # Regularization strengths of the coefficient-path figure (log-spaced).
 PATH_LAMBDAS = np.logspace(-4, 1, 26)
 # Coordinate descent stops when no coefficient moved more than this in a sweep.
@@ -40,6 +67,17 @@ class LinearData:
     """Mean of each polynomial feature P_1(x), …, P_d(x), shape (degree,), used to standardize new inputs."""
     feature_std: np.ndarray
     """Standard deviation (1/N) of each polynomial feature, shape (degree,)."""
+    x_offset: float = 0.0
+    x_scale: float = 1.0
+    """The user's x is x_offset + x_scale · x (x in [−1, 1] is what the features see); 0 and 1 for generated data."""
+    y_scale: float = 1.0
+    """The user's y is y_scale · y (y_scale = the standard deviation of the user's y; 1 for generated data)."""
+    generated: bool = True
+    """The page's own data around sin(2.5x) + 0.5x (there is a true curve), not the user's."""
+
+    def shown_x(self, x: np.ndarray) -> np.ndarray:
+        """x in the user's units: x_offset + x_scale · x."""
+        return self.x_offset + self.x_scale * np.asarray(x, dtype=float)
 
     def design(self, x: np.ndarray) -> np.ndarray:
         """X with a column of ones first, then the standardized features (P_k(x) − mean_k)/std_k; shape (len(x), d+1)."""
@@ -77,11 +115,49 @@ def make_linear_data(n: int, noise: float, degree: int, seed: int) -> LinearData
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(-1.0, 1.0, n))
     y = true_function(x) + noise * rng.standard_normal(n)
+    return _with_features(x, y, degree)
+
+
+def _with_features(x: np.ndarray, y: np.ndarray, degree: int, **scales: float | bool) -> LinearData:
     powers = legendre_features(x, degree)  # (n, degree): P_1(x), …, P_degree(x)
     std = powers.std(axis=0)
     # a constant column (cannot happen for distinct x) would divide by zero
     std[std == 0] = 1.0
-    return LinearData(x=x, y=y, degree=degree, feature_mean=powers.mean(axis=0), feature_std=std)
+    return LinearData(x=x, y=y, degree=degree, feature_mean=powers.mean(axis=0), feature_std=std, **scales)
+
+
+def parse_xy(text: str) -> np.ndarray:
+    """The user's points, rows 'x, y' (a header line and '#' comments allowed), shape (N, 2); at least two
+    different x values (a curve through one x is not a function of x)."""
+    _header, values = parse_numbers_table(text, columns=2, source="Your data")
+    if len(np.unique(values[:, 0])) < 2:
+        raise InputError("Your data need at least two different x values to fit a curve of x.")
+    return values
+
+
+def readable_xy(text: str) -> np.ndarray | None:
+    """The (x, y) rows a text holds so far, also a single point (to draw while the user clicks the first points
+    in); None when the text cannot be read."""
+    try:
+        return parse_numbers_table(text, columns=2, source="Your data")[1]
+    except InputError:
+        return None
+
+
+def user_linear_data(points: np.ndarray, degree: int) -> LinearData:
+    """The user's (x, y) points, shape (N, 2), in the fitting units: x ↦ (x − c)/h ∈ [−1, 1] with c the middle and
+    h the half-width of the x range, y ↦ y / s_y with s_y the standard deviation of y (1 when y is constant)."""
+    if degree < 1:
+        raise InputError(f"the polynomial degree must be at least 1 (got {degree}).")
+    order = np.argsort(points[:, 0], kind="stable")
+    x, y = points[order, 0], points[order, 1]
+    low, high = float(x.min()), float(x.max())
+    centre, half = (low + high) / 2.0, (high - low) / 2.0
+    y_scale = float(y.std()) or 1.0
+    # x ∈ [−1, 1], where P_1 … P_d are nearly uncorrelated; y in units of its spread
+    return _with_features(
+        (x - centre) / half, y / y_scale, degree, x_offset=centre, x_scale=half, y_scale=y_scale, generated=False
+    )
 
 
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -231,13 +307,13 @@ class LinearReport:
     lasso: np.ndarray
     lasso_converged: bool
     grid: np.ndarray
-    """x values of the fitted curves, shape (G,)."""
-    true_curve: np.ndarray
-    """The curve the data are drawn around, sin(2.5x) + 0.5x on ``grid``, shape (G,)."""
+    """x values of the fitted curves, shape (G,), in the fitting units ([−1, 1])."""
+    true_curve: np.ndarray | None
+    """The curve the data are drawn around, sin(2.5x) + 0.5x on ``grid``, shape (G,); None for the user's data."""
     curves: dict[str, np.ndarray]
-    """Fitted curve per method on ``grid``, each shape (G,)."""
+    """Fitted curve per method on ``grid``, each shape (G,), in the fitting units (× data.y_scale: the user's)."""
     mse: dict[str, float]
-    """Training J(w) = 1/N ∑ (y_i − wᵀx_i)² per method."""
+    """Training J(w) = 1/N ∑ (y_i − wᵀx_i)² per method, in the user's units of y (y_scale² × the fitting units')."""
     lambdas: np.ndarray
     ridge_path: np.ndarray
     """Ridge coefficients w_1..w_d per λ in ``lambdas``, shape (len(lambdas), d)."""
@@ -251,8 +327,13 @@ class LinearReport:
 
 
 def linear_report(n: int, noise: float, degree: int, lam: float, seed: int) -> LinearReport:
-    """Least squares, ridge and LASSO on the same data, with coefficient paths over PATH_LAMBDAS."""
-    data = make_linear_data(n, noise, degree, seed)
+    """Least squares, ridge and LASSO on the same generated data, with coefficient paths over PATH_LAMBDAS."""
+    return fit_report(make_linear_data(n, noise, degree, seed), lam)
+
+
+def fit_report(data: LinearData, lam: float) -> LinearReport:
+    """Least squares, ridge and LASSO on ``data`` (generated or the user's), with coefficient paths over
+    PATH_LAMBDAS."""
     X, y = data.X, data.y
     try:
         ols, ols_problem = least_squares(X, y), None
@@ -273,8 +354,8 @@ def linear_report(n: int, noise: float, degree: int, lam: float, seed: int) -> L
     X_grid = data.design(grid)
     weights = {"least squares": ols, "ridge": w_ridge, "LASSO": lasso_now.w}
     curves = {name: X_grid @ w for name, w in weights.items() if w is not None}
-    # J(w) = 1/N ∑ (y_i − wᵀx_i)²
-    mse = {name: float(np.mean((y - X @ w) ** 2)) for name, w in weights.items() if w is not None}
+    # J(w) = 1/N ∑ (y_i − wᵀx_i)², back in the user's units of y (y = y_scale · ỹ)
+    mse = {name: data.y_scale**2 * float(np.mean((y - X @ w) ** 2)) for name, w in weights.items() if w is not None}
     return LinearReport(
         data=data,
         lam=lam,
@@ -284,7 +365,7 @@ def linear_report(n: int, noise: float, degree: int, lam: float, seed: int) -> L
         lasso=lasso_now.w,
         lasso_converged=lasso_now.converged and path_converged,
         grid=grid,
-        true_curve=true_function(grid),
+        true_curve=true_function(grid) if data.generated else None,
         curves=curves,
         mse=mse,
         lambdas=PATH_LAMBDAS,

@@ -4,6 +4,9 @@ Notation follows the course sheet: ``J(theta) = -1/m sum [y_i log h(x_i) + (1 - 
 ``h(x) = sigma(theta^T x) = 1 / (1 + e^{-theta^T x})``; gradient descent
 ``theta := theta - alpha 1/m sum (h(x_i) - y_i) x_i`` (4a) and Newton ``theta := theta - H^{-1} grad J(theta)`` with
 ``H = 1/m sum h(x_i)(1 - h(x_i)) x_i x_i^T`` (4b). ``X`` has a 1 at the head of every row: (1, x1, x2).
+
+The user's own points (:func:`parse_two_classes`, :func:`user_logistic_data`) are used as they are inside
+[−USER_BOUND, USER_BOUND]² (the range of the standardized generated data), else rescaled into it axis by axis.
 """
 
 from __future__ import annotations
@@ -16,10 +19,29 @@ from sklearn.datasets import make_classification
 
 from core.errors import InputError
 from core.numerics import sigmoid
+from core.user_data import MAX_CLASSES, LabelledPoints, Rescaling, fit_rescaling, parse_labelled_points
 
 # Points of the decision-boundary line, and how far it reaches past the data on each side.
 BOUNDARY_POINTS = 50
 BOUNDARY_MARGIN = 0.5
+EXAMPLE_POINTS = """x1,x2,class
+-1.00,-0.97,0
+-1.54,-0.77,0
+-0.46,-0.67,1
+-0.13,-0.64,0
+-0.78,0.58,0
+-0.42,-0.85,0
+-0.93,-0.12,0
+2.15,0.41,1
+0.63,1.30,1
+0.18,0.40,0
+1.42,1.01,1
+0.86,1.07,1
+-1.18,1.31,1
+0.13,-0.57,1"""
+"""The "your data" set the page opens with: two overlapping clusters (not separable, so J has a minimum)."""
+# The user's points are used as they are in [−3, 3]² (where the standardized generated points lie), else rescaled.
+USER_BOUND = 3.0
 
 
 def logistic_loss(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
@@ -48,6 +70,10 @@ class LogisticData:
     """Labels in {0, 1}, shape (m,)."""
     separable: bool
     """Some θ classifies every point correctly with margin: then J has no minimum and ‖θ‖ grows without bound."""
+    classes: tuple[str, ...] = ("0", "1")
+    """The names of class 0 and class 1 (the user's labels)."""
+    rescaling: Rescaling | None = None
+    """How the user's points were put into the square (X holds x′ = (x − c)/s); None for generated data."""
 
 
 def is_linearly_separable(X: np.ndarray, y: np.ndarray) -> bool:
@@ -86,6 +112,26 @@ def make_logistic_data(m: int, class_sep: float, flip: float, seed: int) -> Logi
     X = np.hstack([np.ones((m, 1)), features])
     y = y.astype(float)
     return LogisticData(X=X, y=y, separable=is_linearly_separable(X, y))
+
+
+def parse_two_classes(text: str) -> LabelledPoints:
+    """The user's points, rows 'x1, x2, class', of exactly two classes (0/1 or two names)."""
+    points = parse_labelled_points(text, n_features=2, source="Your data", max_classes=MAX_CLASSES)
+    if points.n_classes != 2:
+        raise InputError(
+            f"Your data has {points.n_classes} classes ({', '.join(points.classes)}): logistic regression is "
+            "for two classes: use the softmax part."
+        )
+    return points
+
+
+def user_logistic_data(points: LabelledPoints) -> LogisticData:
+    """The user's two-class points as the design matrix X = (1, x1′, x2′), x′ the points in the square
+    (:func:`core.user_data.fit_rescaling`, the identity when they already lie in it)."""
+    scaling = fit_rescaling(points.x, USER_BOUND)
+    X = np.hstack([np.ones((len(points.x), 1)), scaling.apply(points.x)])  # (m, 3): (1, x1′, x2′)
+    y = points.label.astype(float)
+    return LogisticData(X, y, is_linearly_separable(X, y), points.classes, scaling)
 
 
 @dataclass(frozen=True)
@@ -190,10 +236,16 @@ class LogisticReport:
 def logistic_report(
     m: int, class_sep: float, flip: float, alpha: float, steps: int, start: tuple[float, float], seed: int
 ) -> LogisticReport:
-    """GD and Newton from the same start θ = (0, start) on the same data, with the loss landscape."""
+    """GD and Newton from the same start θ = (0, start) on the same generated data, with the loss landscape."""
     if steps < 1:
         raise InputError(f"need at least one iteration (got {steps}).")
-    data = make_logistic_data(m, class_sep, flip, seed)
+    return fit_logistic(make_logistic_data(m, class_sep, flip, seed), alpha, steps, start)
+
+
+def fit_logistic(data: LogisticData, alpha: float, steps: int, start: tuple[float, float]) -> LogisticReport:
+    """GD and Newton from the same start θ = (0, start) on ``data`` (generated or the user's)."""
+    if steps < 1:
+        raise InputError(f"need at least one iteration (got {steps}).")
     X, y = data.X, data.y
     theta0 = np.array([0.0, *start])
     gd = gradient_descent(X, y, theta0, alpha, steps)

@@ -3,17 +3,40 @@
 Notation follows the course sheet: ``p_hat_k = e^{theta_k^T x} / sum_j e^{theta_j^T x}``,
 ``J = -1/m sum_i sum_k y_k log p_hat_k``, ``grad_{theta_k} J = 1/m sum_i x_i (p_hat_k^(i) - y_k^(i))`` (the sheet sums
 without 1/m, which only rescales the step size). ``X`` has a 1 at the head of every row: (1, x1, x2).
+
+The user's own points (:func:`parse_classes`, :func:`user_softmax_report`) are used as they are inside
+[−3, 3]², else rescaled into it axis by axis (as for logistic regression).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.datasets import make_blobs
 
 from core.errors import InputError
 from core.numerics import softmax
+from core.supervised.logistic import USER_BOUND
+from core.user_data import MAX_CLASSES, LabelledPoints, Rescaling, fit_rescaling, parse_labelled_points
+
+EXAMPLE_POINTS = """x1,x2,class
+-1.38,-0.68,0
+-1.70,-1.48,0
+-1.49,-1.02,0
+-0.87,-0.66,0
+-1.41,-0.50,0
+1.41,-1.42,1
+1.76,-0.74,1
+1.40,-1.35,1
+1.60,-2.12,1
+1.81,-0.78,1
+-0.74,1.53,2
+-0.43,1.84,2
+-0.92,1.09,2
+0.32,2.02,2
+-0.97,1.28,2"""
+"""The "your data" set the page opens with: three clusters of five points, one per class."""
 
 
 def softmax_loss(Theta: np.ndarray, X: np.ndarray, labels: np.ndarray) -> float:
@@ -49,6 +72,14 @@ class SoftmaxReport:
     grid_confidence: np.ndarray
     """max_k p_hat_k on the grid, same shape."""
     diverged: bool = field(default=False)
+    classes: tuple[str, ...] = ()
+    """The name of each class (the user's labels); empty for generated data: class k is called k."""
+    rescaling: Rescaling | None = None
+    """How the user's points were put into the square (X holds x′ = (x − c)/s); None for generated data."""
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.classes or tuple(str(k) for k in range(self.Theta.shape[1]))
 
     @property
     def uniform_loss(self) -> float:
@@ -66,7 +97,27 @@ def softmax_report(m: int, classes: int, spread: float, alpha: float, steps: int
         raise InputError(f"the learning rate α must be positive (got {alpha}).")
     features, labels = make_blobs(n_samples=m, centers=classes, cluster_std=spread, random_state=seed)
     features = (features - features.mean(axis=0)) / features.std(axis=0)
-    X = np.hstack([np.ones((m, 1)), features])
+    return fit_softmax(features, labels, classes, alpha, steps)
+
+
+def parse_classes(text: str) -> LabelledPoints:
+    """The user's points, rows 'x1, x2, class', of 2 to MAX_CLASSES classes (whole numbers or names)."""
+    return parse_labelled_points(text, n_features=2, source="Your data", max_classes=MAX_CLASSES)
+
+
+def user_softmax_report(points: LabelledPoints, alpha: float, steps: int) -> SoftmaxReport:
+    """Softmax regression on the user's points, put into the square first (the identity when they lie in it)."""
+    if alpha <= 0:
+        raise InputError(f"the learning rate α must be positive (got {alpha}).")
+    scaling = fit_rescaling(points.x, USER_BOUND)
+    report = fit_softmax(scaling.apply(points.x), points.label, points.n_classes, alpha, steps)
+    return replace(report, classes=points.classes, rescaling=scaling)
+
+
+def fit_softmax(features: np.ndarray, labels: np.ndarray, classes: int, alpha: float, steps: int) -> SoftmaxReport:
+    """Θ := Θ − α ∇J(Θ), ``steps`` times from Θ = 0, on points ``features`` (m, 2) with class indices ``labels``."""
+    m = len(labels)
+    X = np.hstack([np.ones((m, 1)), features])  # (m, 3): (1, x1, x2)
     Theta = np.zeros((3, classes))
     losses = [softmax_loss(Theta, X, labels)]
     for _ in range(steps):

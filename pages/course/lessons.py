@@ -8,7 +8,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.lessons import LessonError, dumps_lesson, parse_lesson, slug
+from core import user_data
+from core.errors import InputError
+from core.lessons import DATA_DIR, LessonError, dumps_lesson, parse_lesson, slug
 from ui import contract as ui
 from ui import lessons
 from ui.registry import SECTIONS
@@ -142,13 +144,14 @@ if upload is not None:
     # read each file once: "Remove" must not bring back a file the uploader still shows
     if state.get("_lesson_upload_result", (None,))[0] != upload.file_id:
         try:
-            lesson = parse_lesson(
-                upload.getvalue().decode("utf-8"), slug(upload.name.removesuffix(".toml")), lessons._pages()
-            )
-        except UnicodeDecodeError:
-            result = ("problem", f"**{upload.name}** is not a text file (UTF-8), so it cannot be a lesson.")
+            text = user_data.decode_text(upload.getvalue(), f"**{upload.name}**")
+            name = slug(upload.name.removesuffix(".toml"))
+            # an uploaded lesson may name the data files this app ships (lessons/data/), nothing else
+            lesson = parse_lesson(text, name, lessons._pages(), lessons.LESSONS_DIR / DATA_DIR)
         except LessonError as error:
             result = ("problem", f"**{upload.name}** cannot be used as a lesson:\n\n- " + "\n- ".join(error.problems))
+        except InputError as error:  # not UTF-8 text, or too large
+            result = ("problem", f"{error} A lesson is a TOML text file.")
         else:
             if lesson.name in shipped or lesson.name == lessons.DRAFT_NAME:
                 lesson = replace(lesson, name=f"{lesson.name}-uploaded")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.rl.gridworld import ARROWS, PRESETS, parse_layout
+from core.rl.gridworld import ARROWS, MAX_SIDE, PRESETS, parse_layout
 from core.rl.mdp import greedy_path
 from core.rl.tabular import ALGORITHMS, EPSILON_DECAYS, BatchResult, TDConfig, agent_seeds, run_agents
 from core.rl.tabular_tasks import (
@@ -20,6 +20,7 @@ from core.rl.tabular_tasks import (
     q_in_grid_directions,
 )
 from ui import contract as ui
+from ui import text_upload
 from viz import theme
 from viz.rl import tabular as viz
 from viz.rl.gridworld import q_triangles
@@ -168,6 +169,15 @@ if env == GRID:
         help="One token per cell: . floor, # wall, S start, T terminal, +1 / -10 terminal with that reward, "
         "~-1 a cell paying −1 on every arrival. Change a reward or add walls, then press Ctrl+Enter.",
     )
+    # a layout that cannot be read is named right here; the agents keep learning on the last valid grid
+    layout_message = st.sidebar.container()
+    # a layout file (the same text format as the MDP page's) replaces the text once it parses
+    text_upload.text_uploader(
+        "Upload a layout file (.txt)", "layout", parse_layout, types=["txt"],
+        help=f"The text format above, up to {MAX_SIDE} cells a side. A file that cannot be read leaves the "
+        "current grid as it is.",
+    )  # fmt: skip
+    download_slot = st.sidebar.container()
     slip = ui.slider(
         "Slip probability",
         "slip",
@@ -178,6 +188,29 @@ if env == GRID:
         help="Probability that a move goes sideways (half each way).",
     )
     living = ui.slider("Living reward", "living", -2.0, 1.0, 0.0, 0.01, help="Reward added to every move.")
+    world, layout_stale = ui.attempt_or_last(
+        "layout", parse_layout, layout, living_reward=living, slip=slip, container=layout_message
+    )
+    never_valid_layout = world is None
+    if never_valid_layout:
+        # a link whose layout never parsed: the chosen preset's grid until the text is fixed
+        world = parse_layout(PRESETS[preset].layout, living_reward=living, slip=slip)
+    shown_layout = world.layout()
+    download_slot.download_button(
+        "Download this layout",
+        data=shown_layout + "\n",
+        file_name="gridworld.txt",
+        mime="text/plain",
+        on_click="ignore",
+        icon=":material/download:",
+        key="layout_download",
+        help="The grid the agents learn on, in the layout text format: upload it here or on the MDP page.",
+    )
+    if layout_stale:
+        ui.showing_last_valid(
+            "grid", "layout (sidebar)", shown=f"the preset's grid, {preset}," if never_valid_layout else None
+        )
+    layout = shown_layout
 algorithms = ui.multiselect("Algorithms", "algs", ALGORITHMS, ALGORITHMS)
 alpha = ui.slider("Step size α", "alpha", 0.01, 1.0, 0.5, 0.01, help="Q(s,a) ← Q(s,a) + α·δ.")
 omega = ui.slider(

@@ -10,6 +10,7 @@ from core.rl.gridworld import (
     ACTIONS,
     ARROWS,
     DISCOUNT_GRID_GOALS,
+    MAX_SIDE,
     PRESETS,
     discount_grid_challenges,
     edit_layout,
@@ -27,6 +28,7 @@ from core.rl.mdp import (
     uniform_random_policy,
 )
 from ui import contract as ui
+from ui import text_upload
 from viz import theme
 from viz.rl import gridworld as gviz
 
@@ -214,6 +216,14 @@ with sb.expander("Edit the grid (text)", expanded=False):
     )
 # under the expander, not in it: a message about the layout stays visible while the expander is closed
 grid_message = sb.container()
+with sb.expander("Layout file: upload or download", expanded=False):
+    # a layout file (the same text format) replaces the text once it parses; the text stays the URL's copy
+    text_upload.text_uploader(
+        "Upload a layout file (.txt)", "grid", parse_layout, types=["txt"], container=st,
+        help=f"The text format above, up to {MAX_SIDE} cells a side. A file that cannot be read leaves the "
+        "current grid as it is.",
+    )  # fmt: skip
+    download_slot = st.container()
 tool = ui.select("Click on the grid to…", "tool", list(TOOLS), "select", format_func=TOOLS.get)
 if tool in ("terminal", "reward"):
     ui.number("Reward r of the cell", "tool_r", -100.0, 100.0, 1.0, 0.5)
@@ -232,6 +242,16 @@ if grid_stale:
     )
 if st.session_state.get("_edit_error"):
     ui.problem(st.session_state["_edit_error"])
+download_slot.download_button(
+    "Download this layout",
+    data=world.layout() + "\n",
+    file_name="gridworld.txt",
+    mime="text/plain",
+    on_click="ignore",
+    icon=":material/download:",
+    key="grid_download",
+    help="The grid drawn now, in the layout text format: upload it here or on the Q-learning page.",
+)
 unedited = world.layout() == parse_layout(preset.layout).layout()
 use_gymnasium = bool(
     preset.gymnasium_map and unedited and abs(slip - preset.slip) < 0.006 and living == 0 and bump == 0

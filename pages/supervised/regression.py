@@ -1,17 +1,27 @@
 """Linear regression with ridge and LASSO, logistic regression by gradient descent vs Newton, softmax regression
 (sheet 3, 4a–4c)."""
 
+import functools
+
 import numpy as np
 import streamlit as st
 
+from core import user_data
 from core.supervised import linear, logistic, softmax_regression
 from ui import contract as ui
+from ui import points_input
 from viz import theme
+from viz.supervised import common as common_viz
 from viz.supervised import linear as linear_viz
 from viz.supervised import logistic as logistic_viz
 from viz.supervised import softmax_regression as softmax_viz
 
 PARTS = ("Linear: ridge & LASSO", "Logistic: GD vs Newton", "Softmax (K classes)")
+SOURCES = ("generated", "your data")
+# the URL-bound texts of "your data", one per part (lessons reference these keys)
+LINEAR_KEY, LOGISTIC_KEY, SOFTMAX_KEY = "lin_data", "logit_data", "softmax_data"
+NEW_CLASS = "new class"
+POINT_COLUMNS = ("x1", "x2", "class")
 
 
 @st.cache_data(max_entries=64)
@@ -33,6 +43,96 @@ def softmax_cached(
     return softmax_regression.softmax_report(m, classes, spread, alpha, steps, seed)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def parse_xy(text: str) -> np.ndarray:
+    return linear.parse_xy(text)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def parse_two_classes(text: str) -> user_data.LabelledPoints:
+    return logistic.parse_two_classes(text)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def parse_classes(text: str) -> user_data.LabelledPoints:
+    return softmax_regression.parse_classes(text)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def user_linear_cached(points: np.ndarray, degree: int, lam: float) -> linear.LinearReport:
+    return linear.fit_report(linear.user_linear_data(points, degree), lam)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def user_logistic_cached(
+    x: np.ndarray, label: np.ndarray, classes: tuple[str, ...], alpha: float, steps: int, start: tuple[float, float]
+) -> logistic.LogisticReport:
+    points = user_data.LabelledPoints(x, label, classes)
+    return logistic.fit_logistic(logistic.user_logistic_data(points), alpha, steps, start)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def user_softmax_cached(
+    x: np.ndarray, label: np.ndarray, classes: tuple[str, ...], alpha: float, steps: int
+) -> softmax_regression.SoftmaxReport:
+    return softmax_regression.user_softmax_report(user_data.LabelledPoints(x, label, classes), alpha, steps)
+
+
+def xy_rows(points: np.ndarray) -> list[list]:
+    return [[float(x), float(y)] for x, y in points]
+
+
+def point_rows(points: user_data.LabelledPoints) -> list[list]:
+    return [[float(a), float(b), points.classes[k]] for (a, b), k in zip(points.x, points.label)]
+
+
+def add_xy_point(chart_key: str) -> None:
+    """on_select callback of the linear fit: append the clicked (x, y), in the chart's (the user's) units."""
+    clicked = (st.session_state.get(chart_key) or {}).get("selection", {}).get("points", [])
+    if clicked:
+        points_input.append_line(LINEAR_KEY, f"{clicked[0]['x']:.4g}, {clicked[0]['y']:.4g}")
+
+
+def add_class_point(
+    chart_key: str, data_key: str, class_key: str, scaling: user_data.Rescaling, classes: tuple[str, ...]
+) -> None:
+    """on_select callback of a classification chart: append the clicked point, in the user's units, of the
+    chosen class (a new class is named 0, 1, 2, … by the first free number)."""
+    clicked = (st.session_state.get(chart_key) or {}).get("selection", {}).get("points", [])
+    if not clicked:
+        return
+    x1, x2 = scaling.invert(np.array([clicked[0]["x"], clicked[0]["y"]]))
+    name = st.session_state.get(class_key, NEW_CLASS)
+    if name == NEW_CLASS or name not in classes:
+        name = next(str(n) for n in range(len(classes) + 1) if str(n) not in classes)
+        st.session_state[class_key] = name  # the next clicks add to the class just started
+    points_input.append_line(data_key, f"{x1:.4g}, {x2:.4g}, {name}")
+
+
+def class_choice(key: str, classes: tuple[str, ...], at_most: int) -> None:
+    """The class a click adds: the classes so far, and a new one while there may be more."""
+    options = (*classes, NEW_CLASS) if len(classes) < at_most else classes
+    ui.select(
+        "Class of a clicked point",
+        key,
+        options,
+        horizontal_radio=True,
+        help="Click on the chart to add a point of this class; 'new class' starts another one.",
+    )
+
+
+def rescaling_note(scaling: user_data.Rescaling | None) -> str:
+    """One sentence on how the user's points were put into the square (nothing when they were used as given)."""
+    if scaling is None or scaling.identity:
+        return ""
+    (c1, c2), (s1, s2) = scaling.centre, scaling.scale
+    return (
+        f" They leave [−{logistic.USER_BOUND:g}, {logistic.USER_BOUND:g}], so each axis is rescaled into it: "
+        f"x1′ = (x1 − {c1:.4g}) / {s1:.4g}, x2′ = (x2 − {c2:.4g}) / {s2:.4g} (the figures show x′; the text and "
+        "the table keep your units)."
+    )
+
+
 def _vector(v: np.ndarray, digits: int = 3) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(f"{x:.{digits}f}" for x in v) + r"\end{pmatrix}"
 
@@ -43,11 +143,32 @@ ui.begin(
     "by gradient descent and by Newton's method from the same start and watch who gets there first.",
 )
 part = ui.select("Part", "part", PARTS, PARTS[0], horizontal_radio=True)
+source = ui.select(
+    "Data",
+    "src",
+    SOURCES,
+    help="generated: the page's own random data; your data: points you type, upload as CSV, edit in the table "
+    "or click on the chart.",
+)
+yours = source == SOURCES[1]
 seed = ui.seed()
 
 if part == PARTS[0]:
-    n = ui.slider("Points N", "n", 5, 200, 20, 1, help="Number of training points x ~ U[−1, 1].")
-    noise = ui.slider("Noise σ", "noise", 0.0, 1.0, 0.3, 0.05, help="y = sin(2.5x) + 0.5x + ε, ε ~ N(0, σ²).")
+    if yours:
+        xy, xy_stale, xy_text = points_input.dataset_input(
+            "Your points: x, y per line",
+            LINEAR_KEY,
+            linear.EXAMPLE_POINTS,
+            parse=parse_xy,
+            rows=xy_rows,
+            columns=("x", "y"),
+            numeric=(True, True),
+            help="One point per line, e.g. '2.5, 7.1', any units; an optional header line. Click on the chart to "
+            "add a point.",
+        )
+    else:
+        n = ui.slider("Points N", "n", 5, 200, 20, 1, help="Number of training points x ~ U[−1, 1].")
+        noise = ui.slider("Noise σ", "noise", 0.0, 1.0, 0.3, 0.05, help="y = sin(2.5x) + 0.5x + ε, ε ~ N(0, σ²).")
     degree = ui.slider(
         "Polynomial degree d",
         "degree",
@@ -61,7 +182,30 @@ if part == PARTS[0]:
         "log₁₀ λ", "loglam", -4.0, 1.0, -1.5, 0.1, help="Regularization strength λ = 10^this, for ridge and LASSO."
     )
     lam = float(10.0**log_lam)
-    r = ui.attempt(linear_cached, n, noise, degree, lam, seed)
+    if yours and xy is None:
+        # nothing valid yet (an emptied text, a bad link): the points so far on an empty chart to click on
+        sketch = linear.readable_xy(xy_text)
+        x_range, y_range = (-1.0, 1.0), (-2.0, 2.0)
+        if sketch is not None:
+            pad = 0.2 * (np.ptp(sketch, axis=0) + 1.0)
+            x_range = (sketch[:, 0].min() - pad[0], sketch[:, 0].max() + pad[0])
+            y_range = (sketch[:, 1].min() - pad[1], sketch[:, 1].max() + pad[1])
+        ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no fit")
+        ui.figure(
+            common_viz.empty_canvas("Your data: click to add points", x_range, y_range, "x", "y", points=sketch),
+            key="lin_fit",
+            on_select=functools.partial(add_xy_point, "lin_fit"),
+            selection_mode="points",
+        )
+        ui.end()
+        st.stop()
+    if yours:
+        if xy_stale:
+            ui.showing_last_valid("points", "point list (sidebar)")
+        n = len(xy)
+        r = ui.attempt(user_linear_cached, xy, degree, lam)
+    else:
+        r = ui.attempt(linear_cached, n, noise, degree, lam, seed)
 
     if r.ols_problem:
         ui.caution(f"Least squares has no unique solution here: {r.ols_problem}")
@@ -70,7 +214,20 @@ if part == PARTS[0]:
             f"LASSO coordinate descent stopped after {linear.LASSO_MAX_SWEEPS} sweeps without converging "
             "(many strongly correlated features and a tiny λ): its curve is close to, not at, the minimum."
         )
-    ui.figure(linear_viz.linear_fits(r))
+    if yours:
+        ui.figure(
+            linear_viz.linear_fits(r, clickable=True),
+            key="lin_fit",
+            on_select=functools.partial(add_xy_point, "lin_fit"),
+            selection_mode="points",
+        )
+        st.caption(
+            f"Your {n} points: x is mapped onto [−1, 1] for the Legendre features, x̃ = (x − {r.data.x_offset:.4g})"
+            f" / {r.data.x_scale:.4g}, and y divided by its standard deviation {r.data.y_scale:.4g} (so λ means the "
+            "same in any unit of y). The curves and J are in your units, the coefficient paths in the fitting units."
+        )
+    else:
+        ui.figure(linear_viz.linear_fits(r))
     columns = st.columns(3)
     for column, name in zip(columns, ("least squares", "ridge", "LASSO")):
         value = r.mse.get(name)
@@ -107,14 +264,66 @@ if part == PARTS[0]:
     )
 
 elif part == PARTS[1]:
-    m = ui.slider("Points m", "m", 20, 300, 100, 10, help="Number of 2-D points (scikit-learn make_classification).")
-    sep = ui.slider("Class separation", "sep", 0.2, 4.0, 1.0, 0.1, help="Large values make the classes separable.")
-    flip = ui.slider("Label noise", "flip", 0.0, 0.3, 0.05, 0.01, help="Fraction of labels flipped at random.")
+    if yours:
+        two, two_stale, two_text = points_input.dataset_input(
+            "Your points: x1, x2, class per line",
+            LOGISTIC_KEY,
+            logistic.EXAMPLE_POINTS,
+            parse=parse_two_classes,
+            rows=point_rows,
+            columns=POINT_COLUMNS,
+            numeric=(True, True, False),
+            help="One point per line, e.g. '0.5, -1, 1'; exactly two classes (0 and 1, or two names); an optional "
+            "header line. Click on the chart to add a point.",
+        )
+        sketch = two if two is not None else user_data.readable_labelled_points(two_text)
+        class_choice("logit_cls", sketch.classes if sketch is not None else ("0",), 2)
+    else:
+        m = ui.slider(
+            "Points m", "m", 20, 300, 100, 10, help="Number of 2-D points (scikit-learn make_classification)."
+        )
+        sep = ui.slider("Class separation", "sep", 0.2, 4.0, 1.0, 0.1, help="Large values make the classes separable.")
+        flip = ui.slider("Label noise", "flip", 0.0, 0.3, 0.05, 0.01, help="Fraction of labels flipped at random.")
     alpha = ui.slider("GD learning rate α", "alpha", 0.05, 30.0, 3.0, 0.05, help="Step size of gradient descent.")
     steps = ui.slider("Iterations", "steps", 1, 300, 60, 1, help="GD steps (Newton runs at most 25; it needs fewer).")
     start1 = ui.slider("Start θ1", "t1", -4.0, 4.0, 0.0, 0.5, help="Both methods start at θ = (0, θ1, θ2).")
     start2 = ui.slider("Start θ2", "t2", -4.0, 4.0, 0.0, 0.5)
-    r = ui.attempt(logistic_cached, m, sep, flip, alpha, steps, (start1, start2), seed)
+    if yours and two is None:
+        sketch_scaling = user_data.fit_rescaling(sketch.x, logistic.USER_BOUND) if sketch is not None else None
+        ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no fit")
+        bound = logistic.USER_BOUND
+        ui.figure(
+            common_viz.empty_canvas(
+                "Your data: click to add points",
+                (-bound, bound),
+                (-bound, bound),
+                "x1",
+                "x2",
+                points=None if sketch is None else sketch_scaling.apply(sketch.x),
+                labels=None if sketch is None else sketch.label,
+                names=None if sketch is None else sketch.classes,
+                equal_aspect=True,
+            ),
+            key="logit_boundary",
+            on_select=functools.partial(
+                add_class_point,
+                "logit_boundary",
+                LOGISTIC_KEY,
+                "logit_cls",
+                sketch_scaling or user_data.fit_rescaling(np.zeros((0, 2)), bound),
+                sketch.classes if sketch is not None else (),
+            ),
+            selection_mode="points",
+        )
+        ui.end()
+        st.stop()
+    if yours:
+        if two_stale:
+            ui.showing_last_valid("points", "point list (sidebar)")
+        m = len(two.x)
+        r = ui.attempt(user_logistic_cached, two.x, two.label, two.classes, alpha, steps, (start1, start2))
+    else:
+        r = ui.attempt(logistic_cached, m, sep, flip, alpha, steps, (start1, start2), seed)
 
     if r.gd_diverged:
         ui.caution(
@@ -144,7 +353,17 @@ elif part == PARTS[1]:
     # the boundary in a half column: with equal aspect the data is about as tall as it is wide
     plot_col, metric_col = st.columns(2, vertical_alignment="center")
     with plot_col:
-        ui.figure(logistic_viz.logistic_boundary(r, column_px=theme.HALF_COLUMN_PX))
+        if yours:
+            ui.figure(
+                logistic_viz.logistic_boundary(r, column_px=theme.HALF_COLUMN_PX, clickable=True),
+                key="logit_boundary",
+                on_select=functools.partial(
+                    add_class_point, "logit_boundary", LOGISTIC_KEY, "logit_cls", r.data.rescaling, r.data.classes
+                ),
+                selection_mode="points",
+            )
+        else:
+            ui.figure(logistic_viz.logistic_boundary(r, column_px=theme.HALF_COLUMN_PX))
     with metric_col:
         c1, c2 = st.columns(2)
         c1.metric(f"GD: J after {gd_k} steps", f"{r.gd.losses[-1]:.6f}")
@@ -152,6 +371,11 @@ elif part == PARTS[1]:
         c3, c4 = st.columns(2)
         c3.metric("GD: ‖∇J‖", f"{r.gd.gradient_norms[-1]:.2e}")
         c4.metric("Newton: ‖∇J‖", f"{r.newton.gradient_norms[-1]:.2e}")
+        if yours:
+            st.caption(
+                f"Your {m} points: class {r.data.classes[0]} is y = 0, class {r.data.classes[1]} is y = 1."
+                + rescaling_note(r.data.rescaling)
+            )
     ui.formula(
         r"J(\theta) = -\frac{1}{m}\sum_i \big[y_i\log h(x_i) + (1-y_i)\log(1-h(x_i))\big],\quad "
         rf"h(x) = \frac{{1}}{{1+e^{{-\theta^\top x}}}},\quad m = {m}",
@@ -180,15 +404,79 @@ elif part == PARTS[1]:
     )
 
 else:
-    m = ui.slider("Points m", "sm", 30, 400, 150, 10, help="Number of 2-D points (scikit-learn make_blobs).")
-    classes = ui.slider("Classes K", "k", 2, 6, 3, 1)
-    spread = ui.slider("Cluster spread", "spread", 0.3, 4.0, 1.5, 0.1, help="Standard deviation of each blob.")
+    if yours:
+        many, many_stale, many_text = points_input.dataset_input(
+            "Your points: x1, x2, class per line",
+            SOFTMAX_KEY,
+            softmax_regression.EXAMPLE_POINTS,
+            parse=parse_classes,
+            rows=point_rows,
+            columns=POINT_COLUMNS,
+            numeric=(True, True, False),
+            help=f"One point per line, e.g. '0.5, -1, 2'; 2 to {user_data.MAX_CLASSES} classes (0, 1, 2, … or "
+            "names); an optional header line. Click on the chart to add a point.",
+        )
+        sketch = many if many is not None else user_data.readable_labelled_points(many_text)
+        class_choice("softmax_cls", sketch.classes if sketch is not None else ("0",), user_data.MAX_CLASSES)
+    else:
+        m = ui.slider("Points m", "sm", 30, 400, 150, 10, help="Number of 2-D points (scikit-learn make_blobs).")
+        classes = ui.slider("Classes K", "k", 2, 6, 3, 1)
+        spread = ui.slider("Cluster spread", "spread", 0.3, 4.0, 1.5, 0.1, help="Standard deviation of each blob.")
     alpha = ui.slider("Learning rate α", "salpha", 0.05, 20.0, 1.0, 0.05)
     steps = ui.slider("Iterations", "ssteps", 1, 500, 200, 1)
-    r = ui.attempt(softmax_cached, m, classes, spread, alpha, steps, seed)
+    if yours and many is None:
+        sketch_scaling = user_data.fit_rescaling(sketch.x, logistic.USER_BOUND) if sketch is not None else None
+        ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no fit")
+        bound = logistic.USER_BOUND
+        ui.figure(
+            common_viz.empty_canvas(
+                "Your data: click to add points",
+                (-bound, bound),
+                (-bound, bound),
+                "x1",
+                "x2",
+                points=None if sketch is None else sketch_scaling.apply(sketch.x),
+                labels=None if sketch is None else sketch.label,
+                names=None if sketch is None else sketch.classes,
+                equal_aspect=True,
+            ),
+            key="softmax_regions",
+            on_select=functools.partial(
+                add_class_point,
+                "softmax_regions",
+                SOFTMAX_KEY,
+                "softmax_cls",
+                sketch_scaling or user_data.fit_rescaling(np.zeros((0, 2)), bound),
+                sketch.classes if sketch is not None else (),
+            ),
+            selection_mode="points",
+        )
+        ui.end()
+        st.stop()
+    if yours:
+        if many_stale:
+            ui.showing_last_valid("points", "point list (sidebar)")
+        m, classes = len(many.x), many.n_classes
+        r = ui.attempt(user_softmax_cached, many.x, many.label, many.classes, alpha, steps)
+    else:
+        r = ui.attempt(softmax_cached, m, classes, spread, alpha, steps, seed)
     if r.diverged:
         ui.caution(f"Gradient descent did not lower J: α = {alpha:g} is too large for this data. Lower α.")
-    ui.figure(softmax_viz.softmax_regions(r))
+    if yours:
+        ui.figure(
+            softmax_viz.softmax_regions(r, clickable=True),
+            key="softmax_regions",
+            on_select=functools.partial(
+                add_class_point, "softmax_regions", SOFTMAX_KEY, "softmax_cls", r.rescaling, r.classes
+            ),
+            selection_mode="points",
+        )
+        st.caption(
+            f"Your {m} points of {classes} classes ({', '.join(r.classes)}), one column θ_k of Θ per class."
+            + rescaling_note(r.rescaling)
+        )
+    else:
+        ui.figure(softmax_viz.softmax_regions(r))
     c1, c2 = st.columns(2)
     c1.metric(
         f"J(Θ) after {steps} steps",

@@ -15,6 +15,7 @@ from viz.deep import backprop as backprop_viz
 from viz.deep import cnn_calculator as cnn_viz
 from viz.deep import convolution as conv_viz
 from viz.deep import dropout as dropout_viz
+from viz.deep import mlp as mlp_viz
 
 # ----------------------------------------------------------------------------------------------- backprop
 
@@ -133,3 +134,55 @@ def test_dropout_points_have_contrasting_edges_and_fill_a_half_column():
     margin = fig.layout.margin
     plot_w = theme.HALF_COLUMN_PX - margin.l - margin.r
     assert fig.layout.height - margin.t - margin.b == pytest.approx(plot_w, abs=1)  # square, the column's width
+
+
+# ---------------------------------------------------------------------------------------- K-class boundary
+
+
+def test_class_field_colours_the_winner_shaded_by_confidence():
+    from plotly.colors import hex_to_rgb
+
+    from viz import class_field
+
+    colours = mlp_viz.CLASS_COLOURS[:3]
+    # one row of four cells (x to the right): sure of class 0, sure of class 2, undecided, half-way to class 1
+    probs = np.array([[[1.0, 0.0, 1 / 3, 1 / 3]], [[0.0, 0.0, 1 / 3, 2 / 3]], [[0.0, 1.0, 1 / 3, 0.0]]])
+    rgb = class_field.class_field_rgb(probs, colours)[0].astype(float)
+    np.testing.assert_array_equal(rgb[0], hex_to_rgb(colours[0]))
+    np.testing.assert_array_equal(rgb[1], hex_to_rgb(colours[2]))
+    np.testing.assert_array_equal(rgb[2], [255, 255, 255])
+    # max p = 2/3 of K = 3: s = (2/3 − 1/3)/(1 − 1/3) = 1/2, half-way from white to the colour
+    np.testing.assert_allclose(rgb[3], (255 + np.array(hex_to_rgb(colours[1]))) / 2, atol=0.5)
+
+
+def test_class_boundary_draws_regions_borders_and_every_class():
+    ticks = np.linspace(-2, 2, 21)
+    g1, g2 = np.meshgrid(ticks, ticks)
+    # three linear scores: class 0 wins where −3x1 > 3x1 + 3|x2|, i.e. left of x1 = −|x2|/2; classes 1 and 2
+    # share the rest, split by x2 = 0
+    scores = np.stack([-3 * g1, 3 * g1 + 3 * g2, 3 * g1 - 3 * g2])
+    probs = np.exp(scores) / np.exp(scores).sum(axis=0)
+    x = np.array([[-1.0, 0.0], [1.0, 1.0], [1.0, -1.0]])
+    data = toy_data.Dataset(x, np.array([0.0, 1.0, 2.0]), np.zeros((0, 2)), np.zeros(0), ("cat", "dog", "owl"))
+    fig = mlp_viz.class_boundary(ticks, probs, data, clickable=True)
+    names = [t.name for t in fig.data]
+    assert names[1:4] == ["train cat", "train dog", "train owl"] and "click to add" in names
+    assert len(fig.layout.images) == 1 and fig.layout.images[0].source.startswith("data:image/png")
+    border = fig.data[0]
+    xs = np.array([v for v in border.x if v is not None], dtype=float)
+    ys = np.array([v for v in border.y if v is not None], dtype=float)
+    on_border = (np.abs(xs + np.abs(ys) / 2) < 0.1) | ((np.abs(ys) < 0.05) & (xs > -0.1))
+    assert len(xs) and on_border.all()
+    assert xs.max() > 1.5 and ys.min() < -1.5 and ys.max() > 1.5  # both borders are drawn across the plane
+
+
+def test_softmax_output_tiles_take_the_class_colours():
+    config = mlp.MLPConfig((2, 3, 4), "tanh")
+    params = mlp.init_params(config, 0, bias_std=0.5)
+    _ticks, points = toy_data.grid(8)
+    fwd = mlp.forward(params, toy_data.features(points, ("x1", "x2")), config)
+    outputs = [a.reshape(a.shape[0], 8, 8) for a in fwd.a]
+    fig = mlp_viz.network(outputs, params, config, ("x1", "x2"), class_names=("a", "b", "c", "d"))
+    assert len(fig.layout.images) == 2 + 3 + 4
+    hover = fig.data[-1].text
+    assert [t.split("<br>")[0] for t in hover[-4:]] == [f"output P(y={c})" for c in "abcd"]

@@ -21,11 +21,21 @@ def torch_loss(params, x, y, config, masks):
     for layer in range(1, config.n_layers + 1):
         W, b = tensors[2 * layer - 2], tensors[2 * layer - 1]
         z = W @ a + b[:, None]
-        a = TORCH_G[config.g(layer)](z)
+        if config.g(layer) == "softmax":
+            a = torch.softmax(z, dim=0)
+        else:
+            a = TORCH_G[config.g(layer)](z)
         if masks is not None and masks[layer] is not None:
             a = a * torch.tensor(masks[layer])
     yt = torch.tensor(y)
-    if config.loss == "cross_entropy":
+    if config.softmax_output and config.loss == "cross_entropy":
+        # torch's own K-class cross-entropy on the logits, one row per sample
+        loss = torch.nn.functional.cross_entropy(z.T, yt.long())
+    elif config.softmax_output:
+        # the Brier score: ‖softmax(z) − e_y‖² per sample, averaged
+        one_hot = torch.nn.functional.one_hot(yt.long(), config.n_classes).T.double()
+        loss = ((torch.softmax(z, dim=0) - one_hot) ** 2).sum(dim=0).mean()
+    elif config.loss == "cross_entropy":
         loss = torch.nn.functional.binary_cross_entropy_with_logits(z[0], yt)
     else:
         loss = torch.nn.functional.mse_loss(torch.sigmoid(z[0]), yt)
@@ -58,6 +68,51 @@ def test_backprop_equals_autograd(activation, loss, dropout, seed):
     assert mlp.data_loss(fwd.z[-1][0], y, loss) == pytest.approx(ref_loss, rel=1e-10)
     for ours, ref in zip(back.grads, ref_grads):
         np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("loss", mlp.LOSSES)
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+def test_softmax_backprop_equals_autograd(n_classes, activation, loss, dropout):
+    """K softmax units: δ^[L] = a − e_y (cross-entropy) and Jᵀ 2(a − e_y) (squared error) give torch's gradients."""
+    rng = np.random.default_rng(n_classes)
+    config = mlp.MLPConfig((2, 5, 4, n_classes), activation, loss, dropout=dropout, regularization="L2", reg_rate=0.01)
+    params = [p + rng.normal(0, 0.5, p.shape) for p in mlp.init_params(config, n_classes)]
+    m = 11
+    x = rng.normal(size=(2, m))
+    y = rng.integers(0, n_classes, m).astype(float)  # class indices, kept as floats like the datasets
+    masks = mlp.dropout_masks(config, m, rng) if dropout else None
+    fwd = mlp.forward(params, x, config, masks)
+    back = mlp.backward(params, fwd, y, config)
+    ref_loss, ref_grads = torch_loss(params, x, y, config, masks)
+    total = mlp.data_loss(fwd.z[-1], y, loss) + mlp.regularization_penalty(params, config)
+    assert total == pytest.approx(ref_loss, rel=1e-10)
+    for ours, ref in zip(back.grads, ref_grads):
+        np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_softmax_outputs_are_class_probabilities():
+    config = mlp.MLPConfig((2, 4, 3), "tanh")
+    assert config.softmax_output and config.n_classes == 3 and config.g(2) == "softmax"
+    params = mlp.init_params(config, 0, bias_std=1.0)
+    x = np.random.default_rng(0).normal(size=(2, 7))
+    probs = mlp.class_probabilities(params, x, config)
+    assert probs.shape == (3, 7)
+    np.testing.assert_allclose(probs.sum(axis=0), 1.0, atol=1e-12)
+    # a confident softmax does not overflow: huge logits give −log a_y = the logit gap, exactly
+    z = np.array([[1000.0, 0.0], [0.0, 1000.0], [-5.0, -5.0]])
+    assert mlp.data_loss(z, np.array([0, 0]), "cross_entropy") == pytest.approx(500.0)
+    with pytest.raises(InputError, match="0 … 2"):
+        mlp.data_loss(z, np.array([0, 3]), "cross_entropy")
+    # the sigmoid unit's probabilities are (1 − a, a), and accuracy reads the most probable class
+    binary = mlp.MLPConfig((2, 3, 1), "tanh")
+    params = mlp.init_params(binary, 1, bias_std=1.0)
+    two = mlp.class_probabilities(params, x, binary)
+    np.testing.assert_allclose(two[1], mlp.predict_proba(params, x, binary))
+    labels = (two[1] > 0.5).astype(float)
+    assert mlp.accuracy(params, x, labels, binary) == 1.0
+    assert mlp.accuracy(params, x, 1 - labels, binary) == 0.0
 
 
 @pytest.mark.parametrize("regularization", ["L1", "L2"])

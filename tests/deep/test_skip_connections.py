@@ -94,13 +94,13 @@ def _button(at, name):
 
 
 def test_skip_page_trains_both_nets_and_shows_the_accuracy():
-    from tests.apptest_helpers import assert_healthy, run_page
+    from tests.apptest_helpers import all_charts, assert_healthy, run_page
 
     at = run_page("pages/deep/skip_connections.py", {"depth": "4", "steps": "50"})
     assert len(at.get("plotly_chart")) == 1  # gradient norms; no training curves before Train
     _button(at, "train").click().run()  # one chunk of 25 steps per net
     assert_healthy(at, "skip connections after Train")
-    assert len(at.get("plotly_chart")) == 2
+    assert len(all_charts(at)) == 2
     assert "plain 25 / 50 · residual 25 / 50" in at.get("progress")[0].proto.text  # one count per net
     at.run()  # the next chunk finishes both nets; the page reruns once with the accuracy
     assert_healthy(at, "skip connections finished")

@@ -20,13 +20,39 @@ def test_datasets_are_balanced_and_in_the_square(name):
     assert len(data.x_train) == 100
 
 
-def test_user_points_join_the_training_set():
+def test_added_points_join_the_training_set():
     pts = toy_data.parse_points("0.5, 0.5, 1\n# comment\n-1 -1 0\n")
     assert pts.shape == (2, 3)
-    data = toy_data.make_dataset("user points only", 0, 0.0, 0.5, 0, extra=pts)
-    assert data.x_train.shape == (2, 2) and list(data.y_train) == [1.0, 0.0]
+    data = toy_data.make_dataset("moons", 20, 0.0, 0.5, 0, extra=pts)
+    assert data.x_train.shape == (12, 2) and list(data.y_train[-2:]) == [1.0, 0.0]
+    assert len(data.x_test) == 10 and data.classes == ("0", "1")
     for bad in ("1, 2", "a, b, c", "0, 0, 2", "5, 0, 1"):
         with pytest.raises(InputError):
             toy_data.parse_points(bad)
-    with pytest.raises(InputError):
-        toy_data.make_dataset("user points only", 0, 0.0, 0.5, 0, extra=pts[:1])
+    with pytest.raises(InputError, match="your own points"):
+        toy_data.make_dataset(toy_data.YOUR_DATA, 0, 0.0, 0.5, 0)
+
+
+def test_your_data_inside_the_square_is_used_as_it_is():
+    points = toy_data.parse_user_points(toy_data.EXAMPLE_POINTS)
+    data, scaling = toy_data.user_dataset(points)
+    assert scaling.identity and data.classes == ("0", "1", "2")
+    np.testing.assert_array_equal(data.x_train, points.x)
+    assert data.y_train.tolist() == points.label.astype(float).tolist()
+    assert len(data.x_test) == 0  # every point the user gives is a training point
+
+
+def test_your_data_outside_the_square_is_rescaled_per_axis_and_clicks_map_back():
+    points = toy_data.parse_user_points("x,y,c\n100,0.5,a\n300,0.1,b\n200,0.3,a")
+    data, scaling = toy_data.user_dataset(points)
+    # each axis' range onto [−1.8, 1.8]: x1 ∈ [100, 300], x2 ∈ [0.1, 0.5]
+    np.testing.assert_allclose(data.x_train[:, 0], [-1.8, 1.8, 0.0])
+    np.testing.assert_allclose(data.x_train[:, 1], [1.8, -1.8, 0.0])
+    np.testing.assert_allclose(scaling.invert(data.x_train), points.x)
+    np.testing.assert_allclose(scaling.invert(np.array([2.0, -2.0])), [200 + 2 * 100 / 1.8, 0.3 - 2 * 0.2 / 1.8])
+
+
+def test_next_class_name_is_the_smallest_unused_number():
+    assert toy_data.next_class_name(()) == "0"
+    assert toy_data.next_class_name(("0", "1", "2")) == "3"
+    assert toy_data.next_class_name(("1", "cat")) == "0"

@@ -8,7 +8,7 @@ import torch
 
 from core.rl.actor_critic import ActorCriticConfig, ActorCriticTrainer, episode_advantages, one_step_advantage
 from core.rl.common import Rollout, mlp, rollout
-from tests.apptest_helpers import assert_healthy, run_page
+from tests.apptest_helpers import all_charts, assert_healthy, run_page
 
 
 def test_one_step_advantage():
@@ -105,4 +105,4 @@ def test_actor_critic_page_trains_and_shows_the_critic():
     at = run_page("pages/rl/actor_critic.py", {"steps": "5000"})
     at.button(key="rl_actor_critic_train").click().run()
     assert_healthy(at, "after training")
-    assert len(at.get("plotly_chart")) >= 4
+    assert len(all_charts(at)) >= 4

@@ -3,7 +3,11 @@ hidden (shown on hover) where they would not fit; log and integer axes have read
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from core.rl.gridworld import PRESETS, parse_layout
@@ -147,3 +151,33 @@ def test_episode_render_fills_the_column_with_equal_aspect():
     # as wide as the column, or as tall as the cap allows at the frame's aspect
     assert plot_h == pytest.approx(min(plot_w * 200 / 300, deep.MAX_FRAME_PX), abs=1)
     assert plot_h >= 400
+
+
+def _property_paths(obj, prefix: str = "") -> set[str]:
+    """Every property path of a figure's JSON (into dicts and lists of dicts), empty lists left out."""
+    if isinstance(obj, dict):
+        return {
+            path
+            for key, value in obj.items()
+            if value != []
+            for path in {f"{prefix}{key}"} | _property_paths(value, f"{prefix}{key}.")
+        }
+    if isinstance(obj, list) and obj and isinstance(obj[0], dict):
+        return {path for i, value in enumerate(obj) for path in _property_paths(value, f"{prefix}{i}.")}
+    return set()
+
+
+@pytest.mark.parametrize("builder", ["q_triangles", "value_and_policy", "convergence"])
+def test_plain_grid_figures_are_what_plotly_validation_accepts(builder):
+    """The grid figures are written as unvalidated dicts (viz.plain): Plotly's validation of their JSON raises
+    on any misspelt property, and keeps every property they set (none is dropped as invalid)."""
+    world, result = _solved("DiscountGrid (CS188)")
+    V = state_values(result.Q, None, absorbing=world.wall.reshape(-1))
+    fig = {
+        "q_triangles": lambda: gviz.q_triangles(world, result.Q, selected=world.start, column_px=theme.HALF_COLUMN_PX),
+        "value_and_policy": lambda: gviz.value_and_policy(world, V, greedy_policy(result.Q), selected=world.start),
+        "convergence": lambda: gviz.convergence(result.deltas, 1e-4, k=3),
+    }[builder]()
+    spec = json.loads(pio.to_json(fig, validate=False, engine="json"))
+    validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
+    assert _property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == _property_paths(spec)

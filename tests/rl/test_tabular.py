@@ -365,3 +365,32 @@ def test_q_in_grid_directions_matches_the_move_each_action_makes(name):
             assert Q_grid[s, unit_steps.index(step)] == Q[s, a]
             checked += 1
     assert checked >= 8
+
+
+@pytest.mark.parametrize("budget", [None, 700])
+def test_traces_cut_episodes_where_the_batch_ended_them(budget):
+    """Each traced agent's log, rebuilt after the loop from its lock steps, has the batch's episodes: as many
+    steps per episode as ``lengths`` (a budget cuts the last one short), steps numbered 0 … T−1, each step's s
+    the previous step's s' within an episode, explored exactly where the action was a random one (ε = 1 in the
+    first episodes), and a′ = −1 only at the end of a Q-learning episode. Traced agents that drop out of the
+    batch early (the budget, fewer episodes for longer ones) leave the others' logs intact."""
+    task = TASKS["cliff"]
+    config = TDConfig(episodes=25, alpha=0.5, gamma=1.0, epsilon=1.0, epsilon_end=0.0, epsilon_decay="linear")
+    seeds = (3, 8, 21)
+    batch = run_agents(task, config, seeds, ALGORITHMS, trace_seed_indices=(0, 2), max_lock_steps=budget)
+    for (algorithm, i), trace in batch.traces.items():
+        j = ALGORITHMS.index(algorithm)
+        done = int(batch.completed[j, i])
+        per_episode = np.bincount(trace.episode, minlength=done)
+        np.testing.assert_array_equal(per_episode[:done], batch.lengths[j, i, :done])
+        if budget is not None:
+            assert len(trace.state) == budget  # every env step of the budget is logged
+        for e in range(done):
+            steps = trace.of_episode(e)
+            np.testing.assert_array_equal(steps["step"], np.arange(len(steps["step"])))
+            np.testing.assert_array_equal(steps["state"][1:], steps["next_state"][:-1])
+            assert steps["state"][0] == task.start_state
+            ends = steps["next_action"] == -1
+            assert ends.sum() == (0 if algorithm == "SARSA" else 1) and (algorithm == "SARSA" or ends[-1])
+        assert trace.explored[trace.episode == 0].all()  # ε = 1: every action of the first episode is random
+        np.testing.assert_array_equal(trace.q_after, trace.q_before + 0.5 * trace.td_error)

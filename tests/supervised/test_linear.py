@@ -114,3 +114,44 @@ def test_report_curves_and_lasso_count():
     assert 0 < report.lasso_nonzero < 8  # λ = 0.05 drops some features but not all
     # the plotted curve is Xw on the grid
     np.testing.assert_allclose(report.curves["ridge"], report.data.design(report.grid) @ report.ridge, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------------ your data
+
+
+def test_your_data_in_any_units_are_fitted_and_drawn_in_those_units():
+    """x ∈ [1000, 3000], y in the thousands: x is mapped onto [−1, 1] and y divided by its spread for the fit,
+    and least squares of degree 2 still recovers the parabola exactly in the user's units."""
+    x = np.linspace(1000, 3000, 15)
+    y = 5000 + 3 * x - 0.001 * x**2
+    points = lin.parse_xy("x,y\n" + "\n".join(f"{a:.17g},{b:.17g}" for a, b in zip(x, y)))
+    data = lin.user_linear_data(points, degree=2)
+    assert not data.generated and data.x.min() == -1.0 and data.x.max() == 1.0
+    assert data.y_scale == pytest.approx(y.std())
+    report = lin.fit_report(data, 1e-3)
+    assert report.true_curve is None
+    shown_x = data.shown_x(report.grid)
+    assert shown_x[0] == pytest.approx(1000) and shown_x[-1] == pytest.approx(3000)
+    np.testing.assert_allclose(data.y_scale * report.curves["least squares"], 5000 + 3 * shown_x - 0.001 * shown_x**2)
+    assert report.mse["least squares"] < 1e-12 * y.var()
+
+
+def test_lambda_means_the_same_in_any_unit_of_y():
+    rng = np.random.default_rng(4)
+    points = np.column_stack([rng.uniform(0, 10, 30), rng.normal(0, 1, 30)])
+    metres = lin.fit_report(lin.user_linear_data(points, 8), 0.01)
+    millimetres = lin.fit_report(lin.user_linear_data(points * [1, 1000], 8), 0.01)
+    for name in ("ridge", "LASSO"):
+        np.testing.assert_allclose(
+            millimetres.data.y_scale * millimetres.curves[name], 1000 * metres.data.y_scale * metres.curves[name]
+        )
+    assert millimetres.lasso_nonzero == metres.lasso_nonzero
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("1,2\n1,5", "two different x"), ("1,2\n3,abc", "line 2: 'abc' is not a number"), ("1,2,3", "2")],
+)
+def test_your_data_messages(text, message):
+    with pytest.raises(InputError, match=message):
+        lin.parse_xy(text)

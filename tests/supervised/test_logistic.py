@@ -88,3 +88,38 @@ def test_report_boundaries_follow_the_final_thetas():
     for name, run in (("gradient descent", report.gd), ("Newton", report.newton)):
         t0, t1, t2 = run.thetas[-1]
         np.testing.assert_allclose(t0 + t1 * report.boundary_x1 + t2 * report.boundaries[name], 0.0, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------------ your data
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0,0,a\n1,1,b\n2,0,c", "has 3 classes \\(a, b, c\\): logistic regression is for two classes: use the softmax"),
+        ("0,0,1\n1,1,1", "only one class"),
+        ("0,0,0\n1,one,1", "line 2: 'one' is not a number"),
+        ("", "empty"),
+    ],
+)
+def test_your_data_must_be_two_classes_of_numbers(text, message):
+    with pytest.raises(InputError, match=message):
+        logistic.parse_two_classes(text)
+
+
+def test_your_points_inside_the_square_are_fitted_as_they_are_and_newton_finds_sklearns_optimum():
+    points = logistic.parse_two_classes(logistic.EXAMPLE_POINTS)
+    data = logistic.user_logistic_data(points)
+    assert data.rescaling.identity and not data.separable
+    np.testing.assert_array_equal(data.X[:, 1:], points.x)
+    report = logistic.fit_logistic(data, alpha=1.0, steps=40, start=(0.0, 0.0))
+    model = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(points.x, points.label)
+    np.testing.assert_allclose(report.newton.thetas[-1], [*model.intercept_, *model.coef_[0]], atol=1e-5)
+
+
+def test_your_points_outside_the_square_are_rescaled_and_named():
+    points = logistic.parse_two_classes("w,h,kind\n150,60,cat\n180,75,dog\n160,80,cat\n175,55,dog")
+    data = logistic.user_logistic_data(points)
+    assert data.classes == ("cat", "dog") and not data.rescaling.identity
+    assert np.abs(data.X[:, 1:]).max() == pytest.approx(0.9 * logistic.USER_BOUND)
+    np.testing.assert_allclose(data.rescaling.invert(data.X[:, 1:]), points.x)

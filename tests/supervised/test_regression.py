@@ -26,3 +26,95 @@ def test_page_parts_and_cautions(query, caution):
         assert not warnings
     else:
         assert caution in warnings
+
+
+# ------------------------------------------------------------------------------------------------ your data
+
+LINEAR, LOGISTIC, SOFTMAX = "Linear: ridge & LASSO", "Logistic: GD vs Newton", "Softmax (K classes)"
+
+
+def _values(array) -> list[float]:
+    """A trace's coordinates from its JSON: a list, or Plotly's typed-array form {"dtype", "bdata"} (base64)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array)
+
+
+def _traces(at, chart: int = 0) -> dict[str, dict]:
+    import json
+
+    return {t.get("name"): t for t in json.loads(at.get("plotly_chart")[chart].proto.spec)["data"]}
+
+
+def test_linear_your_data_draws_your_points_and_keeps_them_on_bad_input():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    at = run_page("pages/supervised/regression.py", {"src": "your data"})
+    text = "year,price\n1990,120\n1995,180\n2000,150\n2005,260\n2010,300\n2015,420"
+    at.text_area(key="lin_data").set_value(text).run()
+    assert_healthy(at, "your points")
+    data = _traces(at)["data"]
+    assert _values(data["x"]) == [1990, 1995, 2000, 2005, 2010, 2015]
+    assert _values(data["y"]) == [120, 180, 150, 260, 300, 420]
+    assert "true curve" not in _traces(at)
+    assert any("(x − 2002) / 12.5" in c.value for c in at.caption)
+    for bad, message in (("1990,120\n1995,abc", "line 2: 'abc' is not a number"), ("", "empty")):
+        at.text_area(key="lin_data").set_value(bad).run()
+        assert_healthy(at, repr(bad))
+        assert any(message in e.value for e in at.error), (bad, [e.value for e in at.error])
+        # the previous fit stays, drawn from the last valid points
+        assert _values(_traces(at)["data"]["x"]) == [1990, 1995, 2000, 2005, 2010, 2015]
+        assert any("Showing the last valid points" in c.value for c in at.caption)
+
+
+def test_logistic_your_data_draws_your_points_and_refuses_one_or_three_classes():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    at = run_page("pages/supervised/regression.py", {"part": LOGISTIC, "src": "your data"})
+    text = "0.5,0.2,no\n-1,-0.5,no\n1.5,1,yes\n0.2,1.2,yes\n-0.4,0.1,yes\n0.9,-0.6,no"
+    at.text_area(key="logit_data").set_value(text).run()
+    assert_healthy(at, "your points")
+    boundary = _traces(at, 2)
+    assert _values(boundary["class no"]["x"]) == [0.5, -1.0, 0.9]
+    assert _values(boundary["class yes"]["y"]) == [1.0, 1.2, 0.1]
+    for bad, message in (
+        ("0,0,a\n1,1,a", "only one class (a)"),
+        ("0,0,a\n1,1,b\n2,2,c", "logistic regression is for two classes: use the softmax part"),
+        ("0,0,a\n1,x,b", "line 2: 'x' is not a number"),
+        ("", "empty"),
+    ):
+        at.text_area(key="logit_data").set_value(bad).run()
+        assert_healthy(at, repr(bad))
+        assert any(message in e.value for e in at.error), (bad, [e.value for e in at.error])
+        assert len(at.get("plotly_chart")) == 3  # the previous figures stay
+        assert _values(_traces(at, 2)["class no"]["x"]) == [0.5, -1.0, 0.9]
+
+
+def test_softmax_your_data_draws_every_class_and_keeps_it_on_bad_input():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    at = run_page("pages/supervised/regression.py", {"part": SOFTMAX, "src": "your data"})
+    text = "\n".join(f"{x},{y},{name}" for name, x, y in [("a", -2, -2), ("b", 2, -2), ("c", 2, 2), ("d", -2, 2)] * 2)
+    at.text_area(key="softmax_data").set_value(text).run()
+    assert_healthy(at, "four classes")
+    traces = _traces(at)
+    assert [n for n in traces if str(n).startswith("class ")] == ["class a", "class b", "class c", "class d"]
+    assert _values(traces["class c"]["x"]) == [2, 2]
+    at.text_area(key="softmax_data").set_value(text + "\n1,nan,a").run()
+    assert_healthy(at, "NaN")
+    assert any("line 9" in e.value and "not a finite number" in e.value for e in at.error)
+    assert [n for n in _traces(at) if str(n).startswith("class ")] == ["class a", "class b", "class c", "class d"]
+
+
+def test_your_data_opens_on_an_example_for_every_part():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    for part in (LINEAR, LOGISTIC, SOFTMAX):
+        at = run_page("pages/supervised/regression.py", {"part": part, "src": "your data"})
+        assert_healthy(at, part)
+        assert not at.error and not at.warning  # the examples fit without a caution
+        assert any(c.value.startswith("Your ") for c in at.caption)

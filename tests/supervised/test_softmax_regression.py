@@ -40,3 +40,26 @@ def test_loss_starts_at_log_k(classes):
     report = sr.softmax_report(m=60, classes=classes, spread=1.0, alpha=0.5, steps=3, seed=1)
     assert report.uniform_loss == pytest.approx(np.log(classes), abs=1e-15)
     assert report.losses[0] == pytest.approx(report.uniform_loss, abs=1e-12)
+
+
+def test_your_four_named_classes_far_outside_the_square_are_learned():
+    rng = np.random.default_rng(2)
+    centres = {"north": (0, 900), "south": (0, -900), "east": (900, 0), "west": (-900, 0)}
+    rows = [f"{x:.1f},{y:.1f},{name}" for name, c in centres.items() for x, y in rng.normal(c, 120, (12, 2))]
+    points = sr.parse_classes("\n".join(rows))
+    report = sr.user_softmax_report(points, alpha=1.0, steps=300)
+    assert report.class_names == ("east", "north", "south", "west")
+    assert np.abs(report.X[:, 1:]).max() <= 0.9 * 3.0 + 1e-12 and not report.rescaling.identity
+    assert report.accuracy >= 0.95 and set(np.unique(report.grid_class)) == {0, 1, 2, 3}
+    # the same numbers as plain softmax regression on the rescaled points
+    again = sr.fit_softmax(report.rescaling.apply(points.x), points.label, 4, 1.0, 300)
+    np.testing.assert_array_equal(again.Theta, report.Theta)
+
+
+def test_your_data_messages():
+    with pytest.raises(InputError, match="only one class"):
+        sr.parse_classes("0,0,a\n1,1,a")
+    with pytest.raises(InputError, match="9 classes"):
+        sr.parse_classes("\n".join(f"{k},0,{k}" for k in range(9)))
+    with pytest.raises(InputError, match="line 1"):
+        sr.parse_classes("0,0\n1,1,1")

@@ -16,11 +16,26 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.deep import mlp, toy_data
-from viz import raster
-from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, VERMILION, style
+from viz import class_field, raster
+from viz.theme import (
+    BLACK,
+    BLUE,
+    CATEGORICAL,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    YELLOW,
+    style,
+    text_width,
+)
 
-# class 0 orange, class 1 blue (TF Playground's convention), white at P = 0.5
-CLASS_COLOURS = (ORANGE, BLUE)
+# class 0 orange, class 1 blue (TF Playground's convention), white at P = 0.5; more classes take the rest of the
+# Okabe–Ito palette, so a dataset that gains a third class keeps the colours of its first two
+CLASS_COLOURS = (ORANGE, BLUE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK)
+CLASS_COLOUR_NAMES = ("orange", "blue", "green", "vermilion", "purple", "sky", "yellow", "black")
 CLASS_SCALE = [[0.0, ORANGE], [0.5, "#FFFFFF"], [1.0, BLUE]]
 
 
@@ -45,23 +60,40 @@ def _axis(title: str | None = None, **kw) -> dict:
     return {"title": {"text": title} if title else None, **kw}
 
 
-def _points(x: np.ndarray, y: np.ndarray, name: str, symbol: str, size: int, edge: str = "white") -> list[dict]:
+def _points(
+    x: np.ndarray,
+    y: np.ndarray,
+    name: str,
+    symbol: str,
+    size: int,
+    edge: str = "white",
+    classes: Sequence[str] = ("0", "1"),
+) -> list[dict]:
+    """One marker trace per class k present in y (colour CLASS_COLOURS[k], legend "<name> <class name>")."""
     traces = []
-    for label in (0, 1):
+    for label, class_name in enumerate(classes):
         keep = y == label
         if keep.any():
+            colour = CLASS_COLOURS[label % len(CLASS_COLOURS)]
             traces.append(
                 dict(
                     type="scatter",
                     x=x[keep, 0],
                     y=x[keep, 1],
                     mode="markers",
-                    name=f"{name} {label}",
-                    marker=dict(color=CLASS_COLOURS[label], size=size, symbol=symbol, line=dict(color=edge, width=1.2)),
-                    hovertemplate=f"{name}, class {label}<br>x1=%{{x:.2f}}, x2=%{{y:.2f}}<extra></extra>",
+                    name=f"{name} {class_name}",
+                    marker=dict(color=colour, size=size, symbol=symbol, line=dict(color=edge, width=1.2)),
+                    hovertemplate=f"{name}, class {class_name}<br>x1=%{{x:.2f}}, x2=%{{y:.2f}}<extra></extra>",
                 )
             )
     return traces
+
+
+def _legend_entry_width(traces: list[dict]) -> int:
+    """Room per legend entry: 78 px, enough for "train 0" or "P = 0.5"; more for the user's longer class names."""
+    names = [t["name"] for t in traces if t.get("showlegend", True) and t.get("name")]
+    longest = max(names, key=len, default="")
+    return 78 if len(longest) <= 7 else int(text_width(longest) + 36)
 
 
 def boundary(
@@ -89,7 +121,7 @@ def boundary(
             CLASS_SCALE,
             0.0,
             1.0,
-            dict(title=dict(text="P(y=1)"), thickness=12, len=0.8, tickvals=[0, 0.5, 1]),
+            dict(title=dict(text=f"P(y={data.classes[1]})"), thickness=12, len=0.8, tickvals=[0, 0.5, 1]),
             outside=10 * toy_data.DOMAIN,
         ),
         dict(
@@ -102,9 +134,9 @@ def boundary(
             name="P = 0.5",
         ),
     ]
-    traces += _points(data.x_train, data.y_train, "train", "circle", 8)
+    traces += _points(data.x_train, data.y_train, "train", "circle", 8, classes=data.classes)
     if show_test and len(data.x_test):
-        traces += _points(data.x_test, data.y_test, "test", "circle-open", 8, edge=BLACK)
+        traces += _points(data.x_test, data.y_test, "test", "circle-open", 8, edge=BLACK, classes=data.classes)
     if user_points is not None and len(user_points):
         traces += _points(user_points[:, :2], user_points[:, 2], "added", "star", 14, edge=BLACK)
     if clickable:
@@ -120,7 +152,84 @@ def boundary(
                 customdata=_nearest_cells(ticks, prob, click_ticks).ravel().astype(np.float32),
                 name="click to add",
                 showlegend=False,
-                hovertemplate="x1=%{x:.2f}, x2=%{y:.2f}<br>P(y=1)=%{customdata:.3f} (click: add a point)"
+                hovertemplate=f"x1=%{{x:.2f}}, x2=%{{y:.2f}}<br>P(y={data.classes[1]})=%{{customdata:.3f}} "
+                "(click: add a point)<extra></extra>",
+            )
+        )
+    d = toy_data.DOMAIN
+    return _figure(
+        traces,
+        title,
+        height,
+        xaxis=_axis("x1", range=[-d, d], constrain="domain"),
+        yaxis=_axis("x2", range=[-d, d], scaleanchor="x", scaleratio=1),
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=0,
+            yanchor="bottom",
+            x=0,
+            entrywidth=_legend_entry_width(traces),
+            font=dict(size=14),
+        ),
+        margin=dict(r=80, b=110),  # room for the colour bar, and for the legend under the x axis
+        images=[raster.field_image(ticks, ticks, prob, CLASS_SCALE, 0.0, 1.0, to_centres=True)],
+        clickmode="event+select",
+        dragmode=False,
+    )
+
+
+def class_boundary(
+    ticks: np.ndarray,
+    probs: np.ndarray,
+    data: toy_data.Dataset,
+    *,
+    clickable: bool = False,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """K classes: each point of the plane in the colour of argmax_k P(y=k|x), paler where max_k P(y=k|x) is lower
+    (white where all K are equally likely), the borders between the regions, and the training points.
+
+    ``probs`` has shape (K, len(ticks), len(ticks)), rows x2. ``clickable`` as in :func:`boundary`.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    colours = [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(probs.shape[0])]
+    edge_x, edge_y = class_field.region_edges(ticks, ticks, probs)
+    traces = [
+        dict(
+            type="scatter",
+            x=edge_x,
+            y=edge_y,
+            mode="lines",
+            line=dict(color=BLACK, width=2),
+            hoverinfo="skip",
+            name="class border",
+            showlegend=False,
+        )
+    ]
+    # a darker edge than on two classes: yellow and sky points must stand out on their own pale regions
+    traces += _points(data.x_train, data.y_train, "train", "circle", 9, edge="#333333", classes=data.classes)
+    if len(data.x_test):
+        traces += _points(data.x_test, data.y_test, "test", "circle-open", 9, edge=BLACK, classes=data.classes)
+    if clickable:
+        click_ticks = np.linspace(-toy_data.DOMAIN, toy_data.DOMAIN, 33)
+        g1, g2 = np.meshgrid(click_ticks, click_ticks)
+        index = np.abs(ticks[None, :] - click_ticks[:, None]).argmin(axis=1)  # nearest grid tick per position
+        cells = probs[:, index][:, :, index]  # (K, 33, 33)
+        winner = cells.argmax(axis=0).ravel()
+        traces.append(
+            dict(
+                type="scatter",
+                x=g1.ravel().astype(np.float32),
+                y=g2.ravel().astype(np.float32),
+                mode="markers",
+                marker=dict(size=11, color="rgba(0,0,0,0)"),
+                customdata=cells.max(axis=0).ravel().astype(np.float32),
+                text=[data.classes[k] for k in winner],
+                name="click to add",
+                showlegend=False,
+                hovertemplate="x1=%{x:.2f}, x2=%{y:.2f}<br>class %{text}, P=%{customdata:.3f} (click: add a point)"
                 "<extra></extra>",
             )
         )
@@ -131,9 +240,50 @@ def boundary(
         height,
         xaxis=_axis("x1", range=[-d, d], constrain="domain"),
         yaxis=_axis("x2", range=[-d, d], scaleanchor="x", scaleratio=1),
-        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, entrywidth=78, font=dict(size=14)),
-        margin=dict(r=80, b=110),  # room for the colour bar, and for the legend under the x axis
-        images=[raster.field_image(ticks, ticks, prob, CLASS_SCALE, 0.0, 1.0, to_centres=True)],
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=0,
+            yanchor="bottom",
+            x=0,
+            entrywidth=_legend_entry_width(traces),
+            font=dict(size=14),
+        ),
+        margin=dict(r=20, b=110),  # room for the legend under the x axis
+        images=[class_field.class_field_image(ticks, ticks, probs, colours)],
+        clickmode="event+select",
+        dragmode=False,
+    )
+
+
+def empty_plane(title: str | None = None, height: int = 520, data: toy_data.Dataset | None = None) -> go.Figure:
+    """The square with nothing learned yet: the points so far (``data``, when any) and a click grid to draw on."""
+    click_ticks = np.linspace(-toy_data.DOMAIN, toy_data.DOMAIN, 33)
+    g1, g2 = np.meshgrid(click_ticks, click_ticks)
+    grid_trace = dict(
+        type="scatter",
+        x=g1.ravel().astype(np.float32),
+        y=g2.ravel().astype(np.float32),
+        mode="markers",
+        marker=dict(size=11, color="rgba(0,0,0,0)"),
+        name="click to add",
+        showlegend=False,
+        hovertemplate="x1=%{x:.2f}, x2=%{y:.2f} (click: add a point)<extra></extra>",
+    )
+    traces = [grid_trace]
+    if data is not None:
+        traces = (
+            _points(data.x_train, data.y_train, "train", "circle", 9, edge="#333333", classes=data.classes) + traces
+        )
+    d = toy_data.DOMAIN
+    return _figure(
+        traces,
+        title,
+        height,
+        xaxis=_axis("x1", range=[-d, d], constrain="domain"),
+        yaxis=_axis("x2", range=[-d, d], scaleanchor="x", scaleratio=1),
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, font=dict(size=14)),
+        margin=dict(r=20, b=110),
         clickmode="event+select",
         dragmode=False,
     )
@@ -189,12 +339,15 @@ def network(
     title: str | None = "Every unit's output over the plane",
     *,
     hover: bool = True,
+    class_names: Sequence[str] | None = None,
 ) -> go.Figure:
     """The network as TF Playground draws it: each unit a mini heatmap of its output a^[l]_j(x1, x2),
     each weight a line (blue positive, orange negative, width ∝ |w|).
 
-    Tiles are scaled one by one (white = 0, or 0.5 for sigmoid units), so the shape shows, not the size.
-    ``hover=False`` (a live frame) leaves out the invisible hover markers on weights and tiles.
+    Tiles are scaled one by one (white = 0, or 0.5 for sigmoid units), so the shape shows, not the size. A
+    softmax output unit k is drawn as P(y=k|x) itself, from white (0) to its class's colour (1), the colours of
+    :func:`class_boundary`; ``class_names`` name them. ``hover=False`` (a live frame) leaves out the invisible
+    hover markers on weights and tiles.
     """
     sizes = config.layer_sizes
     tallest = max(sizes)
@@ -212,10 +365,17 @@ def network(
         for j in range(n):
             yc = (tallest - 1) / 2 * gap_y - (j - (n - 1) / 2) * gap_y
             column.append((x0 + tile / 2, yc))
-            values = a[j] - (0.5 if g == "sigmoid" else 0.0)
-            bound = float(np.abs(values).max()) or 1.0
+            if g == "softmax":
+                # P(y=k|x) as it is, white at 0 to the class's colour at 1 (not rescaled: it is a probability)
+                scale = [[0.0, "#FFFFFF"], [1.0, CLASS_COLOURS[j % len(CLASS_COLOURS)]]]
+                values, low = a[j], 0.0
+            else:
+                values = a[j] - (0.5 if g == "sigmoid" else 0.0)
+                values, scale, low = values / (float(np.abs(values).max()) or 1.0), CLASS_SCALE, -1.0
             if layer == 0:
                 label = input_names[j]
+            elif g == "softmax":
+                label = f"output P(y={class_names[j] if class_names else j})"
             elif layer == len(sizes) - 1:
                 label = "output P(y=1)"
             else:
@@ -226,9 +386,9 @@ def network(
                 raster.field_image(
                     x0 + (np.arange(res) + 0.5) * tile / res,
                     yc - tile / 2 + (np.arange(res) + 0.5) * tile / res,
-                    values / bound,
-                    CLASS_SCALE,
-                    -1.0,
+                    values,
+                    scale,
+                    low,
                     1.0,
                 )
                 | dict(layer="above")

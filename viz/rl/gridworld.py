@@ -12,7 +12,7 @@ from plotly.colors import sample_colorscale
 
 from core.rl.gridworld import ACTIONS, GridWorld
 from core.rl.mdp import IterationResult, greedy_policy, state_values
-from viz import animation, theme
+from viz import animation, plain, theme
 
 # unit step of each action in figure coordinates (x = col, y = row, y axis reversed)
 _DIRECTION_XY = np.array([(0, -1), (1, 0), (0, 1), (-1, 0)], dtype=float)
@@ -57,18 +57,15 @@ def cell_px(shape: tuple[int, int], width_px: float, height_px: float, frame_x: 
     return max(1.0, min((width_px - frame_x) / max(W, 1), (height_px - frame_y) / max(H, 1)))
 
 
-def _grid_axes(fig: go.Figure, world: GridWorld, column_px: float) -> go.Figure:
+def _grid_axis_props(world: GridWorld, column_px: float) -> tuple[int, dict, dict]:
+    """(figure height, x axis, y axis) of a grid figure: square cells, row 0 on top, ticks on whole cells."""
     H, W = world.shape
     height = _grid_height(world, column_px)
     side = cell_px(world.shape, column_px, height, _FRAME_X, _FRAME_Y)
-    fig.update_xaxes(
-        range=[-0.5, W - 0.5],
-        showgrid=False,
-        zeroline=False,
-        constrain="domain",
-        **theme.integer_axis(W, side * W),
+    x_axis = dict(
+        range=[-0.5, W - 0.5], showgrid=False, zeroline=False, constrain="domain", **theme.integer_axis(W, side * W)
     )
-    fig.update_yaxes(
+    y_axis = dict(
         range=[H - 0.5, -0.5],
         showgrid=False,
         zeroline=False,
@@ -77,8 +74,24 @@ def _grid_axes(fig: go.Figure, world: GridWorld, column_px: float) -> go.Figure:
         constrain="domain",
         **theme.integer_axis(H, side * H, label_px=theme.text_height(theme.FONT_SIZE) + 4),
     )
+    return height, x_axis, y_axis
+
+
+def _grid_axes(fig: go.Figure, world: GridWorld, column_px: float) -> go.Figure:
+    height, x_axis, y_axis = _grid_axis_props(world, column_px)
+    fig.update_xaxes(**x_axis)
+    fig.update_yaxes(**y_axis)
     fig.update_layout(height=height)
     return fig
+
+
+def _grid_layout(world: GridWorld, column_px: float, title: str | None, **overrides) -> dict:
+    """The layout ``_grid_axes(theme.style(fig, title), world, column_px)`` gives, as a plain dict (viz.plain)."""
+    height, x_axis, y_axis = _grid_axis_props(world, column_px)
+    layout = plain.layout(title, height, **overrides)
+    plain.update_axes(layout, "x", **x_axis)
+    plain.update_axes(layout, "y", **y_axis)
+    return layout
 
 
 def four_labels_fit(texts: list[str], side: float, size: float = theme.MIN_TEXT_SIZE) -> bool:
@@ -145,8 +158,9 @@ def cell_labels(
     size: int = 15,
     side: float | None = None,
     terminals_only: bool = False,
-) -> go.Scatter:
-    """Text on special cells: terminal rewards, jump sources/targets, reward cells (``rename`` maps tokens).
+) -> dict:
+    """Text on special cells: terminal rewards, jump sources/targets, reward cells (``rename`` maps tokens), as a
+    plain scatter trace dict (``fig.add_trace`` takes it as it is).
 
     ``size`` is at least theme.MIN_TEXT_SIZE; with the cell side ``side`` (px) given, a label too wide for its
     cell is not printed, and hovering the cell shows it instead (as for every label but the terminals' with
@@ -166,7 +180,8 @@ def cell_labels(
             ys.append(r + (0.0 if world.terminal[r, c] else 0.3))
             texts.append(f"<b>{label}</b>" if fits else "")
             hovers.append(f"cell ({r}, {c}): {label}")
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=xs,
         y=ys,
         text=texts,
@@ -180,11 +195,12 @@ def cell_labels(
     )
 
 
-def _selection_layer(world: GridWorld) -> go.Scatter:
+def _selection_layer(world: GridWorld) -> dict:
     """One nearly invisible marker per cell so that a click selects the cell (customdata = row, col)."""
     H, W = world.shape
     rows, cols = np.divmod(np.arange(H * W), W)
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=cols,
         y=rows,
         mode="markers",
@@ -245,67 +261,74 @@ def q_triangles(
             cx.append(c + dx)
             cy.append(r + dy)
             hover.append(f"Q(({r},{c}), {ACTIONS[a]}) = {Q[s, a]:.4g}")
-    fig = go.Figure()
-    for b, (xs, ys) in sorted(paths.items()):
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                fill="toself",
-                fillcolor=colours[b],
-                mode="lines",
-                line=dict(color="rgba(255,255,255,0.9)", width=1),
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=cx,
-            y=cy,
-            mode="text+markers" if show_numbers else "markers",
-            text=labels if show_numbers else None,
-            textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
-            marker=dict(size=max(4, int(side / 3)), opacity=0),
-            hovertext=hover,
-            hoverinfo="text",
-            showlegend=False,
-            name="Q values",
-        )
-    )
-    # colour bar through an invisible marker trace
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            showlegend=False,
+    # plain trace dicts (viz.plain): validating ~45 traces cost ~30 ms on every rerun that changes Q
+    traces = [
+        dict(
+            type="scatter",
+            x=xs,
+            y=ys,
+            fill="toself",
+            fillcolor=colours[b],
+            mode="lines",
+            line=dict(color="rgba(255,255,255,0.9)", width=1),
             hoverinfo="skip",
-            marker=dict(
-                colorscale=theme.DIVERGING,
-                cmin=lo,
-                cmax=hi,
-                color=[lo],
-                colorbar=dict(title=dict(text="Q"), thickness=14),
-            ),
+            showlegend=False,
         )
+        for b, (xs, ys) in sorted(paths.items())
+    ]
+    numbers_trace = dict(
+        type="scatter",
+        x=cx,
+        y=cy,
+        mode="text+markers" if show_numbers else "markers",
+        textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
+        marker=dict(size=max(4, int(side / 3)), opacity=0),
+        hovertext=hover,
+        hoverinfo="text",
+        showlegend=False,
+        name="Q values",
+    )
+    if show_numbers:
+        numbers_trace["text"] = labels
+    # colour bar through an invisible marker trace
+    colour_bar = dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker=dict(
+            colorscale=plain.colorscale(theme.DIVERGING),
+            cmin=lo,
+            cmax=hi,
+            color=[lo],
+            colorbar=dict(title=dict(text="Q"), thickness=14),
+        ),
     )
     # a jump or reward token would sit on the number of the down triangle
-    fig.add_trace(cell_labels(world, side=side, terminals_only=show_numbers))
-    fig.add_trace(_selection_layer(world))
+    traces += [
+        numbers_trace,
+        colour_bar,
+        cell_labels(world, side=side, terminals_only=show_numbers),
+        _selection_layer(world),
+    ]
     callouts = []
     if selected is not None and not show_numbers and numbers is not False:
         s = selected[0] * W + selected[1]
         if free[s]:
             up, right, down, left = (_format(v) for v in Q[s])
             callouts.append(_selected_callout(world, selected, f"↑ {up}<br>← {left}   → {right}<br>↓ {down}", side))
-    fig.update_layout(
+    layout = _grid_layout(
+        world,
+        column_px,
+        title,
         shapes=cell_shapes(world) + _selected_outline(selected),
         annotations=callouts,
         clickmode="event+select",
         dragmode=False,
     )
-    return _grid_axes(theme.style(fig, title), world, column_px)
+    return plain.figure(traces, layout)
 
 
 def _arrows(world: GridWorld, policy: np.ndarray) -> tuple[list, list, list, list, list]:
@@ -346,24 +369,34 @@ def value_and_policy(
     grid = V.reshape(H, W).astype(float).copy()
     grid[world.wall] = np.nan
     free = ~(world.wall | world.terminal).reshape(-1)
-    fig = go.Figure(
-        go.Heatmap(
+    # plain trace dicts (viz.plain), as in q_triangles
+    scale = theme.diverging_scale(V[free] if free.any() else V)
+    traces = [
+        dict(
+            type="heatmap",
             z=grid,
             colorbar=dict(title=dict(text="V"), thickness=14),
             hovertemplate="V(%{y}, %{x}) = %{z:.4g}<extra></extra>",
-            **theme.diverging_scale(V[free] if free.any() else V),
+            **{**scale, "colorscale": plain.colorscale(scale["colorscale"])},
         )
-    )
+    ]
     side = cell_px(world.shape, column_px, _grid_height(world, column_px), _FRAME_X, _FRAME_Y)
     xs, ys, tips_x, tips_y, angles = _arrows(world, policy)
     width = 3 if max(H, W) <= 10 else 1.5
-    fig.add_trace(
-        go.Scatter(
-            x=xs, y=ys, mode="lines", line=dict(color=theme.BLACK, width=width), hoverinfo="skip", showlegend=False
+    traces.append(
+        dict(
+            type="scatter",
+            x=xs,
+            y=ys,
+            mode="lines",
+            line=dict(color=theme.BLACK, width=width),
+            hoverinfo="skip",
+            showlegend=False,
         )
     )
-    fig.add_trace(
-        go.Scatter(
+    traces.append(
+        dict(
+            type="scatter",
             x=tips_x,
             y=tips_y,
             mode="markers",
@@ -376,8 +409,9 @@ def value_and_policy(
     show_numbers = numbers is not False and one_label_fits(labels, side)
     if show_numbers:
         rows, cols = np.divmod(np.flatnonzero(free), W)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 # from the cell's left edge, along its bottom edge
                 x=cols - 0.5 + _PAD / side,
                 y=rows + 0.5 - (theme.text_height() / 2 + _PAD) / side,
@@ -390,20 +424,22 @@ def value_and_policy(
                 name="V values",
             )
         )
-    fig.add_trace(cell_labels(world, side=side))
-    fig.add_trace(_selection_layer(world))
+    traces += [cell_labels(world, side=side), _selection_layer(world)]
     callouts = []
     if selected is not None and not show_numbers and numbers is not False:
         s = selected[0] * W + selected[1]
         if free[s]:
             callouts.append(_selected_callout(world, selected, f"V = {_format(V[s])}", side))
-    fig.update_layout(
+    layout = _grid_layout(
+        world,
+        column_px,
+        title,
         shapes=cell_shapes(world) + _selected_outline(selected),
         annotations=callouts,
         clickmode="event+select",
         dragmode=False,
     )
-    return _grid_axes(theme.style(fig, title), world, column_px)
+    return plain.figure(traces, layout)
 
 
 def sweep_frames(result: IterationResult, n_states: int) -> list[int]:
@@ -578,24 +614,35 @@ def convergence(deltas: np.ndarray, epsilon: float, k: int | None = None, title:
     """max_s |V_{k+1}(s) − V_k(s)| per sweep on a log scale, with the stop threshold ε."""
     sweeps = np.arange(1, len(deltas) + 1)
     positive = np.where(deltas > 0, deltas, np.nan)
-    fig = go.Figure(
-        go.Scatter(
-            x=sweeps,
-            y=positive,
-            mode="lines+markers" if len(deltas) <= 80 else "lines",
-            line=dict(color=theme.BLUE, width=3),
-            name="max|ΔV|",
-            hovertemplate="sweep %{x}: max|ΔV| = %{y:.3g}<extra></extra>",
-        )
+    trace = dict(
+        type="scatter",
+        x=sweeps,
+        y=positive,
+        mode="lines+markers" if len(deltas) <= 80 else "lines",
+        line=dict(color=theme.BLUE, width=3),
+        name="max|ΔV|",
+        hovertemplate="sweep %{x}: max|ΔV| = %{y:.3g}<extra></extra>",
     )
-    fig.add_hline(
-        y=epsilon,
-        line=dict(color=theme.VERMILION, dash="dash", width=2),
-        annotation_text=f"ε = {epsilon:g}",
-        annotation_position="top right",
-    )
+    # the stop threshold ε as fig.add_hline(annotation_position="top right") draws it, and k as add_vline
+    shapes = [plain.hline(epsilon, dict(color=theme.VERMILION, dash="dash", width=2))]
     if k is not None and 0 < k <= len(deltas):
-        fig.add_vline(x=k, line=dict(color=theme.ORANGE, width=2))
-    fig.update_yaxes(**theme.log_axis(np.append(positive, epsilon), 340 - 110), title="max|ΔV|")
-    fig.update_xaxes(title="sweep k", **theme.integer_axis(len(deltas) + 1, theme.MAIN_COLUMN_PX - 70))
-    return theme.style(fig, title or "Convergence: the stop test of Q-iteration", height=340)
+        shapes.append(plain.vline(k, dict(color=theme.ORANGE, width=2)))
+    threshold = dict(
+        showarrow=False,
+        text=f"ε = {epsilon:g}",
+        x=1,
+        xanchor="right",
+        xref="x domain",
+        y=epsilon,
+        yanchor="bottom",
+        yref="y",
+    )
+    layout = plain.layout(
+        title or "Convergence: the stop test of Q-iteration",
+        340,
+        shapes=shapes,
+        annotations=[threshold],
+        xaxis=dict(title=dict(text="sweep k"), **theme.integer_axis(len(deltas) + 1, theme.MAIN_COLUMN_PX - 70)),
+        yaxis=dict(title=dict(text="max|ΔV|"), **theme.log_axis(np.append(positive, epsilon), 340 - 110)),
+    )
+    return plain.figure([trace], layout)

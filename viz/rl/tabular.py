@@ -36,7 +36,10 @@ def _band_traces(x: np.ndarray, per_seed: np.ndarray, name: str, unit: str) -> l
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(per_seed, axis=0)
-            lo, hi = np.nanpercentile(per_seed, [10, 90], axis=0)
+            # NaN only where the step budget stopped seeds early; nanpercentile loops over the episodes in
+            # Python (~10 ms for 150), percentile is one sorted pass
+            percentile = np.nanpercentile if np.isnan(per_seed).any() else np.percentile
+            lo, hi = percentile(per_seed, [10, 90], axis=0)
     return [
         dict(
             type="scatter",
@@ -153,7 +156,7 @@ def _special_cells(task: TabularTask, side: float) -> tuple[list[dict], dict]:
     cell ``side`` px wide (CliffWalking's "−100" does not in a half column: hovering the cell shows it)."""
     rename = {"T": "G"} if task.env_id == "CliffWalking-v1" else None
     labels = gviz.cell_labels(task.world, rename=rename, size=theme.MIN_TEXT_SIZE, side=side)
-    return gviz.cell_shapes(task.world), labels.to_plotly_json()
+    return gviz.cell_shapes(task.world), labels
 
 
 def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

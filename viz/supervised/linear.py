@@ -6,52 +6,69 @@ import plotly.graph_objects as go
 
 from core.supervised.linear import LinearReport
 from viz import plain, theme
+from viz.supervised.common import click_grid
 
 METHOD_COLOURS = {"least squares": theme.BLUE, "ridge": theme.GREEN, "LASSO": theme.VERMILION}
 
 
-def linear_fits(r: LinearReport) -> go.Figure:
-    """Data, the true curve and the least-squares / ridge / LASSO fits at the current λ."""
-    traces = [
+def linear_fits(r: LinearReport, *, clickable: bool = False) -> go.Figure:
+    """Data, the true curve (generated data only) and the least-squares / ridge / LASSO fits at the current λ, in
+    the data's own units. ``clickable`` lays the click grid over the view (to add points)."""
+    data = r.data
+    grid_x = data.shown_x(r.grid)
+    traces = []
+    if r.true_curve is not None:
+        traces.append(
+            dict(
+                type="scatter",
+                x=grid_x,
+                y=r.true_curve,
+                mode="lines",
+                name="true curve",
+                line=dict(color=theme.GREY, dash="dash", width=2),
+            )
+        )
+    points_y = data.y_scale * data.y
+    traces.append(
         dict(
             type="scatter",
-            x=r.grid,
-            y=r.true_curve,
-            mode="lines",
-            name="true curve",
-            line=dict(color=theme.GREY, dash="dash", width=2),
-        ),
-        dict(
-            type="scatter",
-            x=r.data.x,
-            y=r.data.y,
+            x=data.shown_x(data.x),
+            y=points_y,
             mode="markers",
             name="data",
             marker=dict(color=theme.BLACK, size=8, opacity=0.7),
-        ),
-    ]
+        )
+    )
     for name, curve in r.curves.items():
         traces.append(
             dict(
                 type="scatter",
-                x=r.grid,
-                y=curve,
+                x=grid_x,
+                y=data.y_scale * curve,
                 mode="lines",
                 name=name,
                 line=dict(color=METHOD_COLOURS[name], width=3),
             )
         )
     # an over-fitted polynomial shoots off between points: keep the axis on the data
-    low, high = float(r.data.y.min()), float(r.data.y.max())
-    margin = 0.4 * (high - low) + 0.2
+    low, high = float(points_y.min()), float(points_y.max())
+    margin = 0.4 * (high - low) + 0.2 * data.y_scale
+    y_range = [low - margin, high + margin]
+    xaxis: dict = dict(title=dict(text="x"))
+    if clickable:
+        pad = 0.08 * (grid_x[-1] - grid_x[0])
+        x_range = [float(grid_x[0] - pad), float(grid_x[-1] + pad)]
+        xaxis["range"] = x_range
+        traces.append(click_grid(x_range, y_range))
     return plain.figure(
         traces,
         plain.layout(
-            f"Polynomial fits, degree {r.data.degree}, λ = {r.lam:g}",
+            f"Polynomial fits, degree {data.degree}, λ = {r.lam:g}",
             430,
-            xaxis=dict(title=dict(text="x")),
-            yaxis=dict(range=[low - margin, high + margin], title=dict(text="y")),
+            xaxis=xaxis,
+            yaxis=dict(range=y_range, title=dict(text="y")),
             legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+            **(dict(clickmode="event+select", dragmode=False) if clickable else {}),
         ),
     )
 

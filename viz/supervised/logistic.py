@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from core.supervised.logistic import BOUNDARY_MARGIN, LogisticReport
 from viz import theme
-from viz.supervised.common import class_scatter
+from viz.supervised.common import class_scatter, click_grid
 
 GD_COLOUR, NEWTON_COLOUR = theme.BLUE, theme.VERMILION
 # Loss gaps are drawn no lower than this on the log axis (an exact 0 has no logarithm).
@@ -114,12 +114,15 @@ def _extended(x1: np.ndarray, x2: np.ndarray, low: float, high: float) -> tuple[
     return [low, high], [ya + slope * (low - xa), ya + slope * (high - xa)]
 
 
-def logistic_boundary(r: LogisticReport, column_px: float = theme.MAIN_COLUMN_PX) -> go.Figure:
+def logistic_boundary(
+    r: LogisticReport, column_px: float = theme.MAIN_COLUMN_PX, *, clickable: bool = False
+) -> go.Figure:
     """The data and the line θ0 + θ1 x1 + θ2 x2 = 0 (h = ½) of each method's final θ, with equal aspect (so the
-    line's angle is true), as tall as a column ``column_px`` wide needs to show the data (360–620 px)."""
+    line's angle is true), as tall as a column ``column_px`` wide needs to show the data (360–620 px).
+    ``clickable`` lays the click grid over the view (to add points)."""
     X, y = r.data.X, r.data.y
     fig = go.Figure()
-    class_scatter(fig, X[:, 1], X[:, 2], y.astype(int))
+    class_scatter(fig, X[:, 1], X[:, 2], y.astype(int), r.data.classes)
     # the view: the boundary's x1 range, the data's x2 range with the same margin
     low = (r.boundary_x1[0], X[:, 2].min() - BOUNDARY_MARGIN)
     high = (r.boundary_x1[-1], X[:, 2].max() + BOUNDARY_MARGIN)
@@ -139,6 +142,9 @@ def logistic_boundary(r: LogisticReport, column_px: float = theme.MAIN_COLUMN_PX
         fig.add_trace(
             go.Scatter(x=line_x, y=line_y, mode="lines", name=name, line=dict(color=colour, width=3, dash=dash))
         )
+    if clickable:
+        fig.add_trace(go.Scatter(click_grid((low[0], high[0]), (low[1], high[1]))))
+        fig.update_layout(clickmode="event+select", dragmode=False)
     fig.update_xaxes(title="x1", range=[low[0], high[0]])
     fig.update_yaxes(title="x2", range=[low[1], high[1]], scaleanchor="x", scaleratio=1)
     theme.style(fig, "Decision boundary h(x) = ½", height=height)

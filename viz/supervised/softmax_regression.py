@@ -8,11 +8,12 @@ from plotly.subplots import make_subplots
 
 from core.supervised.softmax_regression import SoftmaxReport
 from viz import theme
-from viz.supervised.common import CLASS_COLOURS, class_scatter
+from viz.supervised.common import CLASS_COLOURS, class_scatter, click_grid
 
 
-def softmax_regions(r: SoftmaxReport) -> go.Figure:
-    """Decision regions argmax_k p̂_k (colour, fading where the winning p̂_k is low) and the data; loss curve."""
+def softmax_regions(r: SoftmaxReport, *, clickable: bool = False) -> go.Figure:
+    """Decision regions argmax_k p̂_k (colour, fading where the winning p̂_k is low) and the data; loss curve.
+    ``clickable`` lays the click grid over the regions panel (to add points)."""
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -24,7 +25,8 @@ def softmax_regions(r: SoftmaxReport) -> go.Figure:
     # a discrete colour scale: class k gets CLASS_COLOURS[k] on [k/K, (k+1)/K]
     scale = []
     for k in range(classes):
-        scale += [[k / classes, CLASS_COLOURS[k % 6]], [(k + 1) / classes, CLASS_COLOURS[k % 6]]]
+        colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+        scale += [[k / classes, colour], [(k + 1) / classes, colour]]
     fig.add_trace(
         go.Heatmap(
             x=r.grid_x1,
@@ -36,7 +38,8 @@ def softmax_regions(r: SoftmaxReport) -> go.Figure:
             opacity=0.3,
             showscale=False,
             customdata=r.grid_confidence,
-            hovertemplate="class %{z:.0f}, max p̂ = %{customdata:.2f}<extra></extra>",
+            text=np.array(r.class_names)[r.grid_class],
+            hovertemplate="class %{text}, max p̂ = %{customdata:.2f}<extra></extra>",
         ),
         row=1,
         col=1,
@@ -56,7 +59,10 @@ def softmax_regions(r: SoftmaxReport) -> go.Figure:
         row=1,
         col=1,
     )
-    class_scatter(fig, r.X[:, 1], r.X[:, 2], r.labels, row=1, col=1)
+    class_scatter(fig, r.X[:, 1], r.X[:, 2], r.labels, r.class_names, row=1, col=1)
+    if clickable:
+        fig.add_trace(go.Scatter(click_grid(r.grid_x1[[0, -1]], r.grid_x2[[0, -1]])), row=1, col=1)
+        fig.update_layout(clickmode="event+select", dragmode=False)
     fig.add_trace(
         go.Scatter(
             x=np.arange(len(r.losses)),
