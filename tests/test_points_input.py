@@ -1,5 +1,6 @@
-"""ui/points_input.py: the logic of the "your data" callbacks (AppTest can neither upload a file nor edit a
-table, so the callbacks' pure parts are tested here and the pages' text path in their own tests)."""
+"""ui/points_input.py: the logic of the "your data" callbacks. AppTest cannot edit a table (a data_editor's
+on_change needs a browser), so the table's pure part is tested here; uploads and typed text are tested through the
+pages (tests/deep/test_trainer_your_data.py, tests/supervised/test_regression.py)."""
 
 import pytest
 
