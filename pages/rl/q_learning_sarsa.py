@@ -171,13 +171,14 @@ if env == GRID:
     )
     # a layout that cannot be read is named right here; the agents keep learning on the last valid grid
     layout_message = st.sidebar.container()
-    # a layout file (the same text format as the MDP page's) replaces the text once it parses
-    text_upload.text_uploader(
-        "Upload a layout file (.txt)", "layout", parse_layout, types=["txt"],
-        help=f"The text format above, up to {MAX_SIDE} cells a side. A file that cannot be read leaves the "
-        "current grid as it is.",
-    )  # fmt: skip
-    download_slot = st.sidebar.container()
+    with st.sidebar.expander("Layout file: upload or download", expanded=False):
+        # a layout file (the same text format as the MDP page's) replaces the text once it parses
+        text_upload.text_uploader(
+            "Upload a layout file (.txt)", "layout", parse_layout, types=["txt"], container=st,
+            help=f"The text format above, up to {MAX_SIDE} cells a side. A file that cannot be read leaves the "
+            "current grid as it is.",
+        )  # fmt: skip
+        download_slot = st.container()
     slip = ui.slider(
         "Slip probability",
         "slip",
