@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -118,3 +120,77 @@ def test_your_data_opens_on_an_example_for_every_part():
         assert_healthy(at, part)
         assert not at.error and not at.warning  # the examples fit without a caution
         assert any(c.value.startswith("Your ") for c in at.caption)
+
+
+def _error_after(at, key: str) -> str | None:
+    """The message drawn right after the sidebar control ``key`` (None when the next element is no error)."""
+    nodes = [node for node in at.sidebar if not hasattr(node, "children")]
+    position = next(i for i, node in enumerate(nodes) if getattr(node, "key", None) == key)
+    following = nodes[position + 1 : position + 2]
+    return following[0].value if following and following[0].type == "error" else None
+
+
+LINEAR_GOOD = "year,price\n1990,120\n1995,180\n2000,150\n2005,260\n2010,300\n2015,420"
+LINEAR_MALFORMED = [
+    ("wrong columns", "1,2\n3,4,5", "line 2 ('3,4,5'): 3 values, but 2 are expected per row"),
+    ("not a number", "1,2\n3,four", "line 2: 'four' is not a number"),
+    ("NaN", "1,2\nNaN,4", "line 2: the value 'NaN' is not a finite number"),
+    ("one x only", "1,2\n1,4\n1,5", "at least two different x values"),
+    ("empty", "# nothing yet", "is empty"),
+    ("too many rows", "\n".join(f"{i},{i % 7}" for i in range(2_001)), "more than 2,000 rows"),
+]
+
+
+def test_linear_your_data_names_every_malformed_text_and_file_beside_its_control():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    at = run_page("pages/supervised/regression.py", {"src": "your data", "lin_data": LINEAR_GOOD})
+    assert_healthy(at, "your points")
+    before = _values(_traces(at)["data"]["x"])
+    assert before == [1990, 1995, 2000, 2005, 2010, 2015]
+    for case, text, message in LINEAR_MALFORMED:
+        at.text_area(key="lin_data").set_value(text).run()
+        assert_healthy(at, case)
+        beside = _error_after(at, "lin_data")
+        assert beside is not None and message in beside, (case, beside)
+        assert _values(_traces(at)["data"]["x"]) == before, case
+    at.text_area(key="lin_data").set_value(LINEAR_GOOD).run()
+    # a file: its text replaces the points once it parses; a malformed one leaves a message under the uploader
+    upload = "x\ty\n0\t1.5\n1\t2.5\n2\t2.0\n3\t4.0"
+    at.file_uploader(key="lin_data_file").set_value(("tab.tsv", upload.encode(), "text/tab-separated-values")).run()
+    assert_healthy(at, "upload")
+    assert at.text_area(key="lin_data").value == upload
+    assert _values(_traces(at)["data"]["y"]) == [1.5, 2.5, 2.0, 4.0]
+    for case, text, message in LINEAR_MALFORMED:
+        at.file_uploader(key="lin_data_file").set_value(("bad.csv", text.encode(), "text/csv")).run()
+        assert_healthy(at, f"file: {case}")
+        beside = _error_after(at, "lin_data_file")
+        assert beside is not None and message in beside and beside.endswith("Your current data are kept."), case
+        assert at.text_area(key="lin_data").value == upload, case
+        assert _values(_traces(at)["data"]["y"]) == [1.5, 2.5, 2.0, 4.0], case
+
+
+def test_softmax_your_data_names_every_malformed_text_beside_it_and_keeps_the_regions():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    good = "0,0,a\n0.2,0.1,a\n2,0,b\n2.1,0.3,b\n1,2,c\n1.2,2.1,c"
+    at = run_page("pages/supervised/regression.py", {"part": SOFTMAX, "src": "your data", "softmax_data": good})
+    assert_healthy(at, "three classes")
+    regions = json.dumps(_traces(at)[None]["z"]) if None in _traces(at) else None
+    names = [n for n in _traces(at) if str(n).startswith("class ")]
+    assert names == ["class a", "class b", "class c"]
+    for case, text, message in [
+        ("wrong columns", good + "\n1,1", "line 7 ('1,1'): 2 values, but 3 are expected per row"),
+        ("not a number", good + "\n1,one,a", "line 7: 'one' is not a number"),
+        ("one class only", "0,0,a\n1,1,a", "only one class (a)"),
+        ("nine classes", "\n".join(f"{k},0,{k}" for k in range(9)), "9 classes; at most 8"),
+        ("a fractional class", "0,0,1.5\n1,1,2", "the class '1.5' must be a whole number"),
+        ("empty", "", "is empty"),
+    ]:
+        at.text_area(key="softmax_data").set_value(text).run()
+        assert_healthy(at, case)
+        beside = _error_after(at, "softmax_data")
+        assert beside is not None and message in beside, (case, beside)
+        assert [n for n in _traces(at) if str(n).startswith("class ")] == names, case
+        if regions is not None:
+            assert json.dumps(_traces(at)[None]["z"]) == regions, case
