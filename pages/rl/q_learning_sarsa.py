@@ -337,12 +337,16 @@ def replay_part(key: TrainKey, result: BatchResult) -> None:
     trained = int(result.completed[j, 0])  # episodes the replayed agent finished (the step budget may stop it early)
     # Before the slider is drawn (writing its key later in the run is not allowed): an episode past the new end
     # moves to it, and a slider left at the last episode stays at the last one when more episodes are trained.
+    # A run that sets the value so gives the slider no default (None): Streamlit warns about a widget created
+    # with a default whose value was also set through session state.
     chosen = st.session_state.get("replay")
-    if chosen is not None and chosen != trained and (chosen > trained or chosen == st.session_state.get(REPLAY_END)):
+    moved = chosen is not None and chosen != trained
+    moved = moved and (chosen > trained or chosen == st.session_state.get(REPLAY_END))
+    if moved:
         st.session_state["replay"] = trained
     st.session_state[REPLAY_END] = trained
     if trained > 1:
-        replay_episode = ui.slider("Episode", "replay", 1, trained, trained, 1, container=c2)
+        replay_episode = ui.slider("Episode", "replay", 1, trained, None if moved else trained, 1, container=c2)
     else:
         replay_episode = 1
     trace = result.traces[(replay_name, 0)]
