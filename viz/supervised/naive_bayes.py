@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.supervised import naive_bayes as nb
+from core.supervised import naive_bayes_texts as nbt
 from viz import theme
 from viz.supervised.common import CLASS_COLOURS
 
@@ -90,3 +91,67 @@ def nb_posterior_bars(model: nb.NaiveBayesModel, message: nb.Message, result: nb
     fig.update_yaxes(range=[0, 1.15], row=1, col=1, title="probability")
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     return theme.style(fig, None, height=400)
+
+
+# --------------------------------------------------------------------------------------------- your own texts
+MAX_TABLE_WORDS = 16
+"""Columns of the per-word table that stay readable at 1280 px (each label ≥ 14 px); further words on hover."""
+
+
+def texts_likelihood_table(model: nbt.TextModel, result: nbt.SentenceResult) -> go.Figure:
+    """P(w|C_k) per class (rows) for each distinct known word of the sentence (columns), with N_{w,C_k} and how
+    often w occurs in the sentence; a zero probability (α = 0 and a zero count) outlined in vermilion."""
+    words = list(result.distinct[:MAX_TABLE_WORDS])
+    labels = [f"{w} ×{c}" if c > 1 else w for w, c in zip(words, result.counts)]
+    shown = result.likelihoods[:, : len(words)]  # (K, W)
+    text = [
+        [f"N = {result.word_counts[k, i]}<br><b>{shown[k, i]:.3f}</b>" for i in range(len(words))]
+        for k in range(len(model.classes))
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            x=labels,
+            y=list(model.classes),
+            z=shown,
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=14),
+            colorscale=theme.SEQUENTIAL,
+            zmin=0,
+            colorbar=dict(title="P(w|Cₖ)"),
+            hovertemplate="P(%{x}|%{y}) = %{z:.4f}<extra></extra>",
+        )
+    )
+    for k, i in np.argwhere(shown == 0):
+        fig.add_shape(
+            type="rect", x0=i - 0.5, x1=i + 0.5, y0=k - 0.5, y1=k + 0.5, line=dict(color=theme.VERMILION, width=4)
+        )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    title = f"P(w|Cₖ) = (N + α)/(N_C + αD), α = {model.alpha:g}, D = {len(model.vocabulary)} (outlined: P = 0)"
+    return theme.style(fig, title, height=150 + 70 * len(model.classes))
+
+
+def texts_posterior_bars(report: nbt.TextsReport) -> go.Figure:
+    """P(C_k|x) per class under α = 0 (raw counts) and under the chosen α: a zero count's veto side by side with
+    its smoothed version."""
+    fig = go.Figure()
+    for name, result, colour in (
+        ("α = 0 (raw counts)", report.raw_result, theme.VERMILION),
+        (f"α = {report.model.alpha:g}", report.result, theme.BLUE),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=list(report.model.classes),
+                y=np.nan_to_num(result.posterior, nan=0.0),
+                name=name,
+                marker_color=colour,
+                text=["undefined (0/0)" if np.isnan(p) else f"{p:.3f}" for p in result.posterior],
+                textposition="outside",
+                textfont=dict(size=14),
+                hovertemplate="P(%{x}|x) = %{y:.4f}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_yaxes(range=[0, 1.18], title="P(Cₖ | sentence)")
+    return theme.style(fig, None, height=360)
