@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -245,6 +246,35 @@ def test_an_animated_figure_saves_as_gif_and_png_strip_offline(page, server, bro
         assert image.n_frames == min(frames, 48)
         image.seek(image.n_frames - 1)  # every frame decodes
         assert len(image.convert("RGB").getcolors(1 << 16) or []) > 2
+
+
+def test_a_paused_trainer_saves_its_run_as_gif_offline(page, server, browser, tmp_path):
+    """The NN trainer's live figures are recorded while it plays; paused, its first figure's Recording opens
+    offline as an animation of several moments of the run, and its GIF shows the field changing."""
+    _open(page, f"{server}/nn-trainer")
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for(timeout=20_000)
+    page.wait_for_timeout(2500)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+    _idle(page)
+    saved = _download(page, page.get_by_role("button", name="Recording").first, tmp_path / "run.html")
+    offline = browser.new_context(offline=True, accept_downloads=True)
+    try:
+        viewer = offline.new_page()
+        viewer.goto(saved.as_uri())
+        viewer.wait_for_selector("#mlp-export button", timeout=30_000)
+        frames = viewer.locator(".js-plotly-plot").evaluate("gd => gd._transitionData._frames.length")
+        gif = _download(viewer, viewer.get_by_role("button", name="Save as GIF"), tmp_path / "run.gif")
+    finally:
+        offline.close()
+    assert frames >= 3
+    with Image.open(gif) as image:
+        assert image.n_frames == min(frames, 48)
+        first = np.asarray(image.convert("RGB"), dtype=int)
+        image.seek(image.n_frames - 1)
+        last = np.asarray(image.convert("RGB"), dtype=int)
+    assert np.abs(first - last).sum(axis=2).astype(bool).mean() > 0.01  # the run moved: >1 % of pixels changed
 
 
 def test_an_uploaded_bad_lesson_gets_its_message(page, server, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.training import Trainable
@@ -167,3 +168,102 @@ def test_chunks_are_sized_by_the_measured_speed():
     assert timed_chunk(0, 0.0, 0.35, 10) == 10
     # a trainer that does not time itself trains whole chunks
     assert timed_chunk(50, 0.0, 0.35, 40) == 40
+
+
+def _figure_app():
+    """A counting trainer whose live view is a Plotly line of its curve, drawn through ui.figure."""
+    import plotly.graph_objects as go
+
+    from ui import contract as ui
+    from ui.training import Run, TrainingSession
+
+    class Counter:
+        def __init__(self):
+            self.steps, self.train_seconds, self.diverged_reason, self.curve = 0, 0.0, None, []
+
+        total_steps = 30
+        finished = property(lambda self: self.steps >= 30)
+
+        def train_chunk(self, n_steps):
+            for _ in range(min(n_steps, 30 - self.steps)):
+                self.steps += 1
+                self.curve.append(float(self.steps) ** 2)
+
+    session = TrainingSession("rec", [Run("count", key=1, factory=Counter)], chunk=3, build_untrained=True)
+    session.controls()
+
+    def draw(trainers):
+        ui.figure(go.Figure(go.Scatter(y=trainers["count"].curve, mode="lines")))
+
+    session.live(draw)
+
+
+def _recording_button(at: AppTest):
+    return [d for d in at.get("download_button") if d.proto.label == "Recording"]
+
+
+def test_a_paused_trainer_offers_its_run_as_a_recording():
+    """Three live frames are recorded; paused, the figure gets a Recording download (an animation of them);
+    Reset forgets it."""
+    from ui import recording
+    from viz import animation, export
+
+    at = AppTest.from_function(_figure_app, default_timeout=30).run()
+    assert not _recording_button(at)  # nothing trained live yet
+    _button(at, "rec_train").click().run()
+    at.run()
+    at.run()
+    _button(at, "rec_pause").click().run()
+    assert len(_recording_button(at)) == 1
+    record = at.session_state[recording._RECORDINGS]["rec"]
+    assert record["labels"] == ["3", "6", "9"] and record["prefix"] == "steps: "
+    curves = [list(frame[0]["data"][0]["y"]) for frame in record["frames"]]
+    assert curves == [[float(i) ** 2 for i in range(1, n + 1)] for n in (3, 6, 9)]
+    spec = animation.recording([frame[0] for frame in record["frames"]], record["labels"])
+    assert [list(f["data"][0]["y"]) for f in spec["frames"]] == curves
+    assert spec["layout"]["sliders"][0]["active"] == 2 and "Save as GIF" in export.html(spec, "run")
+    _button(at, "rec_reset").click().run()
+    assert not _recording_button(at)
+
+
+def test_a_long_recording_is_thinned_evenly(monkeypatch):
+    """Past MAX_FRAMES the recording keeps every other frame and records half as often: still evenly spaced."""
+    import streamlit as st
+
+    from ui import recording
+
+    monkeypatch.setattr(recording, "MAX_FRAMES", 4)
+    st.session_state.clear()
+
+    class Fig:
+        def __init__(self, n):
+            self.n = n
+
+        def to_dict(self):
+            return {"data": [{"y": [self.n]}]}
+
+    for n in range(1, 12):
+        recording.begin("s", live=True)
+        recording.add(Fig(n))
+        recording.end(f"{n}")
+    record = st.session_state[recording._RECORDINGS]["s"]
+    assert record["labels"] == ["1", "5", "9"] and record["stride"] == 4
+    assert [frame[0]["data"][0]["y"] for frame in record["frames"]] == [[1], [5], [9]]
+
+
+def test_recording_pads_missing_traces_and_refits_free_axes():
+    from viz import animation
+
+    early = {"data": [{"type": "scatter", "y": [1]}], "layout": {"yaxis": {"title": "loss"}, "height": 300}}
+    late = {
+        "data": [{"type": "scatter", "y": [1, 2]}, {"type": "bar", "y": [3]}],
+        "layout": {"yaxis": {"title": "loss"}, "xaxis": {"range": [0, 5]}, "height": 300},
+    }
+    spec = animation.recording([early, late], ["a", "b"])
+    first = spec["frames"][0]
+    assert [t["type"] for t in first["data"]] == ["scatter", "bar"] and first["data"][1]["y"] == []
+    assert first["layout"]["yaxis"]["autorange"] is True
+    assert "autorange" not in spec["frames"][1]["layout"]["xaxis"]  # a fixed range stays fixed
+    assert spec["layout"]["height"] == 300 + animation.CONTROLS_PX
+    with pytest.raises(ValueError):
+        animation.recording([early], ["a"])

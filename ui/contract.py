@@ -376,8 +376,9 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
         # the export buttons) and goes into a graph that Plotly updates in place (ui/live_chart.py); st.plotly_chart
         # would rebuild the whole plot in the browser for every frame.
         config = {"displaylogo": False, "showLink": False, "displayModeBar": False}
-        from ui import live_chart
+        from ui import live_chart, recording
 
+        recording.add(fig)  # one frame of the run's recording, exported when paused (ui/recording.py)
         if live_chart.ENABLED:  # one graph kept alive across frames: Plotly.react, not a rebuilt plot
             return live_chart.show(fig, config, key=key)
         return st.plotly_chart(fig, width="stretch", key=key, config=config, theme=None, **kwargs)
@@ -385,7 +386,10 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
     # the mode bar's camera saves a PNG in the browser (offline) at slide resolution
     config = {"displaylogo": False, "showLink": False, "toImageButtonOptions": figure_export.png_options(name)}
     chart = st.plotly_chart(fig, width="stretch", key=key, config=config, theme=None, **kwargs)
-    figure_export.downloads(fig, name)  # HTML and CSV, built only when clicked
+    from ui import recording
+
+    # HTML and CSV, built only when clicked; under a paused trainer's figure also its recording (GIF, PNG strip)
+    figure_export.downloads(fig, name, recorded=recording.next_frames())
     return chart
 
 

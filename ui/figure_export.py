@@ -3,7 +3,7 @@ both built only when their button is clicked (a deferred download: a rerun compu
 PNG of Plotly's own mode bar (the camera, client-side and offline) at slide resolution.
 
 The HTML of an animated figure keeps its ▶ play controls and has Save-as-GIF / PNG-strip buttons
-(``viz/export.py``). Tables (``st.dataframe``) have Streamlit's own CSV download in their toolbar.
+(``viz/export.py``); a live trainer's figure, once paused, also has its run as such an animation (``ui/recording.py``). Tables (``st.dataframe``) have Streamlit's own CSV download in their toolbar.
 """
 
 from __future__ import annotations
@@ -38,9 +38,11 @@ def _animated(fig) -> bool:
     return bool(spec and spec.get("frames"))
 
 
-def downloads(fig, name: str) -> None:
-    """A right-aligned row of two small download buttons under the figure: HTML and CSV."""
-    from viz import export
+def downloads(fig, name: str, recorded: tuple[list[dict], list[str], str] | None = None) -> None:
+    """A right-aligned row of small download buttons under the figure: HTML and CSV, and with ``recorded`` (the
+    figure's snapshots while it trained, their labels and the slider's prefix: ``ui.recording``) the run as an
+    animation."""
+    from viz import animation, export
 
     animated = _animated(fig)
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small", key=f"{KEY}_{name}")
@@ -68,3 +70,17 @@ def downloads(fig, name: str) -> None:
         key=f"{KEY}_csv_{name}",
         help="The numbers the figure draws, one row per point or cell.",
     )
+    if recorded is not None:
+        snapshots, labels, prefix = recorded
+        row.download_button(
+            "Recording",
+            data=lambda: export.html(animation.recording(snapshots, labels, prefix=prefix), f"{name}-recording"),
+            file_name=f"{name}-recording.html",
+            mime="text/html",
+            on_click="ignore",
+            type="tertiary",
+            icon=":material/movie:",
+            key=f"{KEY}_recording_{name}",
+            help=f"This figure at {len(snapshots)} moments of the training run (evenly kept), as a web page that "
+            "opens offline with ▶ play, a slider, and Save-as-GIF and PNG-strip buttons.",
+        )

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.training import Trainable
+from ui import recording
 
 MAX_RUNS_PER_SESSION = 12
 """Trainers kept per page and session; the least recently used is dropped first."""
@@ -260,6 +261,7 @@ class TrainingSession:
 
     def _on_reset(self) -> None:
         st.session_state[self._running_key] = False
+        recording.clear(self.name)
         for run in self.runs.values():
             self._put(run.key, run.factory(), LIVE)
 
@@ -356,6 +358,11 @@ class TrainingSession:
             note = " · a result trained earlier with these settings"
         return f"{' · '.join(parts)} {self.unit} · {seconds:.1f} s{note}"
 
+    def _steps_label(self) -> tuple[str, str]:
+        """Where training is, for a recorded frame: ("1,200", "gradient steps: "), summed over the runs."""
+        steps = sum(t.steps for t in self.trainers().values() if t is not None)
+        return f"{steps:,}", f"{self.unit}: "
+
     def _fraction(self) -> float | None:
         """Share of the summed budget done; None when a run has no budget (it trains until paused)."""
         trainers = [t for t in self.trainers().values() if t is not None]
@@ -394,15 +401,21 @@ class TrainingSession:
 
                 st.session_state[contract.LIVE_FRAME] = True  # figures of a moving frame: no mode bar, no export
                 live_chart.begin_frame(self.name)  # each figure of the frame: the same live graph as last frame
+                recording.begin(self.name, live=True)  # and one frame of the run's recording (ui/recording.py)
                 try:
                     draw(self.trainers())
                 finally:
                     st.session_state[contract.LIVE_FRAME] = False
+                    recording.end(*self._steps_label())
                 if self.all_finished():
                     st.session_state[self._running_key] = False
                     st.rerun()
             else:
-                draw(self.trainers())
+                recording.begin(self.name, live=False)  # paused: each figure finds its recording to export
+                try:
+                    draw(self.trainers())
+                finally:
+                    recording.end()
 
         _live()
 

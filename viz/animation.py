@@ -113,3 +113,50 @@ def plain(values, digits: int = 4) -> list:
     """A NumPy array as the list Plotly's JSON wants: rounded to ``digits``, NaN as None (a gap in a line)."""
     array = np.round(np.asarray(values, dtype=float), digits)
     return [None if v != v else v for v in array.tolist()]
+
+
+_FRAME_LAYOUT_SKIP = ("updatemenus", "sliders", "height", "width", "margin", "template", "legend")
+"""Layout keys a recorded frame does not carry: the recording's own controls, its size and legend (placed once for
+the whole recording), and the shared template."""
+
+
+def recording(snapshots: Sequence[dict], labels: Sequence[str], *, prefix: str = "") -> dict:
+    """A Plotly animation (figure JSON) of ``snapshots``: the same figure drawn at successive moments of training
+    (each one's ``to_dict()``), ``labels`` under the slider. It opens on the last snapshot (the final state) and
+    plays from the first.
+
+    Each frame carries the snapshot's traces and its layout (title, annotations, images of a raster field, axes),
+    so ▶ play redraws all of it (``redraw=True``); an axis without a fixed range is re-fitted on every frame.
+    Traces are matched by position: a snapshot with fewer traces than the last gets empty ones of the same type."""
+    if len(snapshots) < 2 or len(labels) != len(snapshots):
+        raise ValueError("a recording needs at least two snapshots and one label per snapshot")
+    last = snapshots[-1]
+    base_traces = list(last.get("data", []))
+    frames = []
+    for index, snapshot in enumerate(snapshots):
+        traces = list(snapshot.get("data", []))[: len(base_traces)]
+        traces += [{"type": t.get("type", "scatter"), "x": [], "y": []} for t in base_traces[len(traces) :]]
+        layout = {k: v for k, v in snapshot.get("layout", {}).items() if k not in _FRAME_LAYOUT_SKIP}
+        for name, axis in list(layout.items()):
+            if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and axis.get("range") is None:
+                layout[name] = {**axis, "autorange": True}
+        frames.append({"name": str(index), "data": traces, "layout": layout})
+    # the controls go under everything the figure had below its plot (axis titles, a legend): the plot keeps its
+    # size in pixels, the figure grows by CONTROLS_PX, and they take that new strip at the bottom
+    layout = dict(last.get("layout", {}))
+    margin = dict(layout.get("margin") or {})
+    top, bottom = margin.get("t", 100), margin.get("b", 80)  # Plotly's default margins
+    height = layout.get("height") or 450
+    plot_px = max(height - top - bottom, 1)
+    margin["b"] = bottom + CONTROLS_PX
+    layout["margin"] = margin
+    layout["height"] = height + CONTROLS_PX
+    legend = dict(layout.get("legend") or {})
+    if legend.get("yref") == "container":  # measured from the figure's bottom edge: lift it over the new strip
+        legend["y"] = (legend.get("y", 0) * height + CONTROLS_PX) / layout["height"]
+        layout["legend"] = legend
+    names = [f["name"] for f in frames]
+    layout.update(
+        controls(names, list(labels), redraw=True, prefix=prefix, active=len(frames) - 1, y=-bottom / plot_px)
+    )
+    return {"data": base_traces, "layout": layout, "frames": frames}

@@ -1,0 +1,84 @@
+"""Recordings of live training: the figures each frame drew, kept so that a paused trainer can hand them out as
+an animation (a web page with ▶ play and Save as GIF / PNG strip, ``viz.export.html``).
+
+Why here and not in the page: every live trainer draws through ``ui.training.TrainingSession.live`` and
+``ui.figure``, so one hook records them all (the NN trainer, skip connections, DQN, REINFORCE, actor-critic,
+diffusion, the GAN). While a frame draws (``contract.LIVE_FRAME``), ``ui.figure`` hands each figure to
+:func:`add`; when the session is paused, ``ui.figure`` asks :func:`next_frames` for the recording of the figure
+in the same place of the page (the n-th figure its draw function draws) and, with two frames or more, offers it
+under the figure beside HTML and CSV.
+
+Bounded: at most ``MAX_FRAMES`` frames per session, evenly thinned as training goes on (when the list is full
+every other frame is dropped and only every 2nd, then 4th, … frame is kept), so a long run costs the same as a
+short one; Reset forgets the recording.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from viz.export import GIF_MAX_FRAMES
+
+MAX_FRAMES = GIF_MAX_FRAMES
+"""Frames kept per training session: as many as a saved GIF takes."""
+_RECORDINGS = "_recordings"
+"""session_state: training session name → {"frames": [[figure dict, …] per frame], "labels": [...], "stride": k,
+"seen": frames drawn so far, "prefix": the slider's}."""
+_CURRENT = "_recording_current"
+"""session_state while a session draws: {"session": name, "live": bool, "figures": [...], "index": n}."""
+
+
+def begin(session: str, live: bool) -> None:
+    """Before a training session's draw function runs: a live frame records its figures; a paused draw numbers
+    them so each finds its recording."""
+    st.session_state[_CURRENT] = {"session": session, "live": live, "figures": [], "index": 0}
+
+
+def end(label: str | None = None, prefix: str = "") -> None:
+    """After the draw function: a live frame's figures become one frame of the recording (``label``: where
+    training was, e.g. "1,200"; ``prefix`` before it on the slider, e.g. "gradient steps: ")."""
+    current = st.session_state.pop(_CURRENT, None)
+    if not current or not current["live"] or not current["figures"]:
+        return
+    record = st.session_state.setdefault(_RECORDINGS, {}).setdefault(
+        current["session"], {"frames": [], "labels": [], "stride": 1, "seen": 0}
+    )
+    record["prefix"] = prefix
+    record["seen"] += 1
+    if (record["seen"] - 1) % record["stride"]:
+        return
+    record["frames"].append(current["figures"])
+    record["labels"].append(label or f"frame {record['seen']}")
+    if len(record["frames"]) > MAX_FRAMES:  # full: keep every other frame, record half as often from now on
+        record["frames"] = record["frames"][::2]
+        record["labels"] = record["labels"][::2]
+        record["stride"] *= 2
+
+
+def add(fig) -> None:
+    """``ui.figure`` in a live frame: remember this figure (its JSON as drawn) for the frame's recording."""
+    current = st.session_state.get(_CURRENT)
+    if current is not None and current["live"]:
+        current["figures"].append(fig.to_dict())
+
+
+def next_frames() -> tuple[list[dict], list[str], str] | None:
+    """``ui.figure`` while a paused session draws: the recorded snapshots of the figure drawn in this place, their
+    labels and the slider's prefix, or None (no session drawing, or fewer than two frames recorded)."""
+    current = st.session_state.get(_CURRENT)
+    if current is None or current["live"]:
+        return None
+    index = current["index"]
+    current["index"] += 1
+    record = st.session_state.get(_RECORDINGS, {}).get(current["session"])
+    if not record:
+        return None
+    snapshots = [frame[index] for frame in record["frames"] if index < len(frame)]
+    if len(snapshots) < 2 or len(snapshots) != len(record["labels"]):
+        return None
+    return snapshots, list(record["labels"]), record.get("prefix", "")
+
+
+def clear(session: str) -> None:
+    """Reset: the recording of ``session`` is forgotten."""
+    st.session_state.get(_RECORDINGS, {}).pop(session, None)
