@@ -1,0 +1,111 @@
+"""The live chart (ui/live_chart.py) in real Chromium: while the NN trainer plays, each live figure is ONE graph
+that Plotly.react updates in place (the same DOM node gets every frame's new data); Pause brings back the normal
+chart with its mode bar; the live graph follows the dark theme and the presenter view."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from scripts.screenshot import CHROMIUM_ARGS, free_port, start_server
+from viz.theme import DARK_BACKGROUND, FONT_SIZE, PRESENTER_SCALE
+
+CHROMIUM = shutil.which("chromium")
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PROJECTOR = {"width": 1280, "height": 720}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"),
+]
+
+# The first live graph of the page: whether it is the node marked earlier, how many frames reached it
+# (live_chart.js counts them), a hash of the data it draws now, its background and its font size.
+PROBE_JS = """(mark) => {
+  const gd = document.querySelector('.mlp-live-chart');
+  if (!gd || !gd.data) return null;
+  if (mark) gd.__testMark = mark;
+  const text = JSON.stringify(gd.data, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) | 0;
+  return {marked: gd.__testMark || null, frames: gd.__mlpFrames || 0, data: hash,
+          background: getComputedStyle(gd.querySelector('.main-svg')).backgroundColor,
+          font: (gd.layout.font || {}).size || null};
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _play(page, url: str):
+    """Open the trainer, press Play and wait for its first live graph; that graph's probe."""
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_selector(".mlp-live-chart .main-svg", timeout=30_000)
+    return page.evaluate(PROBE_JS, "first")
+
+
+def test_playing_updates_one_graph_in_place_and_pause_restores_the_chart(browser, server):
+    page = browser.new_page(viewport=PROJECTOR)
+    try:
+        first = _play(page, f"{server}/nn-trainer")
+        page.wait_for_function(
+            f"() => (document.querySelector('.mlp-live-chart') || {{}}).__mlpFrames >= {first['frames'] + 3}",
+            timeout=30_000,
+        )
+        later = page.evaluate(PROBE_JS, None)
+        assert later["marked"] == "first", "each frame must reach the same graph node, not a rebuilt one"
+        assert later["data"] != first["data"], "the graph must draw the new frame's data"
+        assert page.locator(".mlp-live-chart .modebar").count() == 0  # no mode bar while it moves
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+        page.wait_for_selector(IDLE, timeout=30_000)
+        page.wait_for_timeout(500)
+        assert page.locator(".mlp-live-chart").count() == 0
+        assert page.locator(".js-plotly-plot .modebar-container").count() >= 1, "paused: the chart with its mode bar"
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        page.close()
+
+
+def test_live_graph_follows_the_dark_theme_and_the_presenter_view(browser, server):
+    page = browser.new_page(viewport=PROJECTOR, color_scheme="dark")
+    try:
+        first = _play(page, f"{server}/nn-trainer?present=1")
+        page.wait_for_function(
+            f"() => (document.querySelector('.mlp-live-chart') || {{}}).__mlpFrames >= {first['frames'] + 2}",
+            timeout=30_000,
+        )
+        later = page.evaluate(PROBE_JS, None)
+        red, green, blue = (int(DARK_BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
+        assert later["background"] == f"rgb({red}, {green}, {blue})", later["background"]
+        assert later["font"] is not None and later["font"] >= FONT_SIZE * PRESENTER_SCALE - 1e-9, later["font"]
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Play").wait_for(timeout=20_000)
+    finally:
+        page.close()
