@@ -12,8 +12,9 @@ import numpy as np
 import streamlit as st
 
 from core.information.entropy import UNITS
-from core.information.parsing import normalize, parse_joint_table, parse_numbers
+from core.information.parsing import joint_csv_values, normalize, parse_joint_csv, parse_joint_text, parse_numbers
 from ui import contract as ui
+from ui import text_upload
 
 
 class Typed(NamedTuple):
@@ -123,12 +124,23 @@ def joint_table_editor(presets: Mapping[str, list[list[float]]], default: str, *
         table_to_text(presets[default]),
         height=150,
         help="Numbers separated by spaces or commas, one line per value of X. Counts are fine: the table is "
-        "divided by its sum.",
+        "divided by its sum. A pasted CSV with a header line or a first column of names works too.",
     )
-    parsed, stale = ui.attempt_or_last(f"joint table {key}", parse_joint_table, text, container=st.sidebar)
+    parsed, stale = ui.attempt_or_last(f"joint table {key}", parse_joint_text, text, container=st.sidebar)
+    text_upload.text_uploader(
+        "Upload a joint table (CSV)",
+        key,
+        parse_joint_csv,
+        transform=lambda csv: table_to_text(joint_csv_values(csv)[1]),
+        on_loaded=lambda: st.session_state.__setitem__(f"{key}_preset", "custom"),
+        help="One row per x, one column per y: probabilities or counts, separated by commas, semicolons or tabs; "
+        "a header line and a first column of names are allowed (and dropped). It replaces the table above once "
+        "it can be read; a file that cannot be read leaves the current table as it is.",
+    )
+    text_upload.url_note(text)
     never_valid = parsed is None
     if never_valid:
-        parsed = parse_joint_table(table_to_text(presets[choice if choice != "custom" else default]))
+        parsed = parse_joint_text(table_to_text(presets[choice if choice != "custom" else default]))
     table, changed = parsed
     if changed and not stale:
         notice_normalized("The joint table")

@@ -40,7 +40,12 @@ def read_upload(content: bytes, file_name: str, parse: Callable[[str], Any]) -> 
     return text
 
 
-def _load(key: str, parse: Callable[[str], Any], transform: Callable[[str], str] | None) -> None:
+def _load(
+    key: str,
+    parse: Callable[[str], Any],
+    transform: Callable[[str], str] | None,
+    on_loaded: Callable[[], None] | None,
+) -> None:
     """file_uploader callback: a file that parses replaces the text under ``key``; else a message, text kept."""
     upload = st.session_state.get(file_key(key))
     st.session_state.pop(_error_key(key), None)
@@ -54,6 +59,8 @@ def _load(key: str, parse: Callable[[str], Any], transform: Callable[[str], str]
         st.session_state[_error_key(key)] = f"{error} The current data are kept."
         return
     st.session_state[key] = text
+    if on_loaded is not None:
+        on_loaded()
 
 
 def text_uploader(
@@ -63,18 +70,20 @@ def text_uploader(
     *,
     types: list[str] | None = None,
     transform: Callable[[str], str] | None = None,
+    on_loaded: Callable[[], None] | None = None,
     help: str | None = None,
     container=None,
 ) -> None:
     """Draw an uploader whose file, once ``parse`` reads it, replaces the URL-bound text under ``key`` (``transform``
-    rewrites it first, e.g. a CSV into the text area's own format). Its message, if any, is drawn right under it."""
+    rewrites it first, e.g. a CSV into the text area's own format; ``on_loaded`` runs after, e.g. to switch a preset
+    control to "custom"). Its message, if any, is drawn right under it."""
     where = container if container is not None else st.sidebar
     where.file_uploader(
         label,
         type=types or TEXT_TYPES,
         key=file_key(key),
         on_change=_load,
-        args=(key, parse, transform),
+        args=(key, parse, transform, on_loaded),
         max_upload_size=max(1, user_data.MAX_UPLOAD_BYTES // 1_000_000),
         help=help
         or f"Up to {user_data.MAX_UPLOAD_BYTES / 1e6:.0f} MB of UTF-8 text; it replaces the text above once it "

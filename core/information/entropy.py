@@ -77,3 +77,21 @@ def entropy_preset(name: str, n: int) -> list[float]:
         weights = np.array([0.5**i for i in range(n)])
         return [round(float(w), 2) for w in weights / weights.sum()]
     raise InputError(f"unknown preset {name!r}.")
+
+
+def character_counts(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """The distinct characters of a text and n_c, how often each occurs; most frequent first (ties in code-point
+    order). Every character counts, spaces and line breaks included. InputError for an empty text."""
+    if not text:
+        raise InputError("The text is empty: type or paste a few words.")
+    # counted as code points: a NumPy string array would drop trailing NUL characters
+    points, counts = np.unique(np.fromiter(map(ord, text), dtype=np.int64, count=len(text)), return_counts=True)
+    order = np.lexsort((points, -counts))  # by count descending, then by code point
+    return tuple(chr(c) for c in points[order]), counts[order]
+
+
+def character_entropy(text: str, base: float = BITS) -> float:
+    """H = −Σ_c (n_c/n) log_b (n_c/n): the entropy of the text's character frequencies, P(c) = n_c / n."""
+    _, counts = character_counts(text)
+    # P(c) = n_c / n
+    return entropy(counts / counts.sum(), base)

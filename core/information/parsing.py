@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.errors import InputError
+from core.user_data import split_table
 
 # A sum of probabilities this close to 1 is taken as 1 (no "normalized" notice for rounding noise).
 SUM_TOLERANCE = 1e-6
@@ -80,3 +81,58 @@ def parse_joint_table(text: str, name: str = "the joint table") -> tuple[np.ndar
     table = np.vstack(rows)
     flat, changed = normalize(table.ravel(), name)
     return flat.reshape(table.shape), changed  # back to (|X|, |Y|)
+
+
+# --------------------------------------------------------------------------------------------- CSV tables
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def joint_csv_values(text: str, name: str = "The joint table") -> tuple[tuple[str, ...] | None, np.ndarray]:
+    """A joint table as a CSV (core.user_data.split_table: commas, semicolons, tabs or spaces; ``#`` comments):
+    an optional header line of names, an optional first column of row names (a column whose every cell is not
+    a number), then one row per x of non-negative numbers (probabilities or counts). Returns the header (None
+    without one) and the raw (|X|, |Y|) values, not yet normalized. InputError names the line: a row of another
+    width, a non-number, NaN or infinity, a negative entry, more than MAX_CATEGORIES rows or columns."""
+    table = split_table(text, source=name, max_rows=MAX_CATEGORIES)
+    rows = table.rows
+    header = table.header
+    if all(not _numeric(row[0]) for row in rows):
+        rows = tuple(row[1:] for row in rows)  # x names: not probabilities
+        header = header[1:] if header else None
+    if not rows[0]:
+        raise InputError(f"{name} holds names only: add a column of numbers, one per value of Y.")
+    values = np.empty((len(rows), len(rows[0])))  # (|X|, |Y|)
+    for i, (row, line) in enumerate(zip(rows, table.lines)):
+        for j, cell in enumerate(row):
+            if not _numeric(cell):
+                raise InputError(f"{name}, line {line}: {cell!r} is not a number.")
+            values[i, j] = float(cell)
+            if not np.isfinite(values[i, j]):
+                raise InputError(f"{name}, line {line}: {cell!r} is not a finite number (NaN or infinity).")
+            if values[i, j] < 0:
+                raise InputError(f"{name}, line {line}: {cell} is negative; probabilities and counts cannot be.")
+    return header, values
+
+
+def parse_joint_csv(text: str, name: str = "The joint table") -> tuple[np.ndarray, bool]:
+    """:func:`joint_csv_values`, normalized: P(x, y) = v_xy / Σ v; also whether normalizing changed it."""
+    _, values = joint_csv_values(text, name)
+    flat, changed = normalize(values.ravel(), name)
+    return flat.reshape(values.shape), changed  # back to (|X|, |Y|)
+
+
+def parse_joint_text(text: str, name: str = "the joint table") -> tuple[np.ndarray, bool]:
+    """The joint-table text box: a CSV with a header line or row names goes through :func:`parse_joint_csv`,
+    plain rows of numbers (rows also separated by ``|`` or ``/``) through :func:`parse_joint_table`."""
+    try:
+        table = split_table(text, source=name, max_rows=MAX_CATEGORIES)
+    except InputError:
+        return parse_joint_table(text, name)  # its own messages for the plain format
+    if table.header is not None or all(not _numeric(row[0]) for row in table.rows):
+        return parse_joint_csv(text, name[:1].upper() + name[1:])
+    return parse_joint_table(text, name)

@@ -85,3 +85,43 @@ def entropy_vs_bound(h: float, bound: float, base: float) -> go.Figure:
     fig.update_xaxes(title=unit, range=[0, max(bound, 0.1) * 1.25])
     fig.update_layout(showlegend=False)
     return theme.style(fig, f"H(X) ≤ log|X|  ({100 * h / bound:.0f}% of the bound)" if bound > 0 else "H(X)", 250)
+
+
+MAX_CHARACTER_BARS = 40
+"""Characters drawn as bars (the most frequent ones); the rest are summed in one "other" bar."""
+_CHARACTER_NAMES = {" ": "space", "\n": "line break", "\t": "tab", "\r": "CR"}
+
+
+def character_label(char: str) -> str:
+    """A character as the axis shows it: invisible ones by name."""
+    return _CHARACTER_NAMES.get(char, char)
+
+
+def character_bars(chars: tuple[str, ...], counts: np.ndarray, base: float) -> go.Figure:
+    """P(c) = n_c / n of a text's characters, most frequent first, each bar's −P(c) log P(c) on hover; beyond
+    MAX_CHARACTER_BARS characters the rest share one "other" bar (the entropy itself uses them all)."""
+    unit = unit_name(base)
+    p = counts / counts.sum()  # P(c) = n_c / n
+    terms = surprisal_terms(p, base)
+    shown = min(len(chars), MAX_CHARACTER_BARS)
+    labels = [character_label(c) for c in chars[:shown]]
+    values, shown_terms, shown_counts = list(p[:shown]), list(terms[:shown]), list(counts[:shown])
+    if len(chars) > shown:
+        labels.append(f"other {len(chars) - shown}")
+        values.append(float(p[shown:].sum()))
+        shown_terms.append(float(terms[shown:].sum()))
+        shown_counts.append(int(counts[shown:].sum()))
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=values,
+            marker_color=[theme.BLUE] * shown + [theme.GREY] * (len(labels) - shown),
+            customdata=np.column_stack([shown_counts, shown_terms]),
+            hovertemplate="%{x}: n = %{customdata[0]}, P = %{y:.4f}, −P log P = %{customdata[1]:.4f} "
+            + unit
+            + "<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category", tickangle=0 if shown <= 20 else -90)
+    fig.update_yaxes(title="P(c) = n_c / n")
+    return theme.style(fig, f"Character frequencies ({len(chars)} distinct, {int(counts.sum()):,} in all)", 380)
