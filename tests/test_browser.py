@@ -283,3 +283,63 @@ def test_figures_follow_a_dark_theme(browser_page, server):
         page.screenshot(path=str(SCREENS / "info-entropy-dark.png"))
     finally:
         page.close()
+
+
+def test_trainer_your_data_click_adds_a_point_of_the_chosen_class_and_a_table_edit_changes_the_text(
+    browser_page, server
+):
+    """Issue 17 in the browser: a click on the decision regions appends a point of the chosen class (a new class
+    starts with the first click, the next click adds to it), and a cell typed into the table rewrites the text."""
+    page = browser_page
+    page.set_viewport_size(PROJECTOR)
+    _open(page, f"{server}/nn-trainer?data=your+data", needs_chart=True)
+    points = page.locator("textarea").first
+
+    def train_names() -> list[str]:
+        names = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)")
+        return [n for n in names if n.startswith("train ")]
+
+    assert train_names() == ["train 0", "train 1", "train 2"]
+    page.get_by_text("new class 3").click()
+    _wait_idle(page)
+    for x1, x2, line in ((1.5, 1.5, "1.50, 1.50, 3"), (1.25, 1.75, "1.25, 1.75, 3")):
+        page.mouse.click(*_cell_position(page, 0, x2, x1))  # the click grid's nodes lie on quarter steps
+        page.wait_for_timeout(800)
+        _wait_idle(page)
+        page.wait_for_timeout(500)
+        assert points.input_value().splitlines()[-1] == line
+    assert train_names() == ["train 0", "train 1", "train 2", "train 3"]
+    assert "nn_data=" in page.url  # a short dataset lives in the link
+
+    page.get_by_text("Edit as a table").click()
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(state="visible")
+    grid.scroll_into_view_if_needed()
+    box = None
+    for _ in range(20):  # the expander animates open: wait until the table stands still
+        page.wait_for_timeout(200)
+        box, last = grid.bounding_box(), box
+        if box == last:
+            break
+    # a double click on the first data row (under a 35 px header), x1 column (after the 33 px row markers) opens
+    # the grid's cell editor, an <input class="gdg-input">; Enter commits the typed value
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    editor = page.locator("input.gdg-input")
+    for _ in range(3):
+        page.mouse.dblclick(box["x"] + 60, box["y"] + 35 + 17)
+        try:
+            editor.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeout:  # the grid was still settling: try again
+            box = grid.bounding_box()
+    editor.fill("-1.9")
+    editor.press("Enter")
+    for _ in range(40):  # the edit's rerun rewrites the text
+        page.wait_for_timeout(250)
+        if points.input_value().startswith("-1.9"):
+            break
+    _wait_idle(page)
+    page.screenshot(path=str(SCREENS / "nn-trainer-your-data.png"))
+    assert points.input_value().splitlines()[0] == "-1.9,-1,0"
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -165,6 +165,9 @@ def dataset_input(
         table = pd.DataFrame(base, columns=list(columns))
         # typed columns, also when empty: a number column must hold floats for its NumberColumn editor
         table = table.astype({name: float if is_number else str for name, is_number in zip(columns, numeric)})
+        if st.session_state.get(_table_error_key(key)):
+            # above the table, not under its 10 visible rows: the message shows where the edit was made
+            ui.problem(st.session_state[_table_error_key(key)])
         st.data_editor(
             table,
             key=editor_key,
@@ -181,6 +184,4 @@ def dataset_input(
             on_change=_apply_table,
             args=(editor_key, key, base, columns, numeric, parse, on_new_data),
         )
-        if st.session_state.get(_table_error_key(key)):
-            ui.problem(st.session_state[_table_error_key(key)])
     return data, stale, text
