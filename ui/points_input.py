@@ -140,8 +140,10 @@ def dataset_input(
     data, stale = ui.attempt_or_last(key, parse, text, container=st.sidebar)
     if not user_data.fits_in_url(text):
         st.sidebar.caption(
-            f"These {len(text):,} characters are too long for the page's link (over "
-            f"{user_data.URL_DATA_CHARS:,}): a copied link may lose them; a lesson can name a file instead."
+            f":material/link_off: These {len(text):,} characters are more than a link carries safely "
+            f"({user_data.URL_DATA_CHARS:,}): this tab keeps them, but a copied link may arrive cut off. To show "
+            f"them in a lesson, save them as a file in `lessons/data/` and name it in the step: `[steps.data]` "
+            f'`{key} = "points.csv"`.'
         )
     st.sidebar.file_uploader(
         f"Upload a CSV of {', '.join(columns)} rows (replaces the data)",
