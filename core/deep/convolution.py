@@ -8,11 +8,11 @@ the kernel. With stride ``S``, zero padding ``P`` and dilation ``d`` an output p
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
+from core import user_data
 from core.errors import InputError
 
 KERNELS: dict[str, np.ndarray] = {
@@ -26,7 +26,7 @@ KERNELS: dict[str, np.ndarray] = {
 }
 
 MAX_IMAGE_SIDE = 64
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = user_data.MAX_UPLOAD_BYTES
 MAX_KERNEL = 7
 
 
@@ -177,32 +177,9 @@ def pattern_image(name: str, size: int = 28) -> np.ndarray:
 
 
 def load_image(data: bytes, max_side: int = MAX_IMAGE_SIDE) -> np.ndarray:
-    """Decode an uploaded PNG/JPEG to grey levels in [0, 1], shrunk so its longer side is ≤ ``max_side``."""
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError(
-            f"The file is {len(data) / 1e6:.1f} MB; images up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB are accepted."
-        )
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            if picture.width * picture.height > 40_000_000:
-                raise InputError("The image has too many pixels (over 40 megapixels).")
-            grey = picture.convert("L")
-            scale = max_side / max(grey.width, grey.height)
-            if scale < 1:
-                size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
-                grey = grey.resize(size, Image.Resampling.LANCZOS)
-            array = np.asarray(grey, dtype=float) / 255.0
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise InputError(
-            f"The file could not be read as an image ({type(error).__name__}); upload a PNG or JPEG."
-        ) from None
-    if min(array.shape) < 3:
-        raise InputError(
-            f"The image is {array.shape[0]}×{array.shape[1]} pixels after shrinking; at least 3×3 is needed."
-        )
-    return array
+    """An uploaded PNG/JPEG as grey levels in [0, 1], L = 0.299 R + 0.587 G + 0.114 B, shrunk (Lanczos) so its
+    longer side is ≤ ``max_side``: :func:`core.user_data.decode_image`, with its limits on bytes and pixels."""
+    return user_data.decode_image(data, max_side)
 
 
 def applied_kernel(kernel: np.ndarray, flip: bool) -> np.ndarray:

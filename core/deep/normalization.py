@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InputError
+from core.numerics import rng_streams
 
 NORM_AXES = {
     # axes of (N, C, H, W) that one mean/variance is taken over
@@ -213,3 +214,56 @@ def running_stats_trace(
         float(y_eval[0, 0, 0, 0]),
         float(test[0, 0, 0, 0]),
     )
+
+
+# --------------------------------------------------------------------------------------------- your image
+IMAGE_SIDE = 48
+"""Longer side of an uploaded image on the normalization page (48 × 48 values per map stay readable)."""
+DARK_MATES = (0.0, 0.3)
+BRIGHT_MATES = (0.7, 1.0)
+"""Pixel ranges of the batch-mates: uniform noise images darker or brighter than most photos."""
+
+
+@dataclass(frozen=True)
+class ImageNormalization:
+    """One grey image x₀ (C = 1) normalized by LayerNorm and by BatchNorm in two batches of N − 1 batch-mates."""
+
+    image: np.ndarray
+    """(H, W) x₀, grey levels in [0, 1]."""
+    layer: np.ndarray
+    """(H, W) LayerNorm: (x₀ − μ₀)/√(σ₀² + ε), μ₀, σ₀² over x₀'s own pixels (for C = 1, InstanceNorm too)."""
+    batch_dark: np.ndarray
+    """(H, W) x₀'s BatchNorm output in a batch with dark batch-mates: μ_B, σ_B² over all N·H·W values."""
+    batch_bright: np.ndarray
+    """(H, W) the same with bright batch-mates."""
+    stats: dict[str, tuple[float, float]]
+    """(μ, σ²) that each output used: "LayerNorm", "BatchNorm, dark batch", "BatchNorm, bright batch"."""
+    batch_size: int
+
+
+def image_in_batches(image: np.ndarray, batch_size: int, seed: int, eps: float = 1e-5) -> ImageNormalization:
+    """x̂₀ = (x₀ − μ)/√(σ² + ε) for x₀ of shape (1, 1, H, W): LayerNorm's μ, σ² over (C, H, W) of x₀ alone, and
+    BatchNorm's (training mode) over (N, H, W) of x₀ stacked with N − 1 uniform-noise batch-mates, once darker
+    (pixels in DARK_MATES) and once brighter (BRIGHT_MATES); the mates of the two batches come from independent
+    streams of ``seed``."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim != 2 or min(image.shape) < 1:
+        raise InputError(f"the image must be a 2-D grey image (got shape {image.shape}).")
+    if batch_size < 2:
+        raise InputError(f"BatchNorm needs batch-mates: the batch size N must be at least 2 (got {batch_size}).")
+    x0 = image[None, None]  # (1, 1, H, W)
+    dark_rng, bright_rng = rng_streams(seed, 2)
+    mates = {
+        "dark": dark_rng.uniform(*DARK_MATES, size=(batch_size - 1, 1, *image.shape)),
+        "bright": bright_rng.uniform(*BRIGHT_MATES, size=(batch_size - 1, 1, *image.shape)),
+    }
+    stats = {"LayerNorm": (float(x0.mean()), float(x0.var()))}
+    outputs = {}
+    for name, others in mates.items():
+        batch = np.concatenate([x0, others])  # (N, 1, H, W), x₀ first
+        # BatchNorm: μ_B, σ_B² over the N·H·W values of the channel; x₀'s output is row 0
+        outputs[name] = normalize_over(batch, NORM_AXES["BatchNorm"], eps)[0, 0]
+        stats[f"BatchNorm, {name} batch"] = (float(batch.mean()), float(batch.var()))
+    # LayerNorm: μ₀, σ₀² over x₀'s own (C, H, W)
+    layer = normalize_over(x0, NORM_AXES["LayerNorm"], eps)[0, 0]
+    return ImageNormalization(image, layer, outputs["dark"], outputs["bright"], stats, batch_size)

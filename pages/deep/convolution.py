@@ -71,10 +71,16 @@ else:
         f"PNG or JPEG, up to {conv.MAX_UPLOAD_BYTES // 1_000_000} MB",
         type=["png", "jpg", "jpeg"],
         key="upload",
-        help=f"Converted to grey levels and shrunk so its longer side is at most {conv.MAX_IMAGE_SIDE} pixels.",
+        help=f"Converted to grey levels and shrunk so its longer side is at most {conv.MAX_IMAGE_SIDE} pixels. "
+        "Images do not go into the page's link: a copied link opens on the 'square' pattern until the image is "
+        "uploaded again.",
     )
     if file is None:
-        st.info("Upload an image in the sidebar; until then the 'square' pattern is shown.")
+        st.info(
+            "Upload an image in the sidebar; until then the 'square' pattern is shown. An uploaded image stays "
+            "in this session only: it does not go into the page's link.",
+            icon=":material/upload:",
+        )
         source = SOURCES[1]
     else:
         upload = file.getvalue()

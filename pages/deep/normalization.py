@@ -1,9 +1,12 @@
 """Normalization (sheet 7b, 7c): which axes of (N, C, H, W) BatchNorm and LayerNorm average over, and what
 that means for small batches and for train vs eval."""
 
+import numpy as np
 import streamlit as st
 
+from core import user_data
 from core.deep import normalization as norm
+from core.deep.convolution import pattern_image
 from ui import contract as ui
 from viz.deep import normalization as viz
 
@@ -11,6 +14,16 @@ from viz.deep import normalization as viz
 @st.cache_data(max_entries=32)
 def study(seed: int, size: int) -> norm.BatchSizeStudy:
     return norm.batch_size_study(seed, size=size)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def decode(content: bytes) -> np.ndarray:
+    return user_data.decode_image(content, norm.IMAGE_SIDE)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def image_figure(image: np.ndarray, batch_size: int, seed: int) -> dict:
+    return viz.image_normalization_figure(norm.image_in_batches(image, batch_size, seed)).to_plotly_json()
 
 
 @st.cache_data(max_entries=32)
@@ -118,7 +131,48 @@ def running_part(seed: int, size: int) -> None:
 
 st.subheader("Train vs eval: running statistics")
 running_part(seed, size)
+st.subheader("Your image through the normalization layers")
+upload_column, size_column = st.columns([3, 2])
+file = upload_column.file_uploader(
+    "Upload a PNG or JPEG (or keep the rings pattern)",
+    type=["png", "jpg", "jpeg"],
+    key="norm_image",
+    max_upload_size=user_data.MAX_UPLOAD_BYTES // 1_000_000,
+    help=f"Converted to grey levels and shrunk so its longer side is {norm.IMAGE_SIDE} pixels. Images do not go "
+    "into the page's link: a copied link opens on the pattern until the image is uploaded again.",
+)
+# a file that cannot be read is named right under the uploader; the figure keeps the last valid image
+image, image_stale = (None, False)
+if file is not None:
+    image, image_stale = ui.attempt_or_last("image", decode, file.getvalue(), container=upload_column)
+never_valid_image = image is None
+if never_valid_image:
+    image = pattern_image("rings", 32)
+mates = int(
+    ui.slider(
+        "Batch size N (x₀ and N − 1 batch-mates)",
+        "img_n",
+        2,
+        32,
+        4,
+        1,
+        container=size_column,
+        help="BatchNorm's μ_B and σ_B² are taken over the N·H·W values of x₀ and its batch-mates.",
+    )
+)
+if image_stale:
+    ui.showing_last_valid("image", "upload (above)", shown="the rings pattern" if never_valid_image else None)
+ui.figure(image_figure(image, mates, seed))
+st.caption(
+    f"x₀ is {image.shape[0]}×{image.shape[1]} grey pixels (C = 1). Its batch-mates are noise images, dark "
+    f"(pixels in {norm.DARK_MATES}) or bright (in {norm.BRIGHT_MATES}), drawn from the seed. LayerNorm uses x₀'s own "
+    "mean and variance; BatchNorm in training mode those of the whole batch, so the same image comes out brighter "
+    "among dark batch-mates and darker among bright ones (blue above the batch mean, red below)."
+)
+
 ui.what_to_notice(
+    "- Your image: LayerNorm's output is the same whatever the batch; BatchNorm's shifts with its batch-mates, "
+    "more so at small N, and at large N it approaches the mates' own statistics, not the image's.\n"
     "- BatchNorm's μ_B is an estimate from m = N·H·W values: at small N it is noisy, so the **same example gets a "
     "different output depending on its batch-mates** (the orange band). LayerNorm's output does not move: it never "
     "looks at the other examples, which is why it suits RNNs, transformers and batch size 1.\n"

@@ -206,3 +206,49 @@ def running_stats_figure(trace: RunningStatsTrace) -> go.Figure:
     plain.merge(layout["xaxis2"], dict(title=dict(text="BN output")))
     layout["legend"] = dict(orientation="h", y=-0.25, x=0)
     return plain.figure(traces, layout)
+
+
+def image_normalization_figure(result) -> go.Figure:
+    """The user's image x₀ and its three normalized versions side by side: LayerNorm (its own μ, σ) and BatchNorm
+    with dark and with bright batch-mates, on one diverging scale so equal colours are equal values."""
+    from plotly.subplots import make_subplots
+
+    from viz import theme
+
+    panels = [
+        ("x₀ (your image)", result.image, None),
+        ("LayerNorm", result.layer, "LayerNorm"),
+        ("BatchNorm, dark mates", result.batch_dark, "BatchNorm, dark batch"),
+        ("BatchNorm, bright mates", result.batch_bright, "BatchNorm, bright batch"),
+    ]
+    titles = []
+    for title, _, stat in panels:
+        if stat is None:
+            titles.append(title)
+        else:
+            mean, var = result.stats[stat]
+            titles.append(f"{title}<br>μ = {mean:.2f}, σ² = {var:.3f}")
+    fig = make_subplots(rows=1, cols=4, subplot_titles=titles, horizontal_spacing=0.03)
+    reach = max(float(np.abs(panel).max()) for _, panel, stat in panels if stat is not None)
+    for col, (title, values, stat) in enumerate(panels, start=1):
+        grey = stat is None
+        fig.add_trace(
+            go.Heatmap(
+                z=values,
+                colorscale="Greys" if grey else theme.DIVERGING,
+                reversescale=grey,  # Plotly's Greys runs white → black; an image's 0 is black
+                zmin=0 if grey else -reach,
+                zmax=1 if grey else reach,
+                showscale=col == 4,
+                colorbar=dict(title="x̂", len=0.9),
+                hovertemplate=f"{title.split('<br>')[0]}<br>row %{{y}}, column %{{x}}: %{{z:.3f}}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_yaxes(
+            autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col
+        )
+        fig.update_xaxes(showticklabels=False, row=1, col=col)
+    fig.update_annotations(font_size=14)
+    return theme.style(fig, None, height=300).update_layout(margin=dict(t=70, b=10))
