@@ -8,9 +8,11 @@ controls (the slowest control is shown too), as wall time and as CPU time of thi
 grows when other processes load the machine, the wall figure does. The baseline, measured in the same run, is the
 rerun of a page that draws one slider and one line: Streamlit's own floor for a rerun.
 
-Not measured here: a server's script runner ends every rerun with ``gc.collect()`` (``runner.postScriptGC``, on by
-default), ~80-100 ms once torch, Plotly and the page modules are loaded, holding the GIL while the rerun's last
-messages go out; AppTest's runner skips it. bench_browser's control → redraw times include it.
+Streamlit's full ``gc.collect()`` after every run (``runner.postScriptGC``, on by default: ~80-100 ms once torch,
+Plotly and the page modules are loaded) is off in the served app (``.streamlit/config.toml``), and AppTest's
+runner never does it whatever the option says (``LocalScriptRunner._on_script_finished`` has no such step; it
+reads the same config file, from the working directory): so these reruns are the served app's. bench_browser's
+control → redraw times are measured against ``streamlit run`` itself.
 
 Run: .venv/bin/python -m bench.bench_rerun [--quick] [--pages=url-path,...] [--detail]
 """
