@@ -93,6 +93,11 @@ def add_xy_point(chart_key: str) -> None:
         points_input.append_line(LINEAR_KEY, f"{clicked[0]['x']:.4g}, {clicked[0]['y']:.4g}")
 
 
+def next_class(classes: tuple[str, ...]) -> str:
+    """The name a new class gets: the smallest whole number 0, 1, 2, … no class has yet."""
+    return next(str(n) for n in range(len(classes) + 1) if str(n) not in classes)
+
+
 def add_class_point(
     chart_key: str, data_key: str, class_key: str, scaling: user_data.Rescaling, classes: tuple[str, ...]
 ) -> None:
@@ -104,9 +109,17 @@ def add_class_point(
     x1, x2 = scaling.invert(np.array([clicked[0]["x"], clicked[0]["y"]]))
     name = st.session_state.get(class_key, NEW_CLASS)
     if name == NEW_CLASS or name not in classes:
-        name = next(str(n) for n in range(len(classes) + 1) if str(n) not in classes)
+        name = next_class(classes)
         st.session_state[class_key] = name  # the next clicks add to the class just started
     points_input.append_line(data_key, f"{x1:.4g}, {x2:.4g}, {name}")
+
+
+def class_label(name: str, classes: tuple[str, ...]) -> str:
+    """A class choice with the colour it is drawn in: '2 (green)'; 'new class 3' for the next one."""
+    if name not in classes:
+        return f"new class {next_class(classes)}"
+    names = common_viz.CLASS_COLOUR_NAMES
+    return f"{name} ({names[classes.index(name) % len(names)]})"
 
 
 def class_choice(key: str, classes: tuple[str, ...], at_most: int) -> None:
@@ -117,6 +130,7 @@ def class_choice(key: str, classes: tuple[str, ...], at_most: int) -> None:
         key,
         options,
         horizontal_radio=True,
+        format_func=functools.partial(class_label, classes=classes),
         help="Click on the chart to add a point of this class; 'new class' starts another one.",
     )
 

@@ -20,6 +20,8 @@ CLASS_COLOURS = (
     theme.YELLOW,
     theme.BLACK,
 )
+CLASS_COLOUR_NAMES = ("blue", "orange", "green", "purple", "sky", "vermilion", "yellow", "black")
+"""How notes and controls name CLASS_COLOURS[k]."""
 CLICK_NAME = "click to add"
 
 
