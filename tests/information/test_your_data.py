@@ -133,7 +133,7 @@ def test_entropy_page_upload_replaces_the_text_or_names_the_problem():
     at.run()
     assert_healthy(at, "entropy page after an upload")
     assert at.text_area(key="chars").value == "Ünïcödé\nzz"
-    assert "line break" in _figures(at)[-1][0]["x"]
+    assert "↵" in _figures(at)[-1][0]["x"]  # the line break, drawn as a symbol
     good = _figures(at)
     for content, fragment in (
         (b"\x00\x01binary", "not a text file"),

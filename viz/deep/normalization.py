@@ -249,6 +249,9 @@ def image_normalization_figure(result) -> go.Figure:
         fig.update_yaxes(
             autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col
         )
-        fig.update_xaxes(showticklabels=False, row=1, col=col)
+        fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, row=1, col=col)
+        fig.update_yaxes(showgrid=False, zeroline=False, row=1, col=col)
     fig.update_annotations(font_size=14)
-    return theme.style(fig, None, height=300).update_layout(margin=dict(t=70, b=10))
+    # four panels of about 175 px across the main column: as tall as the image's aspect needs, plus the titles
+    height = int(np.clip(95 + 175 * values.shape[0] / values.shape[1], 200, 460))
+    return theme.style(fig, None, height=height).update_layout(margin=dict(t=70, b=10))

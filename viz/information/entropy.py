@@ -89,11 +89,12 @@ def entropy_vs_bound(h: float, bound: float, base: float) -> go.Figure:
 
 MAX_CHARACTER_BARS = 40
 """Characters drawn as bars (the most frequent ones); the rest are summed in one "other" bar."""
-_CHARACTER_NAMES = {" ": "space", "\n": "line break", "\t": "tab", "\r": "CR"}
+# invisible characters as symbols that DejaVu Sans draws: one narrow tick label each, no rotation needed
+_CHARACTER_NAMES = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "←"}
 
 
 def character_label(char: str) -> str:
-    """A character as the axis shows it: invisible ones by name."""
+    """A character as the axis shows it: ␣ the space, ↵ a line break, ⇥ a tab, ← a carriage return."""
     return _CHARACTER_NAMES.get(char, char)
 
 
@@ -107,7 +108,7 @@ def character_bars(chars: tuple[str, ...], counts: np.ndarray, base: float) -> g
     labels = [character_label(c) for c in chars[:shown]]
     values, shown_terms, shown_counts = list(p[:shown]), list(terms[:shown]), list(counts[:shown])
     if len(chars) > shown:
-        labels.append(f"other {len(chars) - shown}")
+        labels.append("…")  # the other characters, named on hover
         values.append(float(p[shown:].sum()))
         shown_terms.append(float(terms[shown:].sum()))
         shown_counts.append(int(counts[shown:].sum()))
@@ -122,6 +123,8 @@ def character_bars(chars: tuple[str, ...], counts: np.ndarray, base: float) -> g
             + "<extra></extra>",
         )
     )
-    fig.update_xaxes(type="category", tickangle=0 if shown <= 20 else -90)
+    fig.update_xaxes(type="category", tickangle=0)
     fig.update_yaxes(title="P(c) = n_c / n")
-    return theme.style(fig, f"Character frequencies ({len(chars)} distinct, {int(counts.sum()):,} in all)", 380)
+    rest = f"; … = the other {len(chars) - shown}" if len(chars) > shown else ""
+    title = f"Character frequencies ({len(chars)} distinct, {int(counts.sum()):,} in all; ␣ = space{rest})"
+    return theme.style(fig, title, 380)
