@@ -125,10 +125,10 @@ def test_written_lessons_read_back_equal(title, notes, ask, value, values):
     """dumps_lesson escapes whatever text a lecturer types (quotes, backslashes, newlines, control characters)."""
     lesson = Lesson(
         name="x",
-        title=title or "t",
+        title=title if title.strip() else "t",
         description=notes,
         steps=(
-            Step(title=title or "t", page="info-entropy", params={"p": value, "odd key": tuple(values)}, notes=notes,
+            Step(title=title if title.strip() else "t", page="info-entropy", params={"p": value, "odd key": tuple(values)}, notes=notes,
                  ask=ask, controls=("p",)),
             Step(title="second", page="rl-dqn"),
         ),
@@ -140,7 +140,7 @@ def test_written_lessons_read_back_equal(title, notes, ask, value, values):
 
 def test_shipped_lessons_round_trip():
     for name, lesson in SHIPPED.items():
-        assert parse_lesson(dumps_lesson(lesson), name, KNOWN_PAGES) == lesson
+        assert parse_lesson(dumps_lesson(lesson), name, KNOWN_PAGES, LESSONS_DIR / "data") == lesson
 
 
 def _data_lesson(data_line: str, params: str = "") -> str:
