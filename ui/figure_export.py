@@ -38,49 +38,38 @@ def _animated(fig) -> bool:
     return bool(spec and spec.get("frames"))
 
 
+def _download(row, label: str, icon: str, data, file_name: str, mime: str, key: str, help: str) -> None:
+    """One small download button of the row; ``data`` is a callable, run only when the button is clicked."""
+    row.download_button(
+        label, data=data, file_name=file_name, mime=mime, on_click="ignore", type="tertiary", icon=icon, key=key,
+        help=help,
+    )  # fmt: skip
+
+
 def downloads(fig, name: str, recorded: tuple[list[dict], list[str], str] | None = None) -> None:
     """A right-aligned row of small download buttons under the figure: HTML and CSV, and with ``recorded`` (the
     figure's snapshots while it trained, their labels and the slider's prefix: ``ui.recording``) the run as an
     animation."""
     from viz import animation, export
 
-    animated = _animated(fig)
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small", key=f"{KEY}_{name}")
-    row.download_button(
-        "HTML",
-        data=lambda: export.html(fig, name),
-        file_name=f"{name}.html",
-        mime="text/html",
-        on_click="ignore",
-        type="tertiary",
-        icon=":material/download:",
-        key=f"{KEY}_html_{name}",
-        help="The figure as a standalone web page that opens offline (Plotly's JavaScript inside, ~4.7 MB): for a "
-        "slide deck or a browser."
-        + (" This one keeps its ▶ play controls and has Save-as-GIF and PNG-strip buttons." if animated else ""),
-    )
-    row.download_button(
-        "CSV",
-        data=lambda: export.csv_text(fig),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        type="tertiary",
-        icon=":material/table:",
-        key=f"{KEY}_csv_{name}",
-        help="The numbers the figure draws, one row per point or cell.",
-    )
+    _download(
+        row, "HTML", ":material/download:", lambda: export.html(fig, name), f"{name}.html", "text/html",
+        f"{KEY}_html_{name}",
+        "The figure as a standalone web page that opens offline (Plotly's JavaScript inside, ~4.7 MB): for a slide "
+        "deck or a browser."
+        + (" This one keeps its ▶ play controls and has Save-as-GIF and PNG-strip buttons." if _animated(fig) else ""),
+    )  # fmt: skip
+    _download(
+        row, "CSV", ":material/table:", lambda: export.csv_text(fig), f"{name}.csv", "text/csv", f"{KEY}_csv_{name}",
+        "The numbers the figure draws, one row per point or cell.",
+    )  # fmt: skip
     if recorded is not None:
         snapshots, labels, prefix = recorded
-        row.download_button(
-            "Recording",
-            data=lambda: export.html(animation.recording(snapshots, labels, prefix=prefix), f"{name}-recording"),
-            file_name=f"{name}-recording.html",
-            mime="text/html",
-            on_click="ignore",
-            type="tertiary",
-            icon=":material/movie:",
-            key=f"{KEY}_recording_{name}",
-            help=f"This figure at {len(snapshots)} moments of the training run (evenly kept), as a web page that "
-            "opens offline with ▶ play, a slider, and Save-as-GIF and PNG-strip buttons.",
-        )
+        _download(
+            row, "Recording", ":material/movie:",
+            lambda: export.html(animation.recording(snapshots, labels, prefix=prefix), f"{name}-recording"),
+            f"{name}-recording.html", "text/html", f"{KEY}_recording_{name}",
+            f"This figure at {len(snapshots)} moments of the training run (evenly kept), as a web page that opens "
+            "offline with ▶ play, a slider, and Save-as-GIF and PNG-strip buttons.",
+        )  # fmt: skip
