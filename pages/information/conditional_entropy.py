@@ -8,7 +8,7 @@ from core.information.joint import JointReport, joint_report
 from ui import contract as ui
 from ui import information_widgets as iw
 from viz.information import joint as viz
-from viz.information.text import unit_name
+from viz.information.text import outcome_labels, unit_name
 
 PRESETS = {
     "an x that makes Y more uncertain": [[0.7, 0.0, 0.0], [0.1, 0.1, 0.1]],
@@ -32,15 +32,18 @@ base = iw.unit_switch()
 unit = unit_name(base)
 # a table that cannot be read is named under the text area; the figures keep the last valid table meanwhile
 table = iw.joint_table_editor(PRESETS, "an x that makes Y more uncertain")
-r = measures(tuple(map(tuple, table.value.tolist())), base)
+labels = iw.joint_labels(table.value)
+r = measures(tuple(map(tuple, table.value.table.tolist())), base)
 table.mark("joint table", "joint table (sidebar)", "the preset's table")
 
-ui.figure(viz.joint_heatmap(r))
+ui.figure(viz.joint_heatmap(r, **labels))
 nx, ny = r.joint.shape
+x_names = outcome_labels(nx, "x", labels["x_names"])
+y_names = outcome_labels(ny, "y", labels["y_names"])
 conditional = pd.DataFrame(
     r.y_given_x,
-    index=[f"x{i + 1}" for i in range(nx)],
-    columns=[f"P(y{j + 1}|x)" for j in range(ny)],
+    index=pd.Index(x_names, name=labels["x_title"] or "x"),
+    columns=[f"P({y}|x)" for y in y_names],
 )
 conditional.insert(0, "P(x)", r.p_x)
 conditional["H(Y|X=x)"] = r.h_y_given_x_each
@@ -51,13 +54,13 @@ st.markdown(
 )
 st.dataframe(conditional.round(3), width="stretch")
 
-ui.figure(viz.conditional_terms(r))
+ui.figure(viz.conditional_terms(r, labels["x_names"]))
 terms = " + ".join(rf"{px:.2f}\cdot{hx:.3f}" for px, hx in zip(r.p_x, r.h_y_given_x_each))
 ui.formula(
     rf"H(Y|X) = \sum_x P(x)\,H(Y|X=x) = {terms} = {r.h_y_given_x:.3f}\ \le\ H(Y) = {r.h_y:.3f}\ \text{{{unit}}}",
     caption="Conditional entropy with the current numbers",
 )
-above = [f"x{i + 1}" for i in range(nx) if r.h_y_given_x_each[i] > r.h_y + 1e-12]
+above = [x_names[i] for i in range(nx) if r.h_y_given_x_each[i] > r.h_y + 1e-12]
 if above:
     st.markdown(
         f":material/arrow_upward: **{', '.join(above)}** {'makes' if len(above) == 1 else 'make'} Y *more* uncertain than not knowing X "
@@ -78,6 +81,9 @@ ui.what_to_notice(
     "- *independent*: every row of P(Y|X=x) is the same, so H(Y|X) = H(Y); *Y = X*: every row is certain, so "
     "H(Y|X) = 0.\n"
     "- The chain rule bars always have the same length: describing (X, Y) costs describing X, then Y given X.\n"
-    "- Type counts instead of probabilities (e.g. 7 0 0 / 1 1 1): the table is normalized and the page says so."
+    "- Type counts instead of probabilities (e.g. 7 0 0 / 1 1 1): the table is normalized and the page says so.\n"
+    "- Your data: paste a CSV with a header line and row names (weather,rain,sun / warm,0.1,0.4 / …) and the "
+    "names label the table; or paste observations, one (x, y) pair per line (rain,yes / sun,no / …), and they "
+    "are counted into the table P̂(x, y) = n_xy / n."
 )
 ui.end()

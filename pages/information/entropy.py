@@ -54,6 +54,7 @@ st.sidebar.markdown("**Categorical distribution**")
 n = ui.slider("Number of outcomes |X|", "n", 2, MAX_OUTCOMES, 4, 1)
 how = ui.select("Edit P(x) with", "edit", ["sliders", "typed numbers"], "sliders", horizontal_radio=True)
 if how == "sliders":
+    outcome_names = None  # the sliders' outcomes are x1, x2, …
     preset = ui.select("Preset", "preset", PRESETS, "skewed", help="Loads the preset into the sliders.")
     preset_weights = entropy_preset(preset, n)
     iw.load_preset_on_change("preset", f"{preset}/{n}", {f"w{i + 1}": w for i, w in enumerate(preset_weights)})
@@ -76,15 +77,16 @@ if how == "sliders":
         )
 else:
     # text that cannot be read is named under the field; the coin above does not depend on it and stays live
-    typed = iw.distribution_text("P(x)", "probs", DEFAULT_TYPED)
-    p = typed.value
+    # numbers (weights) or observed values such as "rain sun rain", counted into P(x) = n_x / n
+    typed = iw.distribution_text("P(x)", "probs", DEFAULT_TYPED, observations=True)
+    p, outcome_names = typed.value.p, typed.value.names
     typed.mark("P(x)", "P(x) (sidebar)", "the default P(x)")
 
 h = entropy(p, base)
 bound = max_entropy(p.size, base)
 left, right = st.columns([2, 1])
 with left:
-    ui.figure(viz.distribution_with_surprisal(p, base))
+    ui.figure(viz.distribution_with_surprisal(p, base, outcome_names))
 with right:
     st.metric(f"H(X) [{unit}]", f"{h:.3f}")
     st.metric(f"log|X| = log {p.size} [{unit}]", f"{bound:.3f}")
@@ -149,6 +151,7 @@ ui.what_to_notice(
     "- The coin's entropy is 0 at p = 0 and p = 1 (no surprise) and largest, 1 bit, at p = 0.5.\n"
     "- Outcomes with P(x) = 0 add nothing (0·log 0 = 0): adding impossible outcomes does not change H, but it "
     "raises the bound log|X|.\n"
+    "- Typed numbers also take observed values: *rain sun rain rain snow* is counted into P(x) = n_x / n.\n"
     "- Only the *uniform* preset reaches the bound; *certain* gives exactly 0. Any skew sits in between.\n"
     "- Switching bits → nats multiplies every number by ln 2 ≈ 0.693: the unit is only the log's base.\n"
     "- Your text: lower-case English (26 letters and the space) has about 4.1 bits per character, well under "

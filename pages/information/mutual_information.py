@@ -53,17 +53,19 @@ if source == "a binary channel":
     )
     table = binary_channel_joint(p1, flip)
     typed_table = None
+    labels = {}
 else:
     # a table that cannot be read is named under the text area; the figures keep the last valid table meanwhile
     typed_table = iw.joint_table_editor(PRESETS, "noisy channel")
-    table = typed_table.value
+    table = typed_table.value.table
+    labels = iw.joint_labels(typed_table.value)
 r, layout = measures(tuple(map(tuple, table.tolist())), base)
 if typed_table is not None:
     typed_table.mark("joint table", "joint table (sidebar)", "the preset's table")
 
 ui.figure(venn_viz.venn(r, layout))
 ui.figure(venn_viz.venn_bar(r))
-ui.figure(joint_viz.joint_heatmap(r))
+ui.figure(joint_viz.joint_heatmap(r, **labels))
 
 ui.formula(
     rf"I(X;Y) = H(X) - H(X|Y) = {r.h_x:.3f} - {r.h_x_given_y:.3f} = {r.mutual_information:.3f}"

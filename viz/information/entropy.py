@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -48,10 +50,11 @@ def binary_entropy_curve(p_current: float, base: float) -> go.Figure:
     return theme.style(fig, "Binary entropy H(p) = −p log p − (1−p) log(1−p)", height=380)
 
 
-def distribution_with_surprisal(p: np.ndarray, base: float) -> go.Figure:
-    """Bars P(x_i) and next to them each term −P(x_i) log P(x_i) of the entropy sum."""
+def distribution_with_surprisal(p: np.ndarray, base: float, names: Sequence[str] | None = None) -> go.Figure:
+    """Bars P(x_i) and next to them each term −P(x_i) log P(x_i) of the entropy sum; outcomes named by ``names``
+    (x1, x2, … without)."""
     unit = unit_name(base)
-    labels = outcome_labels(p.size)
+    labels = outcome_labels(p.size, "x", names)
     terms = surprisal_terms(p, base)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("P(x)", f"−P(x) log P(x) [{unit}]  (sum = H)"))
     fig.add_trace(
@@ -62,6 +65,7 @@ def distribution_with_surprisal(p: np.ndarray, base: float) -> go.Figure:
         1,
         2,
     )
+    fig.update_xaxes(type="category")  # observed names such as "1", "2" are outcomes, not numbers
     fig.update_yaxes(range=[0, 1.15], row=1, col=1)
     fig.update_yaxes(range=[0, max(terms.max(), 0.1) * 1.25], row=1, col=2)
     fig.update_layout(showlegend=False)

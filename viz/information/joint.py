@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import plotly.graph_objects as go
 
 from core.information.joint import JointReport
 from viz import plain, theme
-from viz.information.text import outcome_labels, unit_name
+from viz.information.text import outcome_labels, unit_name, variable_title
 
 
-def joint_heatmap(report: JointReport) -> go.Figure:
-    """P(x, y) as a heatmap with its numbers, the marginal P(y) above and P(x) at the right."""
+def joint_heatmap(
+    report: JointReport,
+    x_names: Sequence[str] | None = None,
+    y_names: Sequence[str] | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+) -> go.Figure:
+    """P(x, y) as a heatmap with its numbers, the marginal P(y) above and P(x) at the right; rows and columns are
+    named by the data's own names (``x_names``, ``y_names``; x1…, y1… without) and the axes by X's and Y's."""
     nx, ny = report.joint.shape
-    xs, ys = outcome_labels(nx, "x"), outcome_labels(ny, "y")
+    xs, ys = outcome_labels(nx, "x", x_names), outcome_labels(ny, "y", y_names)
     # the grid's axes: (row 1, col 1) x/y: P(y) · (2, 1) x3/y3: the table · (2, 2) x4/y4: P(x)
     layout = plain.subplots_layout(
         "P(X, Y) and its marginals",
@@ -66,10 +75,13 @@ def joint_heatmap(report: JointReport) -> go.Figure:
             yaxis="y4",
         ),
     ]
-    plain.merge(layout["yaxis3"], dict(autorange="reversed", title=dict(text="X")))
+    # category axes: names such as "0" and "1" from observations are values, not positions on a number line
+    for axis in ("xaxis", "xaxis3", "yaxis3", "yaxis4"):
+        plain.merge(layout[axis], dict(type="category"))
+    plain.merge(layout["yaxis3"], dict(autorange="reversed", title=dict(text=variable_title("X", x_title))))
     plain.merge(layout["yaxis"], dict(range=[0, 1.3], showticklabels=False))
     plain.merge(layout["xaxis4"], dict(range=[0, 1.7], showticklabels=False))
-    plain.merge(layout["xaxis3"], dict(title=dict(text="Y")))
+    plain.merge(layout["xaxis3"], dict(title=dict(text=variable_title("Y", y_title))))
     layout["annotations"] = [
         *layout.get("annotations", []),
         dict(text="P(y) ↑", xref="paper", yref="paper", x=1.0, y=0.9, showarrow=False, xanchor="right"),
@@ -79,10 +91,11 @@ def joint_heatmap(report: JointReport) -> go.Figure:
     return plain.figure(traces, layout)
 
 
-def conditional_terms(report: JointReport) -> go.Figure:
-    """Per x: H(Y|X=x) against H(Y), and the weighted terms P(x) H(Y|X=x) stacked into H(Y|X)."""
+def conditional_terms(report: JointReport, x_names: Sequence[str] | None = None) -> go.Figure:
+    """Per x: H(Y|X=x) against H(Y), and the weighted terms P(x) H(Y|X=x) stacked into H(Y|X); the values x are
+    named by ``x_names`` (x1, x2, … without)."""
     unit = unit_name(report.base)
-    xs = outcome_labels(report.joint.shape[0], "x")
+    xs = outcome_labels(report.joint.shape[0], "x", x_names)
     weighted = report.h_y_given_x_terms
     layout = plain.subplots_layout(
         None,
@@ -122,8 +135,9 @@ def conditional_terms(report: JointReport) -> go.Figure:
                 marker=dict(color=theme.CATEGORICAL[i % len(theme.CATEGORICAL)]),
                 text=[f"{x}: {w:.3f}" if w > 0.03 * max(report.h_y_given_x, 1e-9) else ""],
                 textposition="inside",
-                hovertemplate=f"P({x}) H(Y|X={x}) = {report.p_x[i]:.3f} × {report.h_y_given_x_each[i]:.3f} "
-                f"= {w:.4f}<extra></extra>",
+                # hover text, not a template: a name of the user's data may hold "%{"
+                hovertext=[f"P({x}) H(Y|X={x}) = {report.p_x[i]:.3f} × {report.h_y_given_x_each[i]:.3f} = {w:.4f}"],
+                hoverinfo="text",
                 xaxis="x2",
                 yaxis="y2",
             )
@@ -145,6 +159,7 @@ def conditional_terms(report: JointReport) -> go.Figure:
     top = max(float(report.h_y_given_x_each.max()), report.h_y, 0.1) * 1.25
     plain.merge(layout["yaxis"], dict(range=[0, top]))
     plain.merge(layout["yaxis2"], dict(range=[0, top]))
+    plain.merge(layout["xaxis"], dict(type="category"))
     layout.update(barmode="stack", showlegend=False)
     return plain.figure(traces, layout)
 

@@ -6,8 +6,10 @@ Core returns numbers only; every string shown for a number comes from here.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from core.information.entropy import BITS, NATS
+from core.information.parsing import JointData
 
 # LaTeX of each Jensen-page function (core.information.jensen.JENSEN_FUNCTIONS names), for st.latex
 JENSEN_LATEX = {"x²": "x^2", "eˣ": "e^x", "−log x": r"-\log x", "log x": r"\log x", "√x": r"\sqrt{x}"}
@@ -43,6 +45,24 @@ def latex_value(value: float, digits: int = 3) -> str:
     return r"\infty" if math.isinf(value) else f"{value:.{digits}f}"
 
 
-def outcome_labels(n: int, symbol: str = "x") -> list[str]:
-    """Outcome names x1, x2, … (or y1, y2, …) for axes and tables."""
+def outcome_labels(n: int, symbol: str = "x", names: Sequence[str] | None = None) -> list[str]:
+    """Outcome names for axes and tables: the data's own ``names`` when it has them, else x1, x2, … (y1, …)."""
+    if names is not None:
+        return [str(name) for name in names]
     return [f"{symbol}{i + 1}" for i in range(n)]
+
+
+def variable_title(symbol: str, name: str | None) -> str:
+    """An axis title for a random variable: ``X``, or ``X: weather`` when the data names it."""
+    return f"{symbol}: {name}" if name else symbol
+
+
+def describe_joint(data: JointData) -> str:
+    """Which shape a joint table was read from: "a 2×3 table of probabilities" or "120 observations of (x, y)
+    counted into a 2×2 table"."""
+    nx, ny = data.table.shape
+    if data.observations is not None:
+        pair = f"({data.x_title or 'x'}, {data.y_title or 'y'})"
+        return f"{data.observations:,} observations of {pair} counted into a {nx}×{ny} table"
+    numbers = "counts or weights, divided by their sum" if data.changed else "probabilities"
+    return f"a {nx}×{ny} table of {numbers}"
