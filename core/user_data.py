@@ -122,6 +122,21 @@ def split_table(text: str, *, columns: int | None = None, source: str = "The dat
     return Table(header, tuple(rows), tuple(lines))
 
 
+def split_cells(line: str) -> tuple[str, ...]:
+    """One line's cells: split at commas, semicolons, tabs and spaces (a run of them is one separator)."""
+    return tuple(cell for cell in _SEPARATORS.split(line.strip()) if cell)
+
+
+def header_line(text: str) -> str | None:
+    """The header line of a table's text, as :func:`split_table` reads it (the first line that is not blank or a
+    comment, when it holds no number), without its comment; None when the text has none."""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            return None if any(_is_number(cell) for cell in split_cells(line)) else line
+    return None
+
+
 def _shorten(line: str, limit: int = 40) -> str:
     return repr(line if len(line) <= limit else line[: limit - 1] + "…")
 
@@ -171,7 +186,7 @@ def parse_labelled_points(
 ) -> LabelledPoints:
     """Rows ``x1, …, x_d, class`` (d = ``n_features``); classes are whole numbers or names.
 
-    Whole-number classes keep their order (0, 1, 2, …); names are sorted. ``bound``: every coordinate must lie in
+    Whole-number classes keep their order (0, 1, 2, …); names keep the order they first appear in. ``bound``: every coordinate must lie in
     [−bound, bound]. Refused: a wrong number of cells, a non-number or non-finite coordinate, a fractional class,
     fewer than ``min_points`` rows, fewer than ``min_classes`` distinct classes ("one class only": there is no
     boundary to learn) or more than ``max_classes``.
@@ -221,10 +236,25 @@ def _class_name(cell: str, number: int, source: str) -> str:
 
 
 def _ordered_classes(names: list[str]) -> tuple[str, ...]:
+    """Whole numbers in numeric order; names (or a mix) in the order they first appear, so that a class added at
+    the end of the text (a click, a table row) comes last and every other class keeps its index and colour."""
     distinct = set(names)
     if all(name.isdigit() for name in distinct):
         return tuple(sorted(distinct, key=int))
-    return tuple(sorted(distinct))
+    return tuple(dict.fromkeys(names))
+
+
+def next_class_name(classes: Sequence[str]) -> str:
+    """The name of a class added after ``classes``, chosen to come last in :func:`parse_labelled_points`'s order
+    (no other class changes colour): one more than the largest whole number (``0`` with no class yet), or with
+    named classes ``classK`` (no space: a space separates cells), K = the number of classes it makes (counted on
+    while that name is taken)."""
+    if all(name.isdigit() for name in classes):
+        return str(max((int(name) for name in classes), default=-1) + 1)
+    k = len(classes) + 1
+    while f"class{k}" in classes:
+        k += 1
+    return f"class{k}"
 
 
 def parse_labelled_texts(

@@ -60,3 +60,30 @@ def test_an_upload_keeps_its_text_or_names_the_problem():
     ):
         with pytest.raises(InputError, match=message):
             points_input.upload_text(content, "m.csv", linear.parse_xy)
+
+
+NAMED = "sepal_cm,petal_cm,species  # my measurements\n5.1,1.4,setosa\n7,4.7,versicolor\n6.3,6,virginica"
+
+
+def test_a_table_edit_keeps_the_texts_header_line(monkeypatch):
+    # AppTest cannot fire a data_editor's on_change: the callback runs here on a plain session-state dict
+    state = {"pts": NAMED, "pts_table": {"edited_rows": {0: {"class": "versicolor"}}}}
+    monkeypatch.setattr(points_input.st, "session_state", state)
+    base = [[5.1, 1.4, "setosa"], [7.0, 4.7, "versicolor"], [6.3, 6.0, "virginica"]]
+    points_input._apply_table("pts_table", "pts", base, COLUMNS, NUMERIC, toy_data.parse_user_points, None)
+    assert "_pts_table_error" not in state
+    assert state["pts"] == "sepal_cm,petal_cm,species\n5.1,1.4,versicolor\n7,4.7,versicolor\n6.3,6,virginica"
+    assert toy_data.parse_user_points(state["pts"]).classes == ("versicolor", "virginica")
+    # a text without a header gets none
+    state.update(pts="0,0,0\n1,1,1", pts_table={"added_rows": [{"x1": 2.0, "x2": 2.0, "class": "1"}]})
+    points_input._apply_table("pts_table", "pts", [[0.0, 0.0, "0"], [1.0, 1.0, "1"]], COLUMNS, NUMERIC, len, None)
+    assert state["pts"] == "0,0,0\n1,1,1\n2,2,1"
+
+
+def test_the_new_class_choice_names_the_class_and_colour_it_will_get():
+    colours = ("orange", "blue", "green", "vermilion")
+    named = ("setosa", "versicolor", "virginica")
+    assert points_input.class_choice_label("virginica", named, colours) == "virginica (green)"
+    assert points_input.class_choice_label("new class", named, colours) == "new class: class4 (vermilion)"
+    assert points_input.class_choice_label("new class", ("0", "1"), colours) == "new class 2 (green)"
+    assert points_input.class_choice_label("new class", (), colours) == "new class 0 (orange)"

@@ -4,7 +4,8 @@ One URL-bound text holds the dataset, so a copied link or a lesson step restores
 that text from a callback (it runs before the script, so the text area may take the new value):
 
 - a CSV upload replaces it (the file's text as it is, once it parses: precision, header and comments kept);
-- an editable table (``st.data_editor``) writes its rows back to it, cells joined by commas;
+- an editable table (``st.data_editor``) writes its rows back to it, cells joined by commas, under the text's
+  header line (kept: it names the user's columns, and titles the table's);
 - a page's chart click appends a line (the page's own ``on_select`` callback, with :func:`append_line`).
 
 A file, a table edit or a text that cannot be read leaves a message beside its control and changes nothing: the
@@ -62,6 +63,29 @@ def table_edit_text(
     return user_data.table_text(edited_rows(base, state, columns), columns, numeric)
 
 
+def class_choice_label(name: str, classes: Sequence[str], colour_names: Sequence[str]) -> str:
+    """A choice of the click-class control, with the colour its points are drawn in: ``2 (green)``; a name that is
+    not a class yet (the "new class" option) with the name and colour the next class gets
+    (``core.user_data.next_class_name``): ``new class 3 (red)``, ``new class: class4 (red)`` beside named ones."""
+    if name in classes:
+        return f"{name} ({colour_names[list(classes).index(name) % len(colour_names)]})"
+    new = user_data.next_class_name(tuple(classes))
+    colour = colour_names[len(classes) % len(colour_names)]  # the new class comes last
+    return f"new class {new} ({colour})" if new.isdigit() else f"new class: {new} ({colour})"
+
+
+def no_fit_caption(sketch: object | None, what: str) -> None:
+    """The caption over the plane drawn while the point list gives no fit: "the points so far" when some can be
+    read (e.g. of one class only), else that there are no valid points yet (the plane is empty)."""
+    if sketch is not None:
+        ui.showing_last_valid("points", "point list (sidebar)", shown=f"the points so far, with no {what}")
+        return
+    st.caption(
+        ":material/info: **No valid points yet**: the point list (sidebar) cannot be read (its message says why), "
+        "so the plane is empty. Fix the list, or clear it and click on the plane to add points."
+    )
+
+
 def append_line(key: str, line: str) -> None:
     """Append one line to the dataset text under ``key`` (for a click callback: it runs before the widget)."""
     lines = str(st.session_state.get(key, "")).rstrip("\n")
@@ -104,8 +128,12 @@ def _apply_table(
     """data_editor callback: valid edits become the dataset text; a bad cell leaves a message naming its row (the
     table keeps the edit so it can be fixed, the page keeps its data)."""
     st.session_state.pop(_table_error_key(key), None)
+    # the text's header line names the columns the user chose (e.g. sepal_cm,petal_cm,species): kept
+    header = user_data.header_line(str(st.session_state.get(key, "")))
     try:
         text = table_edit_text(base, st.session_state.get(editor_key) or {}, columns, numeric)
+        if header is not None:
+            text = f"{header}\n{text}"
         parse(text)
     except InputError as error:
         st.session_state[_table_error_key(key)] = f"{error} Your current data are kept."
@@ -160,6 +188,10 @@ def dataset_input(
         with st.sidebar:
             ui.problem(st.session_state[_upload_error_key(key)])
     base = rows(data) if data is not None else []
+    # the table's column titles: the text's own header names when it has one per column
+    header = user_data.header_line(text)
+    names = list(user_data.split_cells(header)) if header is not None else []
+    titles = names if len(names) == len(columns) else list(columns)
     digest = hashlib.sha1(repr(base).encode()).hexdigest()[:12]
     # a new key for other data: the editor's pending edits belong to the rows they were made on
     editor_key = f"{key}_table_{digest}"
@@ -178,10 +210,10 @@ def dataset_input(
             width="stretch",
             column_config={
                 # three columns of 56 px fit the sidebar beside the row markers
-                name: st.column_config.NumberColumn(name, format="%.4g", width=TABLE_COLUMN_PX)
+                name: st.column_config.NumberColumn(title, format="%.4g", width=TABLE_COLUMN_PX)
                 if is_number
-                else st.column_config.TextColumn(name, width=TABLE_COLUMN_PX)
-                for name, is_number in zip(columns, numeric)
+                else st.column_config.TextColumn(title, width=TABLE_COLUMN_PX)
+                for name, title, is_number in zip(columns, titles, numeric)
             },
             on_change=_apply_table,
             args=(editor_key, key, base, columns, numeric, parse, on_new_data),

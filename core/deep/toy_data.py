@@ -181,14 +181,6 @@ def user_dataset(points: LabelledPoints) -> tuple[Dataset, Rescaling]:
     return Dataset(x, points.label.astype(float), empty, np.zeros(0), points.classes), scaling
 
 
-def next_class_name(classes: Sequence[str]) -> str:
-    """The name of a new class: the smallest whole number 0, 1, 2, … that no class has yet."""
-    n = 0
-    while str(n) in classes:
-        n += 1
-    return str(n)
-
-
 def features(x: np.ndarray, names: Sequence[str]) -> np.ndarray:
     """The input layer a^[0]: chosen features of raw points x of shape (m, 2), returned as (n_0, m)."""
     if not names:

@@ -50,11 +50,8 @@ def point_rows(points: user_data.LabelledPoints) -> list[list]:
 
 
 def class_label(name: str, classes: tuple[str, ...]) -> str:
-    """A class choice with the colour it is drawn in: '2 (green)'."""
-    if name == NEW_CLASS:
-        return f"new class {toy_data.next_class_name(classes)}"
-    k = classes.index(name)
-    return f"{name} ({viz.CLASS_COLOUR_NAMES[k % len(viz.CLASS_COLOUR_NAMES)]})"
+    """A class choice with the colour it is drawn in: '2 (green)', 'new class: class4 (vermilion)'."""
+    return points_input.class_choice_label(name, classes, viz.CLASS_COLOUR_NAMES)
 
 
 spec = ui.begin(
@@ -199,7 +196,7 @@ def add_your_point(scaling: user_data.Rescaling, classes: tuple[str, ...]) -> No
     x1, x2 = scaling.invert(np.array([clicked[0]["x"], clicked[0]["y"]]))
     name = st.session_state.get(CLASS_KEY, classes[0])
     if name == NEW_CLASS or name not in classes:
-        name = toy_data.next_class_name(classes)
+        name = user_data.next_class_name(classes)
         st.session_state[CLASS_KEY] = name  # the next clicks add to the class just started
     # in the square two decimals are the click's precision; rescaled data keep four significant digits
     cells = (f"{x1:.2f}", f"{x2:.2f}") if scaling.identity else (f"{x1:.4g}", f"{x2:.4g}")
@@ -213,7 +210,7 @@ if yours and points is None:
     sketch_data, scaling = toy_data.user_dataset(sketch) if sketch is not None else (None, None)
     if scaling is None:
         scaling = user_data.fit_rescaling(np.zeros((0, 2)), toy_data.DOMAIN)
-    ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no network")
+    points_input.no_fit_caption(sketch, "network")
     ui.figure(
         viz.empty_plane("Your data: click to add points", data=sketch_data),
         key="nn_boundary",

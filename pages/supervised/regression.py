@@ -93,33 +93,25 @@ def add_xy_point(chart_key: str) -> None:
         points_input.append_line(LINEAR_KEY, f"{clicked[0]['x']:.4g}, {clicked[0]['y']:.4g}")
 
 
-def next_class(classes: tuple[str, ...]) -> str:
-    """The name a new class gets: the smallest whole number 0, 1, 2, … no class has yet."""
-    return next(str(n) for n in range(len(classes) + 1) if str(n) not in classes)
-
-
 def add_class_point(
     chart_key: str, data_key: str, class_key: str, scaling: user_data.Rescaling, classes: tuple[str, ...]
 ) -> None:
     """on_select callback of a classification chart: append the clicked point, in the user's units, of the
-    chosen class (a new class is named 0, 1, 2, … by the first free number)."""
+    chosen class (a new class is named by core.user_data.next_class_name, so it comes last)."""
     clicked = (st.session_state.get(chart_key) or {}).get("selection", {}).get("points", [])
     if not clicked:
         return
     x1, x2 = scaling.invert(np.array([clicked[0]["x"], clicked[0]["y"]]))
     name = st.session_state.get(class_key, NEW_CLASS)
     if name == NEW_CLASS or name not in classes:
-        name = next_class(classes)
+        name = user_data.next_class_name(classes)
         st.session_state[class_key] = name  # the next clicks add to the class just started
     points_input.append_line(data_key, f"{x1:.4g}, {x2:.4g}, {name}")
 
 
 def class_label(name: str, classes: tuple[str, ...]) -> str:
-    """A class choice with the colour it is drawn in: '2 (green)'; 'new class 3' for the next one."""
-    if name not in classes:
-        return f"new class {next_class(classes)}"
-    names = common_viz.CLASS_COLOUR_NAMES
-    return f"{name} ({names[classes.index(name) % len(names)]})"
+    """A class choice with the colour it is drawn in: '2 (green)'; 'new class 3 (purple)' for the next one."""
+    return points_input.class_choice_label(name, classes, common_viz.CLASS_COLOUR_NAMES)
 
 
 def class_choice(key: str, classes: tuple[str, ...], at_most: int) -> None:
@@ -204,7 +196,7 @@ if part == PARTS[0]:
             pad = 0.2 * (np.ptp(sketch, axis=0) + 1.0)
             x_range = (sketch[:, 0].min() - pad[0], sketch[:, 0].max() + pad[0])
             y_range = (sketch[:, 1].min() - pad[1], sketch[:, 1].max() + pad[1])
-        ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no fit")
+        points_input.no_fit_caption(sketch, "fit")
         ui.figure(
             common_viz.empty_canvas("Your data: click to add points", x_range, y_range, "x", "y", points=sketch),
             key="lin_fit",
@@ -304,7 +296,7 @@ elif part == PARTS[1]:
     start2 = ui.slider("Start θ2", "t2", -4.0, 4.0, 0.0, 0.5)
     if yours and two is None:
         sketch_scaling = user_data.fit_rescaling(sketch.x, logistic.USER_BOUND) if sketch is not None else None
-        ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no fit")
+        points_input.no_fit_caption(sketch, "fit")
         bound = logistic.USER_BOUND
         ui.figure(
             common_viz.empty_canvas(
@@ -440,7 +432,7 @@ else:
     steps = ui.slider("Iterations", "ssteps", 1, 500, 200, 1)
     if yours and many is None:
         sketch_scaling = user_data.fit_rescaling(sketch.x, logistic.USER_BOUND) if sketch is not None else None
-        ui.showing_last_valid("points", "point list (sidebar)", shown="the points so far, with no fit")
+        points_input.no_fit_caption(sketch, "fit")
         bound = logistic.USER_BOUND
         ui.figure(
             common_viz.empty_canvas(

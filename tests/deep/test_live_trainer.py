@@ -99,7 +99,7 @@ def test_the_trainer_learns_a_user_csv_of_three_classes():
     training points after a few hundred steps."""
     points = toy_data.parse_user_points(_blobs_csv())
     data, scaling = toy_data.user_dataset(points)
-    assert data.classes == ("blue", "green", "red") and data.n_classes == 3
+    assert data.classes == ("red", "green", "blue") and data.n_classes == 3  # names in the order they appear
     assert not scaling.identity and np.abs(data.x_train).max() <= toy_data.DOMAIN
     net = mlp.MLPConfig((2, 8, 3), "tanh")
     config = mlp.TrainConfig(net, optimizers.OptimizerConfig("adam", 0.03), batch_size=10)

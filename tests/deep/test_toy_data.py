@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core import user_data
 from core.deep import toy_data
 from core.errors import InputError
 
@@ -52,7 +53,23 @@ def test_your_data_outside_the_square_is_rescaled_per_axis_and_clicks_map_back()
     np.testing.assert_allclose(scaling.invert(np.array([2.0, -2.0])), [200 + 2 * 100 / 1.8, 0.3 - 2 * 0.2 / 1.8])
 
 
-def test_next_class_name_is_the_smallest_unused_number():
-    assert toy_data.next_class_name(()) == "0"
-    assert toy_data.next_class_name(("0", "1", "2")) == "3"
-    assert toy_data.next_class_name(("1", "cat")) == "0"
+@pytest.mark.parametrize(
+    ("classes", "expected"),
+    [
+        ((), "0"),
+        (("0", "1", "2"), "3"),
+        (("0", "2"), "3"),  # after the largest: "1" would come between and recolour class 2
+        (("setosa", "versicolor", "virginica"), "class4"),  # named classes: a name, not "0"
+        (("1", "cat"), "class3"),
+        (("class3", "dog"), "class4"),
+    ],
+)
+def test_a_new_class_comes_last_and_no_class_changes_colour(classes, expected):
+    name = user_data.next_class_name(classes)
+    assert name == expected
+    if not classes:
+        return
+    # the text with one point per class, then a click's point of the new class: the classes keep their order
+    text = "\n".join(f"{k / 10}, 0, {c}" for k, c in enumerate(classes)) + f"\n0.5, 0.5, {name}"
+    points = user_data.parse_labelled_points(text, min_classes=1)
+    assert points.classes == (*classes, name)

@@ -216,3 +216,21 @@ def test_a_lesson_step_restores_a_short_dataset_from_its_url_and_a_long_one_from
         assert sum(len(_values(t["x"])) for t in train) == n_points
     # the lesson file keeps naming the file, not the text (dumps → parse gives the same step back)
     assert '[steps.data]\nnn_data = "arcs.csv"' in lessons.dumps_lesson(lesson)
+
+
+def test_named_classes_offer_a_named_new_class_and_an_unreadable_link_says_there_are_no_points():
+    at = run_page(PAGE, {"data": "your data", "nn_data": THREE_CLASSES})
+    assert_healthy(at, "named classes")
+    choice = at.radio(key="nn_cls")
+    assert choice.options[-1] == "new class: class4 (vermilion)", choice.options
+    # a link whose text cannot be read at all, opened fresh: no "points so far" to show, and the page says so
+    at = run_page(PAGE, {"data": "your data", "nn_data": "0.5, 0.5\n1, 1, 1, 1"})
+    assert_healthy(at, "unreadable link")
+    captions = [c.value for c in at.caption]
+    assert any("No valid points yet" in c for c in captions), captions
+    assert not any("points so far" in c for c in captions)
+    # one class so far can be drawn: the points so far, with no network
+    at = run_page(PAGE, {"data": "your data", "nn_data": "0.5, 0.5, ant\n1, 1, ant"})
+    assert_healthy(at, "one class so far")
+    assert any("Showing the points so far, with no network" in c.value for c in at.caption)
+    assert _values(_charts(at)[0]["data"][0]["x"]) == [0.5, 1.0]

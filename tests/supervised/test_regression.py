@@ -194,3 +194,17 @@ def test_softmax_your_data_names_every_malformed_text_beside_it_and_keeps_the_re
         assert [n for n in _traces(at) if str(n).startswith("class ")] == names, case
         if regions is not None:
             assert json.dumps(_traces(at)[None]["z"]) == regions, case
+
+
+def test_softmax_your_data_offers_a_named_new_class_and_says_when_no_point_can_be_read():
+    from tests.apptest_helpers import assert_healthy, run_page
+
+    named = "0,0,ant\n0.2,0.1,ant\n2,0,bee\n2.1,0.3,bee"
+    at = run_page("pages/supervised/regression.py", {"part": SOFTMAX, "src": "your data", "softmax_data": named})
+    assert_healthy(at, "named classes")
+    # blue, orange, then the new class's colour: green (viz.supervised.common.CLASS_COLOUR_NAMES)
+    assert at.radio(key="softmax_cls").options == ["ant (blue)", "bee (orange)", "new class: class3 (green)"]
+    at = run_page("pages/supervised/regression.py", {"part": SOFTMAX, "src": "your data", "softmax_data": "1,2"})
+    assert_healthy(at, "unreadable link")
+    captions = [c.value for c in at.caption]
+    assert any("No valid points yet" in c for c in captions) and not any("points so far" in c for c in captions)
