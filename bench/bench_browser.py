@@ -31,6 +31,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from scripts.screenshot import CHROMIUM_ARGS, free_port
 from scripts.serve import start as start_server
 from ui.registry import HOME, PAGES
@@ -257,7 +259,10 @@ def training_fps(page, base: str, view: AnimatedView, seconds: float, server_pid
     arrived = page.evaluate(ARRIVED_JS) - arrived_before
     cpu = _cpu_seconds(server_pid) - cpu_before if server_pid else None
     if view.stop and _button(page, view.stop).count():
-        _button(page, view.stop).click()
+        try:
+            _button(page, view.stop).click(timeout=5_000)
+        except PlaywrightTimeout:  # it finished (its budget spent) between the look and the click
+            pass
         page.wait_for_timeout(500)
     if end <= begin or first is None:
         return None
