@@ -210,9 +210,10 @@ def dataset_input(
             width="stretch",
             column_config={
                 # three columns of 56 px fit the sidebar beside the row markers
-                name: st.column_config.NumberColumn(title, format="%.4g", width=TABLE_COLUMN_PX)
+                # a title longer than the column is cut: its help (on hover) names it whole
+                name: st.column_config.NumberColumn(title, help=title, format="%.4g", width=TABLE_COLUMN_PX)
                 if is_number
-                else st.column_config.TextColumn(title, width=TABLE_COLUMN_PX)
+                else st.column_config.TextColumn(title, help=title, width=TABLE_COLUMN_PX)
                 for name, title, is_number in zip(columns, titles, numeric)
             },
             on_change=_apply_table,
