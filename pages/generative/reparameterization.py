@@ -22,6 +22,30 @@ def study(name: str, mu: float, sigma: float, seed: int) -> rp.VarianceStudy:
     return rp.variance_study(name, mu, sigma, SIZES, REPEATS, seed)
 
 
+# Figures cached on what they show (plotly JSON dicts, see ui.figure): a control of one figure (a, b, the samples,
+# the N of the spread) rebuilds that figure only.
+@st.cache_data(max_entries=32, show_spinner=False)
+def affine_figure(mu: float, sigma: float, a: float, b: float, n: int, seed: int) -> dict:
+    return viz.affine_figure(affine(mu, sigma, a, b, n, seed)).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def flow(name: str, mu: float, sigma: float, seed: int) -> tuple[rp.PathwiseExample, dict]:
+    """One draw's chain rule through μ + σε (its numbers) and the figure of the two computation graphs."""
+    example = rp.pathwise_example(rp.objective(name), mu, sigma, seed)
+    return example, viz.gradient_flow_figure(example, mu, sigma).to_plotly_json()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def variance_figure(name: str, mu: float, sigma: float, seed: int) -> dict:
+    return viz.variance_figure(study(name, mu, sigma, seed)).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def estimates_figure(name: str, mu: float, sigma: float, seed: int, chosen: int) -> dict:
+    return viz.estimates_figure(study(name, mu, sigma, seed), chosen).to_plotly_json()
+
+
 ui.begin(
     __file__,
     intro="A VAE needs the gradient of an expectation over z ~ q(z|x) = N(μ, σ²). Writing the sample as "
@@ -44,7 +68,7 @@ n = int(
     )
 )
 samples = ui.attempt(affine, mu, sigma, a, b, n, seed)
-ui.figure(viz.affine_figure(samples))
+ui.figure(affine_figure(mu, sigma, a, b, n, seed))
 ui.formula(
     rf"\bar y = {samples.y.mean():.3f}\ \ (a\mu + b = {samples.predicted_mean:.3f}),\qquad "
     rf"s_y^2 = {samples.y.var(ddof=1):.3f}\ \ (a^2\sigma^2 = {samples.predicted_variance:.3f})",
@@ -63,8 +87,8 @@ name = ui.select(
     container=st.columns([1, 2])[0],
 )
 target = rp.objective(name)
-example = rp.pathwise_example(target, mu, sigma, seed)
-ui.figure(viz.gradient_flow_figure(example, mu, sigma))
+example, flow_figure = flow(name, mu, sigma, seed)
+ui.figure(flow_figure)
 ui.formula(
     rf"\frac{{\partial f}}{{\partial\mu}} = f'(z)\,\frac{{\partial z}}{{\partial\mu}} = {example.f_prime:.3f}\cdot 1"
     rf" = {example.d_mu:.3f},\qquad \frac{{\partial f}}{{\partial\sigma}} = f'(z)\,\frac{{\partial z}}{{\partial\sigma}}"
@@ -81,11 +105,11 @@ st.caption(
 st.subheader("Two gradient estimators of ∇E[f(z)], measured")
 result = ui.attempt(study, name, mu, sigma, seed)
 true_mu, true_sigma = result.true_gradient
-ui.figure(viz.variance_figure(result))
+ui.figure(variance_figure(name, mu, sigma, seed))
 chosen = int(
     ui.select("N for the spread below", "N", SIZES, 16, container=st.columns([1, 2])[0], help="Draws per estimate.")
 )
-ui.figure(viz.estimates_figure(result, chosen))
+ui.figure(estimates_figure(name, mu, sigma, seed, chosen))
 row_n = result.at(chosen)
 means = {e: result.mean(e)[row_n] for e in rp.ESTIMATORS}
 variances = {e: result.variance(e)[row_n] for e in rp.ESTIMATORS}
