@@ -115,6 +115,10 @@ def start_replicas(n: int, port: int | None = None, address: str = "127.0.0.1", 
             proc.kill()
         raise RuntimeError(f"a replica did not start: {errors[0]}")
     prefix = Path(tempfile.mkdtemp(prefix="mlp-nginx-"))
+    # mkdtemp makes it 0700; nginx started as root runs its workers as `nobody`, and they buffer large responses
+    # (Plotly's 4.7 MB bundle to a slow browser) and uploads in temp/: without this they failed with "13:
+    # Permission denied" and the browser got a cut-off script ("Failed to fetch dynamically imported module").
+    prefix.chmod(0o755)
     for sub in ("logs", "temp"):
         (prefix / sub).mkdir()
     (prefix / "nginx.conf").write_text(nginx_config(f"{address}:{port}", ports))

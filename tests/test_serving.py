@@ -33,6 +33,7 @@ CHROMIUM = shutil.which("chromium")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 FIGURE = ".js-plotly-plot .main-svg"
+EXCEPTION = "[data-testid='stException']"
 # The race found before ui/warmup.py: a page importing pandas (a table, the points editor) while other pages
 # validate Plotly figures, which look at sys.modules["pandas"] without importing it. So: the pages that import
 # pandas first, then pages that build figures as soon as NumPy and Plotly are in, a torch page (the heaviest
@@ -166,28 +167,32 @@ def _open_room(base: str, url_paths, browser) -> dict[str, str]:
     for url_path, context, page in tabs:
         figure = url_path not in {spec.url_path for spec in COURSE}
         try:
-            page.wait_for_selector("h1", timeout=ROOM_TIMEOUT_MS)
+            # a traceback ends the wait as well as the page's content does
+            page.wait_for_selector(f"h1, {EXCEPTION}", timeout=ROOM_TIMEOUT_MS)
             page.wait_for_selector(IDLE, timeout=ROOM_TIMEOUT_MS)
             if figure:
-                page.wait_for_selector(FIGURE, timeout=ROOM_TIMEOUT_MS)
+                page.wait_for_selector(f"{FIGURE}, {EXCEPTION}", timeout=ROOM_TIMEOUT_MS)
             page.wait_for_timeout(300)
-            text = page.locator("body").inner_text()
-            exceptions = page.locator("[data-testid='stException']").count()
-            title = next(p.title for p in (*COURSE, *PAGES) if p.url_path == url_path)
-            problems[url_path] = (
-                f"{exceptions} tracebacks"
-                if exceptions
-                else "a traceback in the text"
-                if "Traceback" in text or "partially initialized" in text
-                else f"title {title!r} missing"
-                if title not in page.locator("h1").first.inner_text()
-                else ""
-            )
+            problems[url_path] = _what_went_wrong(page, url_path)
         except Exception as error:  # a timeout: reported with the others
-            problems[url_path] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            shown = " ".join(page.locator("body").inner_text(timeout=5_000).split())[:300]
+            problems[url_path] = f"{type(error).__name__}: {str(error).splitlines()[0]}; the page shows: {shown}"
         finally:
             context.close()
     return problems
+
+
+def _what_went_wrong(page, url_path: str) -> str:
+    """'' for a page that drew with its title and no traceback, else what it shows instead."""
+    if page.locator(EXCEPTION).count():
+        return "a traceback: " + " ".join(page.locator(EXCEPTION).first.inner_text().split())[:200]
+    text = page.locator("body").inner_text()
+    if "Traceback" in text or "partially initialized" in text:
+        return "a traceback in the text"
+    title = next(p.title for p in (*COURSE, *PAGES) if p.url_path == url_path)
+    if title not in page.locator("h1").first.inner_text():
+        return f"its title {title!r} is missing"
+    return ""
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +245,8 @@ def test_a_room_opening_a_cold_server_at_once_sees_no_traceback(chromium, how):
     finally:
         _stop(proc)
     assert len(problems) == len(ROOM)
-    assert not {page: why for page, why in problems.items() if why}, problems
+    failed = "\n".join(f"{page}: {why}" for page, why in problems.items() if why)
+    assert not failed, f"pages that failed when opened together:\n{failed}"
     assert refused == 403  # XSRF protection as served: an upload without the signed cookie is refused
 
 
@@ -292,8 +298,11 @@ def test_replicas_behind_nginx_keep_each_browser_on_one_replica(chromium):
         time.sleep(1.0)
         routes = replicas.routes()
         log = (replicas.prefix / "logs" / "access.log").read_text().splitlines()
+        errors = [line for line in (replicas.prefix / "logs" / "error.log").read_text().splitlines() if "[crit]" in line
+                  or "[error]" in line or "[alert]" in line]  # fmt: skip
     finally:
         replicas.stop()
+    assert not errors, f"nginx failed requests: {errors[:3]}"  # e.g. a cut-off script it could not buffer
     assert len(set(cookies)) == len(cookies)
     replica_addresses = {f"127.0.0.1:{port}" for port in replicas.replica_ports}
     for cookie in cookies:
