@@ -298,8 +298,8 @@ def test_replicas_behind_nginx_keep_each_browser_on_one_replica(chromium):
         time.sleep(1.0)
         routes = replicas.routes()
         log = (replicas.prefix / "logs" / "access.log").read_text().splitlines()
-        errors = [line for line in (replicas.prefix / "logs" / "error.log").read_text().splitlines() if "[crit]" in line
-                  or "[error]" in line or "[alert]" in line]  # fmt: skip
+        nginx_log = (replicas.prefix / "logs" / "error.log").read_text().splitlines()
+        errors = [line for line in nginx_log if any(level in line for level in ("[error]", "[crit]", "[alert]"))]
     finally:
         replicas.stop()
     assert not errors, f"nginx failed requests: {errors[:3]}"  # e.g. a cut-off script it could not buffer
