@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
-# In the order the course sheet teaches them, then the pages as a whole; any other bench/bench_*.py follows.
+# In the order the course sheet teaches them, then the pages as a whole, then serving a class; any other bench/bench_*.py follows.
 ORDER = (
     "bench_value_iteration",
     "bench_tabular_rl",
@@ -32,6 +32,9 @@ ORDER = (
     "bench_digit_diffusion",
     "bench_rerun",
     "bench_browser",
+    "bench_memory",
+    "bench_load",
+    "bench_replicas",
 )
 FOUND = sorted(path.stem for path in (ROOT / "bench").glob("bench_*.py"))
 MODULES = tuple(name for name in ORDER if name in FOUND) + tuple(name for name in FOUND if name not in ORDER)
