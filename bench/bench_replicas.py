@@ -22,16 +22,20 @@ from deploy.serve_replicas import start_replicas
 REPLICAS = 2
 
 
-def stickiness(cookies: dict[int, dict[str, str]], routes: dict[str, set[str]]) -> tuple[int, int, Counter]:
-    """(sessions served by exactly one replica, sessions checked, sessions per replica)."""
-    sticky, checked, per_replica = 0, 0, Counter()
-    for session_cookies in cookies.values():
-        served = routes.get(session_cookies.get("mlp_replica", ""), set())
+def stickiness(cookies: dict[int, dict[str, str]], routes: dict[str, set[str]]) -> tuple[int, int, Counter, list[str]]:
+    """(sessions served by exactly one replica, sessions checked, sessions per replica, what each other session
+    got: the replicas that served it, or no cookie)."""
+    sticky, checked, per_replica, others = 0, 0, Counter(), []
+    for session, session_cookies in sorted(cookies.items()):
+        cookie = session_cookies.get("mlp_replica")
+        served = routes.get(cookie or "", set())
         checked += 1
         if len(served) == 1:
             sticky += 1
             per_replica[next(iter(served))] += 1
-    return sticky, checked, per_replica
+        else:
+            others.append(f"session {session}: " + (", ".join(sorted(served)) if cookie else "no cookie"))
+    return sticky, checked, per_replica, others
 
 
 def run(quick: bool = False) -> str:
@@ -39,9 +43,11 @@ def run(quick: bool = False) -> str:
     try:
         result = asyncio.run(load(replicas.url, quick))
         routes = replicas.routes()
+        nginx_log = (replicas.prefix / "logs" / "error.log").read_text().splitlines()
     finally:
         replicas.stop()
-    sticky, checked, per_replica = stickiness(result.cookies, routes)
+    sticky, checked, per_replica, others = stickiness(result.cookies, routes)
+    failed = [line for line in nginx_log if any(level in line for level in ("[error]", "[crit]", "[alert]"))]
     setup = (
         f"{REPLICAS} replicas of `streamlit run app.py` (scripts/serve.py, loopback ports) behind nginx "
         "(`python -m deploy.serve_replicas`: cookie stickiness, websocket upgrade), the load of bench_load "
@@ -53,8 +59,9 @@ def run(quick: bool = False) -> str:
         "",
         f"Goal every session stays on one replica: {'**met**' if sticky == checked and checked else '**not met**'} "
         f"({sticky} of {checked} touring sessions served by exactly one replica for all their requests, the "
-        f"websocket included). Goal the sessions spread over the replicas: "
-        f"{'**met**' if len(per_replica) == REPLICAS else '**not met**'} ({spread}).",
+        f"websocket included{'; ' + '; '.join(others) if others else ''}). Goal the sessions spread over the "
+        f"replicas: {'**met**' if len(per_replica) == REPLICAS else '**not met**'} ({spread}). nginx logged "
+        f"{len(failed)} failed requests{': ' + failed[0][:200] if failed else ''}.",
     ]
     return "\n".join(lines)
 
