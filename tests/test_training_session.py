@@ -243,9 +243,8 @@ def test_a_long_recording_is_thinned_evenly(monkeypatch):
             return {"data": [{"y": [self.n]}]}
 
     for n in range(1, 12):
-        recording.begin("s", live=True)
-        recording.add(Fig(n))
-        recording.end(f"{n}")
+        with recording.drawing("s", live=True, label=lambda n=n: (f"{n}", "")):
+            recording.add(Fig(n))
     record = st.session_state[recording._RECORDINGS]["s"]
     assert record["labels"] == ["1", "5", "9"] and record["stride"] == 4
     assert [frame[0]["data"][0]["y"] for frame in record["frames"]] == [[1], [5], [9]]
@@ -267,3 +266,44 @@ def test_recording_pads_missing_traces_and_refits_free_axes():
     assert spec["layout"]["height"] == 300 + animation.CONTROLS_PX
     with pytest.raises(ValueError):
         animation.recording([early], ["a"])
+
+
+def _stopped_frame_app():
+    """A live frame stopped in its middle (st.stop, as Streamlit stops a run when Pause comes in while a frame
+    draws), then Pause."""
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from ui import contract as ui
+    from ui.training import Run, TrainingSession
+
+    class Counter:
+        def __init__(self):
+            self.steps, self.train_seconds, self.diverged_reason = 0, 0.0, None
+
+        total_steps = 30
+        finished = property(lambda self: self.steps >= 30)
+
+        def train_chunk(self, n_steps):
+            self.steps = min(30, self.steps + n_steps)
+
+    session = TrainingSession("stop", [Run("count", key=1, factory=Counter)], chunk=3, build_untrained=True)
+    session.controls()
+
+    def draw(trainers):
+        ui.figure(go.Figure(go.Scatter(y=[0, trainers["count"].steps])))
+        if session.running and st.session_state.setdefault("_stops", 0) == 0:
+            st.session_state["_stops"] = 1
+            st.stop()
+
+    session.live(draw)
+
+
+def test_a_frame_stopped_midway_leaves_the_paused_charts_whole():
+    """Found under load in Chromium: a frame stopped midway left the live-frame flag set, and every later figure
+    of the session was drawn as a live frame (no mode bar, no downloads) even when paused."""
+    at = AppTest.from_function(_stopped_frame_app, default_timeout=30).run()
+    _button(at, "stop_train").click().run()  # the first live frame stops midway
+    _button(at, "stop_pause").click().run()
+    downloads = [d.proto.label for d in at.get("download_button")]
+    assert "HTML" in downloads and "CSV" in downloads, downloads

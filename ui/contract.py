@@ -17,8 +17,10 @@ URL restores the page. Streamlit drops URL values a widget cannot take; ``end()`
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
@@ -39,9 +41,26 @@ CAUTION_ICON = ":material/warning:"
 URL_ICON = ":material/link_off:"
 
 _RUN = "_ui_run"
+_LIVE_FRAME: contextvars.ContextVar[bool] = contextvars.ContextVar("ml_playground_live_frame", default=False)
+"""True while a training session draws a frame of live training (ui/training.py), in this script thread only.
+
+Not a session_state flag: a run that Streamlit stops in the middle of a frame (Pause pressed on a busy machine)
+may no longer write session_state, so a flag reset in a ``finally`` there stayed True, and every later figure of
+the session was drawn as a live frame (the paused charts never came back). A context variable's reset cannot be
+refused."""
+
+
+@contextlib.contextmanager
+def live_frame() -> Iterator[None]:
+    """The figures drawn inside are a frame of live training: no mode bar, no export, one live graph each."""
+    token = _LIVE_FRAME.set(True)
+    try:
+        yield
+    finally:
+        _LIVE_FRAME.reset(token)
+
+
 _OPENED = "_ui_opened_page"
-LIVE_FRAME = "_ui_live_frame"
-"""session_state: True while a training session draws a frame of live training."""
 """The url_path of the page this session last drew: a run for another page is the one that opened it."""
 
 
@@ -371,7 +390,7 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
         kwargs["on_select"] = on_select
         if selection_mode is not None:
             kwargs["selection_mode"] = selection_mode
-    if st.session_state.get(LIVE_FRAME):
+    if _LIVE_FRAME.get():
         # A frame of live training (ui/training.py): it leaves out what nobody uses while it moves (the mode bar,
         # the export buttons) and goes into a graph that Plotly updates in place (ui/live_chart.py); st.plotly_chart
         # would rebuild the whole plot in the browser for every frame.

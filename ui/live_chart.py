@@ -7,7 +7,7 @@ itself, no iframe; its script is ``ui/live_chart/live_chart.js``) keeps one grap
 new frame with ``Plotly.react``, which updates the drawn plot in place: with a ``key`` the element keeps its
 identity when its data changes, and Streamlit calls the script again with the new data in the same element.
 
-Used by ``ui.figure`` only while a training session draws a live frame (``contract.LIVE_FRAME``, set by
+Used by ``ui.figure`` only while a training session draws a live frame (``contract.live_frame``, set by
 ``ui.training``): paused or finished, the page draws the normal ``st.plotly_chart`` with its mode bar and
 downloads (one remount per Play / Pause). The figure comes in already themed (dark or light) and, for the
 presenter view, with its larger fonts: ``ui.figure`` writes both into the figure's JSON first.

@@ -3,7 +3,7 @@ an animation (a web page with ▶ play and Save as GIF / PNG strip, ``viz.export
 
 Why here and not in the page: every live trainer draws through ``ui.training.TrainingSession.live`` and
 ``ui.figure``, so one hook records them all (the NN trainer, skip connections, DQN, REINFORCE, actor-critic,
-diffusion, the GAN). While a frame draws (``contract.LIVE_FRAME``), ``ui.figure`` hands each figure to
+diffusion, the GAN). While a frame draws (``contract.live_frame``), ``ui.figure`` hands each figure to
 :func:`add`; when the session is paused, ``ui.figure`` asks :func:`next_frames` for the recording of the figure
 in the same place of the page (the n-th figure its draw function draws) and, with two frames or more, offers it
 under the figure beside HTML and CSV.
@@ -15,6 +15,10 @@ short one; Reset forgets the recording.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+
 import streamlit as st
 
 from viz.export import GIF_MAX_FRAMES
@@ -24,30 +28,36 @@ MAX_FRAMES = GIF_MAX_FRAMES
 _RECORDINGS = "_recordings"
 """session_state: training session name → {"frames": [[figure dict, …] per frame], "labels": [...], "stride": k,
 "seen": frames drawn so far, "prefix": the slider's}."""
-_CURRENT = "_recording_current"
-"""session_state while a session draws: {"session": name, "live": bool, "figures": [...], "index": n}."""
+_current: contextvars.ContextVar[dict | None] = contextvars.ContextVar("ml_playground_recording", default=None)
+"""While a session draws, in this script thread: {"session": name, "live": bool, "figures": [...], "index": n}.
+A context variable, not session_state: a run stopped in the middle of a frame may no longer write session_state,
+and the state of a half-drawn frame must not outlive it (see ui.contract.live_frame)."""
 
 
-def begin(session: str, live: bool) -> None:
-    """Before a training session's draw function runs: a live frame records its figures; a paused draw numbers
-    them so each finds its recording."""
-    st.session_state[_CURRENT] = {"session": session, "live": live, "figures": [], "index": 0}
+@contextlib.contextmanager
+def drawing(session: str, live: bool, label: Callable[[], tuple[str, str]] | None = None) -> Iterator[None]:
+    """Around a training session's draw function. A live frame records its figures and, once drawn whole, becomes
+    one frame of the recording (``label()``: where training was and the slider's prefix, e.g. ("1,200",
+    "gradient steps: ")); a paused draw numbers its figures so each finds its recording."""
+    current = {"session": session, "live": live, "figures": [], "index": 0}
+    token = _current.set(current)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+    if live and current["figures"]:  # only a frame drawn to its end (an interrupted one raised above)
+        _keep(session, current["figures"], *(label() if label else (None, "")))
 
 
-def end(label: str | None = None, prefix: str = "") -> None:
-    """After the draw function: a live frame's figures become one frame of the recording (``label``: where
-    training was, e.g. "1,200"; ``prefix`` before it on the slider, e.g. "gradient steps: ")."""
-    current = st.session_state.pop(_CURRENT, None)
-    if not current or not current["live"] or not current["figures"]:
-        return
+def _keep(session: str, figures: list[dict], label: str | None, prefix: str) -> None:
     record = st.session_state.setdefault(_RECORDINGS, {}).setdefault(
-        current["session"], {"frames": [], "labels": [], "stride": 1, "seen": 0}
+        session, {"frames": [], "labels": [], "stride": 1, "seen": 0}
     )
     record["prefix"] = prefix
     record["seen"] += 1
     if (record["seen"] - 1) % record["stride"]:
         return
-    record["frames"].append(current["figures"])
+    record["frames"].append(figures)
     record["labels"].append(label or f"frame {record['seen']}")
     if len(record["frames"]) > MAX_FRAMES:  # full: keep every other frame, record half as often from now on
         record["frames"] = record["frames"][::2]
@@ -57,7 +67,7 @@ def end(label: str | None = None, prefix: str = "") -> None:
 
 def add(fig) -> None:
     """``ui.figure`` in a live frame: remember this figure (its JSON as drawn) for the frame's recording."""
-    current = st.session_state.get(_CURRENT)
+    current = _current.get()
     if current is not None and current["live"]:
         current["figures"].append(fig.to_dict())
 
@@ -65,7 +75,7 @@ def add(fig) -> None:
 def next_frames() -> tuple[list[dict], list[str], str] | None:
     """``ui.figure`` while a paused session draws: the recorded snapshots of the figure drawn in this place, their
     labels and the slider's prefix, or None (no session drawing, or fewer than two frames recorded)."""
-    current = st.session_state.get(_CURRENT)
+    current = _current.get()
     if current is None or current["live"]:
         return None
     index = current["index"]

@@ -399,23 +399,16 @@ class TrainingSession:
                 self._show_progress(progress, f"{self.progress_text()} · chunk {time.perf_counter() - start:.2f} s")
                 from ui import contract, live_chart
 
-                st.session_state[contract.LIVE_FRAME] = True  # figures of a moving frame: no mode bar, no export
                 live_chart.begin_frame(self.name)  # each figure of the frame: the same live graph as last frame
-                recording.begin(self.name, live=True)  # and one frame of the run's recording (ui/recording.py)
-                try:
+                # figures of a moving frame (no mode bar, no export), and one frame of the run's recording
+                with contract.live_frame(), recording.drawing(self.name, live=True, label=self._steps_label):
                     draw(self.trainers())
-                finally:
-                    st.session_state[contract.LIVE_FRAME] = False
-                    recording.end(*self._steps_label())
                 if self.all_finished():
                     st.session_state[self._running_key] = False
                     st.rerun()
             else:
-                recording.begin(self.name, live=False)  # paused: each figure finds its recording to export
-                try:
+                with recording.drawing(self.name, live=False):  # paused: each figure finds its recording
                     draw(self.trainers())
-                finally:
-                    recording.end()
 
         _live()
 
