@@ -217,10 +217,11 @@ def test_a_paused_trainer_offers_its_run_as_a_recording():
     assert len(_recording_button(at)) == 1
     record = at.session_state[recording._RECORDINGS]["rec"]
     assert record["labels"] == ["3", "6", "9"] and record["prefix"] == "steps: "
-    curves = [list(frame[0]["data"][0]["y"]) for frame in record["frames"]]
+    snapshots = recording.as_dicts([frame[0] for frame in record["frames"]])  # the live chart's JSON, decoded
+    curves = [export._array(snapshot["data"][0]["y"]).tolist() for snapshot in snapshots]
     assert curves == [[float(i) ** 2 for i in range(1, n + 1)] for n in (3, 6, 9)]
-    spec = animation.recording([frame[0] for frame in record["frames"]], record["labels"])
-    assert [list(f["data"][0]["y"]) for f in spec["frames"]] == curves
+    spec = animation.recording(snapshots, record["labels"])
+    assert [export._array(f["data"][0]["y"]).tolist() for f in spec["frames"]] == curves
     assert spec["layout"]["sliders"][0]["active"] == 2 and "Save as GIF" in export.html(spec, "run")
     _button(at, "rec_reset").click().run()
     assert not _recording_button(at)

@@ -397,9 +397,11 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
         config = {"displaylogo": False, "showLink": False, "displayModeBar": False}
         from ui import live_chart, recording
 
-        recording.add(fig)  # one frame of the run's recording, exported when paused (ui/recording.py)
         if live_chart.ENABLED:  # one graph kept alive across frames: Plotly.react, not a rebuilt plot
-            return live_chart.show(fig, config, key=key)
+            # and its JSON text, as sent, is one frame of the run's recording, exported when paused
+            recording.add(live_chart.show(fig, config, key=key))
+            return None
+        recording.add(fig)
         return st.plotly_chart(fig, width="stretch", key=key, config=config, theme=None, **kwargs)
     name = figure_export.next_name()
     # the mode bar's camera saves a PNG in the browser (offline) at slide resolution

@@ -46,10 +46,11 @@ def _download(row, label: str, icon: str, data, file_name: str, mime: str, key: 
     )  # fmt: skip
 
 
-def downloads(fig, name: str, recorded: tuple[list[dict], list[str], str] | None = None) -> None:
+def downloads(fig, name: str, recorded: tuple[list, list[str], str] | None = None) -> None:
     """A right-aligned row of small download buttons under the figure: HTML and CSV, and with ``recorded`` (the
     figure's snapshots while it trained, their labels and the slider's prefix: ``ui.recording``) the run as an
     animation."""
+    from ui import recording
     from viz import animation, export
 
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small", key=f"{KEY}_{name}")
@@ -68,7 +69,9 @@ def downloads(fig, name: str, recorded: tuple[list[dict], list[str], str] | None
         snapshots, labels, prefix = recorded
         _download(
             row, "Recording", ":material/movie:",
-            lambda: export.html(animation.recording(snapshots, labels, prefix=prefix), f"{name}-recording"),
+            lambda: export.html(
+                animation.recording(recording.as_dicts(snapshots), labels, prefix=prefix), f"{name}-recording"
+            ),
             f"{name}-recording.html", "text/html", f"{KEY}_recording_{name}",
             f"This figure at {len(snapshots)} moments of the training run (evenly kept), as a web page that opens "
             "offline with ▶ play, a slider, and Save-as-GIF and PNG-strip buttons.",

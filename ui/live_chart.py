@@ -177,8 +177,9 @@ def _json_form(fig) -> dict:
     return spec
 
 
-def show(fig: go.Figure, config: dict, *, key: str | None = None) -> None:
-    """Draw ``fig`` (a go.Figure or a ``viz.plain.Spec``, already themed) into this frame's live graph.
+def show(fig: go.Figure, config: dict, *, key: str | None = None) -> str:
+    """Draw ``fig`` (a go.Figure or a ``viz.plain.Spec``, already themed) into this frame's live graph; returns
+    the figure's JSON text as sent (ui/recording.py keeps it for the run's recording).
 
     ``key``: the figure's own key where the page gave one (kept apart from that st.plotly_chart's key, whose
     selection state must survive the frames); otherwise its place in the frame."""
@@ -188,5 +189,7 @@ def show(fig: go.Figure, config: dict, *, key: str | None = None) -> None:
     head = json.dumps({"plotly": _plotly_url(), "config": {**config, "responsive": True}})
     # {"plotly": ..., "config": ..., "figure": <Plotly's JSON of the figure>} as bytes: the figure's JSON text goes
     # in as it is (NumPy arrays as typed arrays, as st.plotly_chart sends them), not escaped into a string
-    payload = f'{head[:-1]}, "figure": {plotly.io.to_json(spec, validate=False)}}}'.encode()
+    figure_json = plotly.io.to_json(spec, validate=False)
+    payload = f'{head[:-1]}, "figure": {figure_json}}}'.encode()
     _mount(data=payload, key=f"live_chart_{key}" if key else _next_key(), height="content")
+    return figure_json

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 from collections.abc import Callable, Iterator
 
 import streamlit as st
@@ -66,15 +67,23 @@ def _keep(session: str, figures: list[dict], label: str | None, prefix: str) -> 
 
 
 def add(fig) -> None:
-    """``ui.figure`` in a live frame: remember this figure (its JSON as drawn) for the frame's recording."""
+    """``ui.figure`` in a live frame: remember this figure for the frame's recording: the JSON text the live chart
+    sent (kept as text: decoding it costs nothing until a recording is downloaded, where ``to_dict`` on every
+    frame was a quarter of the frame's server time), or else the figure's dict."""
     current = _current.get()
     if current is not None and current["live"]:
-        current["figures"].append(fig.to_dict())
+        current["figures"].append(fig if isinstance(fig, str) else fig.to_dict())
 
 
-def next_frames() -> tuple[list[dict], list[str], str] | None:
+def as_dicts(snapshots: list) -> list[dict]:
+    """The recorded snapshots as figure dicts (the JSON texts decoded)."""
+    return [json.loads(s) if isinstance(s, str) else s for s in snapshots]
+
+
+def next_frames() -> tuple[list, list[str], str] | None:
     """``ui.figure`` while a paused session draws: the recorded snapshots of the figure drawn in this place, their
-    labels and the slider's prefix, or None (no session drawing, or fewer than two frames recorded)."""
+    labels and the slider's prefix, or None (no session drawing, or fewer than two frames recorded). A snapshot
+    is a figure dict or its JSON text (:func:`as_dicts`)."""
     current = _current.get()
     if current is None or current["live"]:
         return None
