@@ -50,6 +50,9 @@ _LESSON_FIELDS = {"title", "description", "section", "steps"}
 _STEP_FIELDS = {"title", "page", "params", "notes", "ask", "controls", "data"}
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 """What a ``[steps.data]`` file may be: text tables and plain text, nothing a page would execute or unpickle."""
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+"""Images of ``lessons/data/``: not read as a step's text, but offered by the image pages' "Shipped image" control
+(key ``img``), so a step names one by its file name in ``[steps.params]`` and a copied link keeps it."""
 _NAME = re.compile(r"[^a-z0-9]+")
 
 
@@ -277,6 +280,22 @@ def load_directory(directory: Path, pages: Mapping[str, set[str] | None]) -> dic
         except LessonError as error:
             raise LessonError([f"{path.name}: {p}" for p in error.problems]) from None
     return lessons
+
+
+def shipped_images(data_dir: Path) -> tuple[str, ...]:
+    """The file names of the images (IMAGE_SUFFIXES) in ``data_dir`` (``lessons/data``), sorted; none if it is
+    missing."""
+    if not data_dir.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+
+
+def shipped_image_bytes(data_dir: Path, name: str) -> bytes:
+    """The bytes of the shipped image ``name``: only a name :func:`shipped_images` lists (no path reaches outside
+    ``data_dir``); decode them with ``core.user_data.decode_image``, as an upload."""
+    if name not in shipped_images(data_dir):
+        raise InputError(f"`{name}` is not an image in lessons/data/.")
+    return (data_dir / name).read_bytes()
 
 
 # ------------------------------------------------------------------------------------------------ writing

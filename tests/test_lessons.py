@@ -22,6 +22,7 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 from core.lessons import (
+    IMAGE_SUFFIXES,
     RESERVED_PARAMS,
     Lesson,
     LessonError,
@@ -33,6 +34,7 @@ from core.lessons import (
 )
 from tests.apptest_helpers import ROOT, TIMEOUT, assert_healthy, run_page
 from ui import lessons as ui_lessons
+from ui import shipped_images
 from ui.registry import HOME, PAGES, SECTIONS
 from viz import export, theme
 
@@ -195,14 +197,23 @@ def test_a_control_set_both_in_params_and_data_is_refused(tmp_path):
 
 
 def test_shipped_data_files_are_named_by_a_lesson():
-    """Every file in lessons/data/ is used by a shipped step (no orphans), and each such step's text is the file's."""
+    """Every file in lessons/data/ is used by a shipped step (no orphans): a text file through [steps.data], the
+    step's text being the file's; an image (IMAGE_SUFFIXES) named in [steps.params] as the value of the image
+    pages' control `img`, on a page that has that control."""
     data_dir = LESSONS_DIR / "data"
-    used = {name: step for lesson in SHIPPED.values() for step in lesson.steps for name in step.data.values()}
+    steps = [step for lesson in SHIPPED.values() for step in lesson.steps]
+    texts = {name: step for step in steps for name in step.data.values()}
+    images = {step.params[shipped_images.KEY]: step for step in steps if shipped_images.KEY in step.params}
     shipped = {path.name for path in data_dir.glob("*")} if data_dir.is_dir() else set()
-    assert shipped == set(used)
-    for name, step in used.items():
+    image_files = {name for name in shipped if name.lower().endswith(IMAGE_SUFFIXES)}
+    assert image_files == set(shipped_images.names())
+    assert shipped - image_files == set(texts), "a text file must be named in [steps.data]"
+    assert image_files == set(images), "an image must be named by a step's `img` parameter"
+    for name, step in texts.items():
         key = next(k for k, v in step.data.items() if v == name)
         assert step.params[key] == (data_dir / name).read_text(encoding="utf-8")
+    for name, step in images.items():
+        assert step.page in ("cnn-convolution", "cnn-normalization"), f"{name}: `img` on {step.page}"
 
 
 # ------------------------------------------------------------------------------------------------ in the app

@@ -8,9 +8,10 @@ import streamlit as st
 from core.datasets import digit_image
 from core.deep import convolution as conv
 from ui import contract as ui
+from ui import shipped_images as shipped
 from viz.deep import convolution as viz
 
-SOURCES = ("handwritten digit", "generated pattern", "upload an image")
+SOURCES = ("handwritten digit", "generated pattern", "a shipped image", "upload an image")
 PATTERNS = ("square", "checkerboard", "diagonal stripes", "rings")
 CUSTOM = "custom (type it)"
 MODES = ("cross-correlation (what frameworks compute)", "true convolution (sheet 7e)")
@@ -30,12 +31,15 @@ class Convolved(NamedTuple):
 
 
 @st.cache_data(max_entries=32)
-def get_image(source: str, digit: int, pattern: str, size: int, upload: bytes | None) -> np.ndarray:
+def get_image(
+    source: str, digit: int, pattern: str, size: int, upload: bytes | None, shipped_name: str | None
+) -> np.ndarray:
     if source == SOURCES[0]:
         return digit_image(digit)[0]
     if source == SOURCES[1]:
         return conv.pattern_image(pattern, size)
-    return conv.load_image(upload)
+    # a shipped image is read like an upload: the same decoder, the same limits
+    return conv.load_image(shipped.read(shipped_name) if source == SOURCES[2] else upload)
 
 
 @st.cache_data(max_entries=64)
@@ -56,8 +60,14 @@ ui.begin(
     "their numbers.",
 )
 
-source = ui.select("Image", "src", SOURCES, help="A digit from scikit-learn's bundled set, a pattern, or your own.")
-upload = None
+source = ui.select(
+    "Image",
+    "src",
+    SOURCES,
+    help="A digit from scikit-learn's bundled set, a pattern, an image shipped with the app (it goes into the "
+    "link), or your own (it does not).",
+)
+upload = shipped_name = None
 if source == SOURCES[0]:
     digit = int(ui.number("Digit number (0–1796)", "digit", 0, 1796, 0, 1, help="Index into load_digits (8×8)."))
     pattern, size = PATTERNS[0], 16
@@ -65,6 +75,12 @@ elif source == SOURCES[1]:
     digit = 0
     pattern = ui.select("Pattern", "pattern", PATTERNS)
     size = int(ui.slider("Pattern size (pixels)", "size", 8, 48, 16, 1))
+elif source == SOURCES[2]:
+    digit, pattern, size = 0, PATTERNS[0], 16
+    shipped_name = shipped.select()
+    if shipped_name is None:  # an app without lessons/data/ images: the pattern, said so
+        ui.caution("No image is shipped in lessons/data/; the 'square' pattern is shown.")
+        source = SOURCES[1]
 else:
     digit, pattern, size = 0, PATTERNS[0], 16
     file = st.sidebar.file_uploader(
@@ -73,12 +89,13 @@ else:
         key="upload",
         help=f"Converted to grey levels and shrunk so its longer side is at most {conv.MAX_IMAGE_SIDE} pixels. "
         "Images do not go into the page's link: a copied link opens on the 'square' pattern until the image is "
-        "uploaded again.",
+        f"uploaded again. {shipped.IN_LINK}",
     )
     if file is None:
         st.info(
             "Upload an image in the sidebar; until then the 'square' pattern is shown. An uploaded image stays "
-            "in this session only: it does not go into the page's link.",
+            "in this session only: it does not go into the page's link. To put an image in a link or a lesson "
+            "step, pick *a shipped image* (the files of lessons/data/).",
             icon=":material/upload:",
         )
         source = SOURCES[1]
@@ -109,11 +126,11 @@ dilation = int(ui.slider("Dilation d", "dil", 1, 3, 1, 1, help="Gap between kern
 geometry_message = st.sidebar.container()
 
 image, image_stale = ui.attempt_or_last(
-    "image", get_image, source, digit, pattern, size, upload, container=upload_message
+    "image", get_image, source, digit, pattern, size, upload, shipped_name, container=upload_message
 )
 never_valid_image = image is None
 if never_valid_image:
-    image = get_image(SOURCES[1], 0, PATTERNS[0], 16, None)
+    image = get_image(SOURCES[1], 0, PATTERNS[0], 16, None, None)
 shown, geometry_stale = ui.attempt_or_last(
     "convolved", convolve, image, kernel, flip, stride, padding, dilation, container=geometry_message
 )
@@ -126,7 +143,11 @@ if kernel_stale:
         "kernel", "custom kernel (sidebar)", shown="the default custom kernel (Sobel x)" if never_valid_kernel else None
     )
 if image_stale:
-    ui.showing_last_valid("image", "upload (sidebar)", shown="the 'square' pattern" if never_valid_image else None)
+    ui.showing_last_valid(
+        "image",
+        "shipped image (sidebar)" if source == SOURCES[2] else "upload (sidebar)",
+        shown="the 'square' pattern" if never_valid_image else None,
+    )
 if geometry_stale:
     f_shown = shown.kernel.shape[0]
     settings = f"{f_shown}×{f_shown} kernel, S = {shown.stride}, P = {shown.padding}, d = {shown.dilation}"

@@ -8,6 +8,7 @@ from core import user_data
 from core.deep import normalization as norm
 from core.deep.convolution import pattern_image
 from ui import contract as ui
+from ui import shipped_images as shipped
 from viz.deep import normalization as viz
 
 
@@ -16,9 +17,18 @@ def study(seed: int, size: int) -> norm.BatchSizeStudy:
     return norm.batch_size_study(seed, size=size)
 
 
+RINGS = "rings pattern"
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def decode(content: bytes) -> np.ndarray:
     return user_data.decode_image(content, norm.IMAGE_SIDE)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def decode_shipped(name: str) -> np.ndarray:
+    # a shipped image is read like an upload: the same decoder, the same limits
+    return decode(shipped.read(name))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -132,19 +142,24 @@ def running_part(seed: int, size: int) -> None:
 st.subheader("Train vs eval: running statistics")
 running_part(seed, size)
 st.subheader("Your image through the normalization layers")
-upload_column, size_column = st.columns([3, 2])
+choice_column, upload_column, size_column = st.columns([2, 3, 2])
+# the pattern or a shipped image: URL-bound, so a link or a lesson step can name the image (an upload cannot)
+choice = shipped.select("Image", (RINGS, *shipped.names()), container=choice_column)
 file = upload_column.file_uploader(
-    "Upload a PNG or JPEG (or keep the rings pattern)",
+    "Or upload a PNG or JPEG (it replaces the image on the left)",
     type=["png", "jpg", "jpeg"],
     key="norm_image",
     max_upload_size=user_data.MAX_UPLOAD_BYTES // 1_000_000,
-    help=f"Converted to grey levels and shrunk so its longer side is {norm.IMAGE_SIDE} pixels. Images do not go "
-    "into the page's link: a copied link opens on the pattern until the image is uploaded again.",
+    help=f"Converted to grey levels and shrunk so its longer side is {norm.IMAGE_SIDE} pixels. Uploaded images do "
+    "not go into the page's link: a copied link opens on the image chosen on the left until the image is uploaded "
+    f"again. {shipped.IN_LINK}",
 )
-# a file that cannot be read is named right under the uploader; the figure keeps the last valid image
+# a file that cannot be read is named right under the control that took it; the figure keeps the last valid image
 image, image_stale = (None, False)
 if file is not None:
     image, image_stale = ui.attempt_or_last("image", decode, file.getvalue(), container=upload_column)
+elif choice not in (None, RINGS):
+    image, image_stale = ui.attempt_or_last("image", decode_shipped, choice, container=choice_column)
 never_valid_image = image is None
 if never_valid_image:
     image = pattern_image("rings", 32)
@@ -161,7 +176,11 @@ mates = int(
     )
 )
 if image_stale:
-    ui.showing_last_valid("image", "upload (above)", shown="the rings pattern" if never_valid_image else None)
+    ui.showing_last_valid(
+        "image",
+        "upload (above)" if file is not None else "image (above)",
+        shown="the rings pattern" if never_valid_image else None,
+    )
 ui.figure(image_figure(image, mates, seed))
 st.caption(
     f"x₀ is {image.shape[0]}×{image.shape[1]} grey pixels (C = 1). Its batch-mates are noise images, dark "

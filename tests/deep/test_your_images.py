@@ -21,6 +21,8 @@ from core.deep import normalization as norm
 from core.errors import InputError
 from core.numerics import rng_streams
 from tests.apptest_helpers import assert_healthy, run_page
+from ui import shipped_images
+from ui.contract import URL_ICON
 
 
 def _photo(width: int = 90, height: int = 60) -> np.ndarray:
@@ -177,3 +179,82 @@ def test_normalization_page_takes_an_upload_and_keeps_it_on_a_bad_file():
     assert any("could not be read as a PNG or JPEG" in e.value for e in at.error)
     assert _figures(at)[-1] == shown
     assert any("Showing the last valid image" in c.value for c in at.caption)
+
+
+# ---------------------------------------------------------------------- a shipped image (lessons/data/, in the link)
+SHIPPED = "pagoda.png"
+SHIPPED_LINK = {"src": "a shipped image", "img": SHIPPED}
+
+
+def _shipped_decoded(max_side: int) -> np.ndarray:
+    """The shipped file decoded here from its bytes on disk, as an upload of it would be."""
+    return user_data.decode_image((shipped_images.DATA / SHIPPED).read_bytes(), max_side)
+
+
+@pytest.fixture
+def two_shipped(monkeypatch, tmp_path):
+    """lessons/data/ with a second image sorted before the pagoda: the select's default is then another image,
+    so a page showing the pagoda took it from the link."""
+    (tmp_path / SHIPPED).write_bytes((shipped_images.DATA / SHIPPED).read_bytes())
+    (tmp_path / "a-photo.png").write_bytes(_encoded(_photo(), "PNG"))
+    monkeypatch.setattr(shipped_images, "DATA", tmp_path)
+    assert shipped_images.names() == ("a-photo.png", SHIPPED)
+
+
+def _panel(traces: list, name: str) -> np.ndarray:
+    """The z of the convolution figure's heatmap ``name`` (I, K or O: its hover names it)."""
+    return next(_z(t) for t in traces if str(t.get("hovertemplate", "")).startswith(f"{name} ["))
+
+
+def test_shipped_images_are_the_image_files_of_lessons_data_and_nothing_outside():
+    assert SHIPPED in shipped_images.names()
+    assert all(name.lower().endswith((".png", ".jpg", ".jpeg")) for name in shipped_images.names())
+    assert shipped_images.read(SHIPPED) == (shipped_images.DATA / SHIPPED).read_bytes()
+    for name in ("iris-petals.csv", "../deep-backprop-to-cnn.toml", "missing.png"):
+        with pytest.raises(InputError, match="not an image in lessons/data"):
+            shipped_images.read(name)
+
+
+@pytest.mark.parametrize("kernel", ["horizontal edge (Sobel y)", "emboss"])
+def test_a_link_naming_a_shipped_image_convolves_it_like_scipy(kernel, two_shipped):
+    at = run_page("pages/deep/convolution.py", {**SHIPPED_LINK, "kernel": kernel})
+    assert_healthy(at, f"convolution, shipped image, {kernel}")
+    assert not at.warning, [w.value for w in at.warning]  # every URL value was taken
+    assert [s.value for s in at.sidebar.selectbox if s.key == "img"] == [SHIPPED]
+    image = _shipped_decoded(conv.MAX_IMAGE_SIDE)
+    assert image.shape == (64, 64)
+    traces = _figures(at)[0]
+    np.testing.assert_allclose(_panel(traces, "I"), image, atol=1e-12)
+    # the page's output is the cross-correlation of the decoded file with its kernel (stride 1, no padding)
+    expected = scipy.signal.correlate2d(image, conv.KERNELS[kernel], mode="valid")
+    np.testing.assert_allclose(_panel(traces, "O"), expected, atol=1e-12)
+
+
+def test_a_link_naming_a_missing_image_gets_the_notice_and_the_default():
+    at = run_page("pages/deep/convolution.py", {**SHIPPED_LINK, "img": "nope.png"})
+    assert_healthy(at, "convolution, missing shipped image")
+    notices = [w.value for w in at.warning if w.icon == URL_ICON]
+    default = shipped_images.names()[0]
+    assert any(f"`img=nope.png` is not a valid value here; using `{default}` instead." in n for n in notices), notices
+    np.testing.assert_allclose(
+        _panel(_figures(at)[0], "I"), user_data.decode_image(shipped_images.read(default), conv.MAX_IMAGE_SIDE)
+    )
+
+
+def test_normalization_page_opens_on_a_shipped_image_and_an_upload_replaces_it(two_shipped):
+    at = run_page("pages/deep/normalization.py", {"img": SHIPPED})
+    assert_healthy(at, "normalization, shipped image")
+    assert not at.warning, [w.value for w in at.warning]
+    shown = _figures(at)[-1]
+    np.testing.assert_allclose(_z(shown[0]), _shipped_decoded(norm.IMAGE_SIDE))
+    # x₀ normalized by LayerNorm is that image's own standardization (torch as the reference)
+    x0 = torch.tensor(_shipped_decoded(norm.IMAGE_SIDE))[None, None]
+    layer = torch.nn.LayerNorm(list(x0.shape[1:]), elementwise_affine=False, eps=1e-5).double()
+    assert any(np.allclose(_z(t), layer(x0)[0, 0].numpy(), atol=1e-10) for t in shown if "z" in t)
+    jpeg = _encoded(_photo(), "JPEG")
+    at.file_uploader(key="norm_image").set_value(("photo.jpg", jpeg, "image/jpeg"))
+    at.run()
+    np.testing.assert_allclose(_z(_figures(at)[-1][0]), user_data.decode_image(jpeg, norm.IMAGE_SIDE))
+    bad = run_page("pages/deep/normalization.py", {"img": "nope.png"})
+    assert any("`img=nope.png` is not a valid value here" in w.value for w in bad.warning)
+    assert _z(_figures(bad)[-1][0]).shape == (32, 32)  # the default: the rings pattern
