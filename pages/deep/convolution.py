@@ -169,7 +169,9 @@ i = int(ui.slider("Output row i", "oi", 0, h2 - 1, min(h2 // 2, h2 - 1), 1, cont
 j = int(ui.slider("Output column j", "oj", 0, w2 - 1, min(w2 // 2, w2 - 1), 1, container=position[1])) if w2 > 1 else 0
 terms = conv.terms_at(image, kernel, i, j, stride, padding, dilation, flip=flip)
 kernel_used = conv.applied_kernel(kernel, flip)
-ui.figure(viz.convolution_figure(image, kernel_used, output, terms, i, j, padding))
+# a picture (shipped or uploaded) in its own light, a digit or a pattern as ink on paper
+photo = source in SOURCES[2:] and not never_valid_image
+ui.figure(viz.convolution_figure(image, kernel_used, output, terms, i, j, padding, photo=photo))
 
 f = kernel.shape[0]
 ui.formula(

@@ -229,6 +229,14 @@ def test_a_link_naming_a_shipped_image_convolves_it_like_scipy(kernel, two_shipp
     expected = scipy.signal.correlate2d(image, conv.KERNELS[kernel], mode="valid")
     np.testing.assert_allclose(_panel(traces, "O"), expected, atol=1e-12)
 
+    # a photo is drawn in its own light (1 = white); a digit as ink (1 = black)
+    def input_panel(traces):
+        return next(t for t in traces if str(t.get("hovertemplate", "")).startswith("I ["))
+
+    assert input_panel(traces).get("reversescale") is True
+    digit = run_page("pages/deep/convolution.py", {"kernel": kernel})
+    assert not input_panel(_figures(digit)[0]).get("reversescale")
+
 
 def test_a_link_naming_a_missing_image_gets_the_notice_and_the_default():
     at = run_page("pages/deep/convolution.py", {**SHIPPED_LINK, "img": "nope.png"})

@@ -62,8 +62,12 @@ def convolution_figure(
     j: int,
     padding: int,
     column_px: float = theme.MAIN_COLUMN_PX,
+    photo: bool = False,
 ) -> go.Figure:
     """Input (with its zero padding) and the taps of the current position; the kernel as applied; the output map.
+
+    The input is drawn as ink (1 = black: a digit's pen strokes, a pattern) or, for a ``photo``, as light
+    (1 = white, so a picture looks like itself and zero padding is black).
 
     Each grid prints its numbers when they fit its cells at theme.MIN_TEXT_SIZE in a column ``column_px`` wide;
     otherwise they show on hover, and the selected output value stands in a box beside its cell.
@@ -87,7 +91,8 @@ def convolution_figure(
     domain_px = (column_px - _FRAME_X) * (1 - 2 * _SPACING)
     sides = [min(domain_px * share / g.shape[1], (HEIGHT - _FRAME_Y) / g.shape[0]) for share, g in zip(shares, grids)]
     texts = [cell_text(g, side) for g, side in zip(grids, sides)]
-    _grid_heatmap(fig, padded, 1, 1, texts[0], dict(colorscale="Greys", zmin=0, zmax=max(1.0, float(image.max()))), "I")
+    scale = dict(colorscale="Greys", reversescale=photo, zmin=0, zmax=max(1.0, float(image.max())))
+    _grid_heatmap(fig, padded, 1, 1, texts[0], scale, "I")
     # padded coordinates = image coordinates + P
     xs = [t.n + padding for t in terms]
     ys = [t.m + padding for t in terms]
