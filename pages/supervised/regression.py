@@ -139,6 +139,34 @@ def rescaling_note(scaling: user_data.Rescaling | None) -> str:
     )
 
 
+def click_canvas(sketch: user_data.LabelledPoints | None, chart_key: str, data_key: str, class_key: str) -> None:
+    """No fit yet (no points, or too few classes): the empty plane with the points so far, to click on; the
+    page ends here."""
+    bound = logistic.USER_BOUND
+    scaling = user_data.fit_rescaling(sketch.x if sketch is not None else np.zeros((0, 2)), bound)
+    points_input.no_fit_caption(sketch, "fit")
+    ui.figure(
+        common_viz.empty_canvas(
+            "Your data: click to add points",
+            (-bound, bound),
+            (-bound, bound),
+            "x1",
+            "x2",
+            points=None if sketch is None else scaling.apply(sketch.x),
+            labels=None if sketch is None else sketch.label,
+            names=None if sketch is None else sketch.classes,
+            equal_aspect=True,
+        ),
+        key=chart_key,
+        on_select=functools.partial(
+            add_class_point, chart_key, data_key, class_key, scaling, sketch.classes if sketch is not None else ()
+        ),
+        selection_mode="points",
+    )
+    ui.end()
+    st.stop()
+
+
 def _vector(v: np.ndarray, digits: int = 3) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(f"{x:.{digits}f}" for x in v) + r"\end{pmatrix}"
 
@@ -295,34 +323,7 @@ elif part == PARTS[1]:
     start1 = ui.slider("Start θ1", "t1", -4.0, 4.0, 0.0, 0.5, help="Both methods start at θ = (0, θ1, θ2).")
     start2 = ui.slider("Start θ2", "t2", -4.0, 4.0, 0.0, 0.5)
     if yours and two is None:
-        sketch_scaling = user_data.fit_rescaling(sketch.x, logistic.USER_BOUND) if sketch is not None else None
-        points_input.no_fit_caption(sketch, "fit")
-        bound = logistic.USER_BOUND
-        ui.figure(
-            common_viz.empty_canvas(
-                "Your data: click to add points",
-                (-bound, bound),
-                (-bound, bound),
-                "x1",
-                "x2",
-                points=None if sketch is None else sketch_scaling.apply(sketch.x),
-                labels=None if sketch is None else sketch.label,
-                names=None if sketch is None else sketch.classes,
-                equal_aspect=True,
-            ),
-            key="logit_boundary",
-            on_select=functools.partial(
-                add_class_point,
-                "logit_boundary",
-                LOGISTIC_KEY,
-                "logit_cls",
-                sketch_scaling or user_data.fit_rescaling(np.zeros((0, 2)), bound),
-                sketch.classes if sketch is not None else (),
-            ),
-            selection_mode="points",
-        )
-        ui.end()
-        st.stop()
+        click_canvas(sketch, "logit_boundary", LOGISTIC_KEY, "logit_cls")
     if yours:
         if two_stale:
             ui.showing_last_valid("points", "point list (sidebar)")
@@ -431,34 +432,7 @@ else:
     alpha = ui.slider("Learning rate α", "salpha", 0.05, 20.0, 1.0, 0.05)
     steps = ui.slider("Iterations", "ssteps", 1, 500, 200, 1)
     if yours and many is None:
-        sketch_scaling = user_data.fit_rescaling(sketch.x, logistic.USER_BOUND) if sketch is not None else None
-        points_input.no_fit_caption(sketch, "fit")
-        bound = logistic.USER_BOUND
-        ui.figure(
-            common_viz.empty_canvas(
-                "Your data: click to add points",
-                (-bound, bound),
-                (-bound, bound),
-                "x1",
-                "x2",
-                points=None if sketch is None else sketch_scaling.apply(sketch.x),
-                labels=None if sketch is None else sketch.label,
-                names=None if sketch is None else sketch.classes,
-                equal_aspect=True,
-            ),
-            key="softmax_regions",
-            on_select=functools.partial(
-                add_class_point,
-                "softmax_regions",
-                SOFTMAX_KEY,
-                "softmax_cls",
-                sketch_scaling or user_data.fit_rescaling(np.zeros((0, 2)), bound),
-                sketch.classes if sketch is not None else (),
-            ),
-            selection_mode="points",
-        )
-        ui.end()
-        st.stop()
+        click_canvas(sketch, "softmax_regions", SOFTMAX_KEY, "softmax_cls")
     if yours:
         if many_stale:
             ui.showing_last_valid("points", "point list (sidebar)")
