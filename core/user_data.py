@@ -68,7 +68,8 @@ def check_text(text: str, source: str = "The text") -> str:
     return text
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """Whether a cell reads as a float (as ``float`` reads it: '1e-3', 'inf', 'nan' too)."""
     try:
         float(cell)
     except ValueError:
@@ -99,7 +100,7 @@ def split_table(text: str, *, columns: int | None = None, source: str = "The dat
         if not line:
             continue
         cells = tuple(cell for cell in _SEPARATORS.split(line) if cell)
-        if header is None and not rows and not any(_is_number(cell) for cell in cells):
+        if header is None and not rows and not any(is_number(cell) for cell in cells):
             header = cells  # "x1,x2,label": names, not data
             if width is None:
                 width = len(cells)
@@ -133,7 +134,7 @@ def header_line(text: str) -> str | None:
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if line:
-            return None if any(_is_number(cell) for cell in split_cells(line)) else line
+            return None if any(is_number(cell) for cell in split_cells(line)) else line
     return None
 
 
@@ -227,7 +228,7 @@ def readable_labelled_points(text: str, **options) -> LabelledPoints | None:
 
 def _class_name(cell: str, number: int, source: str) -> str:
     """A class cell as its name: ``1``, ``1.0`` and ``1e0`` are the same class "1"; a fraction is refused."""
-    if not _is_number(cell):
+    if not is_number(cell):
         return cell
     value = float(cell)
     if not math.isfinite(value) or value != round(value) or value < 0:
@@ -404,11 +405,11 @@ def table_text(
         cells = [_table_cell(value) for value in row]
         if all(cell == "" for cell in cells):
             continue
-        for cell, name, is_number in zip(cells, columns, numeric):
+        for cell, name, wants_number in zip(cells, columns, numeric):
             if cell == "":
                 raise InputError(f"{source}, row {number}: the {name} cell is empty.")
-            if is_number:
-                if not _is_number(cell):
+            if wants_number:
+                if not is_number(cell):
                     raise InputError(f"{source}, row {number}: {name} = {_shorten(cell)} is not a number.")
                 if not math.isfinite(float(cell)):
                     raise InputError(f"{source}, row {number}: {name} = {cell} is not a finite number.")

@@ -19,6 +19,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.generative import diffusion
+from core.user_data import is_number
 
 RING = "ring of 8 Gaussians"
 MOONS = "moons"
@@ -89,14 +90,14 @@ def parse_points(text: str, *, source: str = "Point") -> np.ndarray:
             continue
         parts = [p for p in re.split(r"[,;\s]+", line) if p]
         first_content, seen_content = not seen_content, True
-        if first_content and not any(_is_number(p) for p in parts):
+        if first_content and not any(is_number(p) for p in parts):
             continue  # a header such as "x,y"
         if len(parts) != 2:
             raise InputError(
                 f"{source} line {number} ({line!r}) has {len(parts)} value{'s' if len(parts) != 1 else ''}; "
                 "each line needs exactly two numbers 'x, y', e.g. '0.5, -1.2'."
             )
-        if not all(_is_number(p) for p in parts):
+        if not all(is_number(p) for p in parts):
             raise InputError(f"{source} line {number} ({line!r}) is not two numbers 'x, y', e.g. '0.5, -1.2'.")
         x, y = (float(p) for p in parts)
         if not (math.isfinite(x) and math.isfinite(y)):
@@ -109,14 +110,6 @@ def parse_points(text: str, *, source: str = "Point") -> np.ndarray:
         if len(rows) > MAX_USER_POINTS:
             raise InputError(f"At most {MAX_USER_POINTS} points; line {number} is point {len(rows)}.")
     return np.array(rows, dtype=float).reshape(-1, 2)  # (k, 2)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def parse_csv(content: bytes) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InputError
-from core.user_data import MAX_ROWS, Table, split_table
+from core.user_data import MAX_ROWS, Table, is_number, split_table
 
 # A sum of probabilities this close to 1 is taken as 1 (no "normalized" notice for rounding noise).
 SUM_TOLERANCE = 1e-6
@@ -88,14 +88,6 @@ def parse_joint_table(text: str, name: str = "the joint table") -> tuple[np.ndar
 
 
 # --------------------------------------------------------------------------------------------- CSV tables
-def _numeric(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class JointData:
     """A joint table P(X, Y) read from text, with the names it came with (None where the text gave none)."""
@@ -139,7 +131,7 @@ def _table_values(
             f"{name} has more than {MAX_CATEGORIES} rows (line {table.lines[MAX_CATEGORIES]} is row "
             f"{MAX_CATEGORIES + 1})."
         )
-    if all(not _numeric(row[0]) for row in rows):
+    if all(not is_number(row[0]) for row in rows):
         x_names = tuple(row[0] for row in rows)
         _unique(x_names, "row name", name, table.lines)
         rows = tuple(row[1:] for row in rows)  # x names: not probabilities
@@ -152,7 +144,7 @@ def _table_values(
     values = np.empty((len(rows), len(rows[0])))  # (|X|, |Y|)
     for i, (row, line) in enumerate(zip(rows, table.lines)):
         for j, cell in enumerate(row):
-            if not _numeric(cell):
+            if not is_number(cell):
                 raise InputError(f"{name}, line {line}: {cell!r} is not a number.")
             values[i, j] = float(cell)
             if not np.isfinite(values[i, j]):
@@ -196,7 +188,7 @@ def count_pairs(pairs: Sequence[tuple[str, str]], name: str = "The observations"
 def _check_names(cells: Sequence[str], where: str) -> None:
     """InputError when a name (a cell that is not a number) is longer than MAX_NAME_CHARS."""
     for cell in cells:
-        if len(cell) > MAX_NAME_CHARS and not _numeric(cell):
+        if len(cell) > MAX_NAME_CHARS and not is_number(cell):
             raise InputError(
                 f"{where}: the name {cell[:24] + '…'!r} has {len(cell)} characters; at most {MAX_NAME_CHARS}."
             )
@@ -207,10 +199,10 @@ def _is_observations(table: Table) -> bool:
     repeat (a table has one row per x, so a repeated x can only be an observation)."""
     if len(table.rows[0]) != 2:
         return False
-    if all(not _numeric(row[1]) for row in table.rows):
+    if all(not is_number(row[1]) for row in table.rows):
         return True
     first = [row[0] for row in table.rows]
-    return all(not _numeric(cell) for cell in first) and len(set(first)) < len(first)
+    return all(not is_number(cell) for cell in first) and len(set(first)) < len(first)
 
 
 def read_joint_csv(text: str, name: str = "The joint table") -> JointData:
@@ -270,12 +262,12 @@ def read_joint_text(text: str, name: str = "the joint table") -> JointData:
         table = split_table(text, source=name, max_rows=MAX_ROWS)
     except InputError:
         uncommented = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
-        names = [t for t in re.split(r"[,;\s|/]+", uncommented) if t and not _numeric(t)]
+        names = [t for t in re.split(r"[,;\s|/]+", uncommented) if t and not is_number(t)]
         if names:
             raise  # a CSV with names: its line is named by split_table
         table = None  # plain rows of numbers: parse_joint_table gives its own messages
     if table is not None and (
-        table.header is not None or all(not _numeric(row[0]) for row in table.rows) or _is_observations(table)
+        table.header is not None or all(not is_number(row[0]) for row in table.rows) or _is_observations(table)
     ):
         return read_joint_csv(text, name[:1].upper() + name[1:])
     joint, changed = parse_joint_table(text, name)
@@ -308,14 +300,14 @@ def parse_outcomes(text: str, name: str = "the list") -> tuple[np.ndarray, bool,
     Returns P, whether normalizing changed the numbers, the outcome names and the number of observations (both
     None for numbers). A mix of numbers and names raises InputError naming the first name."""
     tokens = [t for t in re.split(r"[,;\s]+", text.strip()) if t]
-    if tokens and not any(_numeric(t) for t in tokens):
+    if tokens and not any(is_number(t) for t in tokens):
         _check_names(tokens, name[:1].upper() + name[1:])
         names, p = count_values(tokens, name[:1].upper() + name[1:])
         return p, False, names, len(tokens)
     try:
         p, changed = parse_distribution(text, name)
     except InputError as error:
-        if any(not _numeric(t) for t in tokens):
+        if any(not is_number(t) for t in tokens):
             raise InputError(f"{error} Type only numbers (weights) or only names (observations to count).") from None
         raise
     return p, changed, None, None
