@@ -24,6 +24,7 @@ import os
 import re
 import statistics
 import subprocess
+import math
 import sys
 import tempfile
 import time
@@ -345,7 +346,13 @@ def control_to_redraw(page, base: str, url_path: str) -> Redraw | None:
 
     "Redrawn": the last of Plotly's ``plotly_afterplot`` events on the page and of the DOM changes inside its
     figures (a chart that Streamlit mounts anew may draw before its events are attached)."""
-    _open(page, f"{base}/{url_path}")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        _open(page, f"{base}/{url_path}")
+    except PlaywrightTimeout:  # no figure drawn within the wait: reported as not measured, the run goes on
+        print(f"control → redraw: {url_path} drew no figure within 90 s", file=sys.stderr, flush=True)
+        return None
     page.wait_for_timeout(800)
     page.evaluate(COUNTER_JS)
     kind = _step_control(page)
@@ -370,8 +377,14 @@ def control_to_redraw(page, base: str, url_path: str) -> Redraw | None:
 def first_figure_seconds(page, base: str, url_path: str) -> float:
     """Opening the page's address in a tab that has the app loaded (the browser's cache warm, as after any
     earlier page; each opening is a new session on the server): seconds until its first figure is drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     home = url_path == HOME.url_path
-    return _open(page, f"{base}/{'' if home else url_path}", figure=not home)
+    try:
+        return _open(page, f"{base}/{'' if home else url_path}", figure=not home)
+    except PlaywrightTimeout:  # never drawn within the wait: counted as over the goal, the run goes on
+        print(f"first figure: {url_path} drew no figure within 90 s", file=sys.stderr, flush=True)
+        return math.inf
 
 
 ONE_LINE_APP = 'import streamlit as st\nst.set_page_config(page_icon=":material/home:")\nst.title("Hello")\n'
