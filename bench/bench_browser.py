@@ -20,11 +20,11 @@ Run: .venv/bin/python -m bench.bench_browser [--quick]   (needs Debian's chromiu
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import statistics
 import subprocess
-import math
 import sys
 import tempfile
 import time
@@ -346,8 +346,6 @@ def control_to_redraw(page, base: str, url_path: str) -> Redraw | None:
 
     "Redrawn": the last of Plotly's ``plotly_afterplot`` events on the page and of the DOM changes inside its
     figures (a chart that Streamlit mounts anew may draw before its events are attached)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     try:
         _open(page, f"{base}/{url_path}")
     except PlaywrightTimeout:  # no figure drawn within the wait: reported as not measured, the run goes on
@@ -377,8 +375,6 @@ def control_to_redraw(page, base: str, url_path: str) -> Redraw | None:
 def first_figure_seconds(page, base: str, url_path: str) -> float:
     """Opening the page's address in a tab that has the app loaded (the browser's cache warm, as after any
     earlier page; each opening is a new session on the server): seconds until its first figure is drawn."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     home = url_path == HOME.url_path
     try:
         return _open(page, f"{base}/{'' if home else url_path}", figure=not home)
