@@ -386,6 +386,17 @@ def first_figure_seconds(page, base: str, url_path: str) -> float:
 ONE_LINE_APP = 'import streamlit as st\nst.set_page_config(page_icon=":material/home:")\nst.title("Hello")\n'
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a server: SIGTERM, and SIGKILL if it has not exited 15 s later (Streamlit waits for a session's
+    script thread, e.g. a trainer still playing in a tab)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 def _cold_start(browser, script: Path, cwd: Path) -> float:
     """Seconds from `streamlit run script` to its page drawn in a browser that waits for the server."""
     port = free_port()
@@ -409,8 +420,7 @@ def _cold_start(browser, script: Path, cwd: Path) -> float:
         context.close()
         return drawn
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        _stop(proc)
 
 
 def cold_start(browser, repeats: int) -> tuple[float, float, list[float]]:
@@ -493,8 +503,7 @@ def run(quick: bool = False) -> str:
                 servers = ((base, server.pid), (f"http://127.0.0.1:{port_old}", baseline.pid))
                 trained = live_trainers(page, servers, trainers, seconds, nn_repeats)
             finally:
-                baseline.terminate()
-                baseline.wait(timeout=15)
+                _stop(baseline)
             with_gc = None
             if not quick:  # diagnostic: the NN trainer with Streamlit's gc.collect() after every run (its default)
                 port_gc = free_port()
@@ -502,8 +511,7 @@ def run(quick: bool = False) -> str:
                 try:
                     with_gc = training_fps(page, f"http://127.0.0.1:{port_gc}", NN_TRAINER, seconds, diagnostic.pid)
                 finally:
-                    diagnostic.terminate()
-                    diagnostic.wait(timeout=15)
+                    _stop(diagnostic)
             fps = [(view, animated_fps(page, base, view, 3 if quick else 6)) for view in views]
             _open(page, base, figure=False)  # the app's scripts in the browser's cache
             # every page once (its control step), then every page's first figure: on a warm server, whose
@@ -512,8 +520,7 @@ def run(quick: bool = False) -> str:
             redraws = [(spec, control_to_redraw(page, base, spec.url_path)) for spec in pages]
             firsts = [(spec, first_figure_seconds(page, base, spec.url_path)) for spec in (HOME, *pages)]
             browser.close()
-        server.terminate()
-        server.wait(timeout=15)
+        _stop(server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             home_s, one_line_s, ratios = cold_start(browser, cold_repeats)
