@@ -16,6 +16,7 @@
   the same way (the baseline), alternating, median of the repeats.
 
 Run: .venv/bin/python -m bench.bench_browser [--quick]   (needs Debian's chromium)
+     .venv/bin/python -m bench.bench_browser --pages=url-path,...   (a few pages, 3 times each, printed only)
 """
 
 from __future__ import annotations
@@ -621,5 +622,54 @@ def run(quick: bool = False) -> str:
     return "\n".join(lines)
 
 
+def probe(url_paths: list[str], repeats: int = 3) -> str:
+    """Control → redraw and first figure for a few pages, ``repeats`` times each (medians, and every value): for
+    working on a page, not for docs/benchmarks.md. The server's CPU time per control step (the script run and its
+    messages) tells the server's share apart from the browser's drawing on a loaded machine."""
+    from playwright.sync_api import sync_playwright
+
+    chosen = [spec for spec in (HOME, *PAGES) if spec.url_path in url_paths]
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            _open(page, base, figure=False)
+            for spec in chosen:
+                redraws, cpu_ms, firsts = [], [], []
+                for _ in range(repeats):
+                    before = _cpu_seconds(server.pid)
+                    redraws.append(control_to_redraw(page, base, spec.url_path))
+                    cpu_ms.append(1000 * (_cpu_seconds(server.pid) - before))
+                for _ in range(repeats):
+                    firsts.append(first_figure_seconds(page, base, spec.url_path))
+                figure = [r.figure_ms for r in redraws if r and r.figure_ms is not None]
+                rerun = [r.rerun_ms for r in redraws if r and r.rerun_ms is not None]
+                med = lambda xs, f: f"{statistics.median(xs):{f}} ({', '.join(f'{x:{f}}' for x in xs)})" if xs else "—"  # noqa: E731
+                rows.append(
+                    f"| {spec.url_path} | {med(firsts, '.2f')} | {med(rerun, '.0f')} | {med(figure, '.0f')} | "
+                    f"{med(cpu_ms, '.0f')} |"
+                )
+            browser.close()
+    finally:
+        _stop(server)
+    return "\n".join(
+        [
+            "| page | first figure (s) | control → rerun done (ms) | control → last figure (ms) | "
+            "server CPU: open + control step (ms) |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+
+
 if __name__ == "__main__":
-    print(run(quick="--quick" in sys.argv))
+    # --pages=a,b: only the per-page measures, a few times each, printed (for profiling pages)
+    chosen_pages = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--pages=")), "")
+    if chosen_pages:
+        print(probe(chosen_pages.split(","), repeats=3))
+    else:
+        print(run(quick="--quick" in sys.argv))
