@@ -82,7 +82,8 @@ cube_part()
 st.caption(
     "Each colour is one group of values sharing one μ and σ². BatchNorm: one group per channel, across all N "
     "examples and all pixels (m = N·H·W values). LayerNorm: one group per example, across all channels and pixels. "
-    "InstanceNorm: one group per example and channel. Drag to rotate."
+    "InstanceNorm: one group per example and channel. The block is seen from the front right, above: its top, "
+    "front and right faces show every group."
 )
 left, right = st.columns(2)
 with left:

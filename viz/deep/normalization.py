@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,72 +11,131 @@ from core.deep.normalization import BatchSizeStudy, RunningStatsTrace
 from viz import plain
 from viz.theme import BLACK, BLUE, CATEGORICAL, GREY, ORANGE, log_axis
 
+_COS30, _SIN30 = math.sqrt(3) / 2, 0.5
+_FACE_GAP = 0.06
+"""Inset of every cell face (data units of one cell): the white between faces marks the single values."""
+_FACE_SHADES = {"top": 0.25, "front": 0.0, "side": -0.2}
+"""How much each visible face of the block is lightened (+, towards white) or darkened (−, towards black): the
+light falls from above and the left, so the block reads as a solid."""
+_GROUP_KEYS = {"BatchNorm": lambda a, b: (b,), "LayerNorm": lambda a, b: (a,), "InstanceNorm": lambda a, b: (a, b)}
+_GROUP_LABELS = {"BatchNorm": "channel c={}", "LayerNorm": "example n={}", "InstanceNorm": "n={}, c={}"}
 
-def _cube_mesh(cells, color, name, showlegend=True):
-    """One Mesh3d holding many unit cubes (with gaps) at integer positions ``cells`` = [(x, y, z), ...]."""
-    gap = 0.12
-    corners = np.array([[dx, dy, dz] for dz in (0, 1) for dy in (0, 1) for dx in (0, 1)], dtype=float)
-    corners = corners * (1 - gap) + gap / 2
-    # the 12 triangles of a cube over its 8 corners (index = dx + 2 dy + 4 dz)
-    faces = np.array(
-        [
-            [0, 1, 3], [0, 3, 2], [4, 5, 7], [4, 7, 6],  # z = 0, z = 1
-            [0, 1, 5], [0, 5, 4], [2, 3, 7], [2, 7, 6],  # y = 0, y = 1
-            [0, 2, 6], [0, 6, 4], [1, 3, 7], [1, 7, 5],  # x = 0, x = 1
-        ]
-    )  # fmt: skip
-    vertices = np.concatenate([corners + np.array(c, dtype=float) for c in cells])
-    triangles = np.concatenate([faces + 8 * k for k in range(len(cells))])
-    return dict(
-        type="mesh3d",
-        x=vertices[:, 0],
-        y=vertices[:, 1],
-        z=vertices[:, 2],
-        i=triangles[:, 0],
-        j=triangles[:, 1],
-        k=triangles[:, 2],
-        color=color,
-        opacity=1.0,
-        flatshading=True,
-        name=name,
-        showlegend=showlegend,
-        hoverinfo="name",
-    )
+
+def _project(x: float, y: float, z: float) -> tuple[float, float]:
+    """Isometric view of the point (x = H·W, y = C, z = N) from the front right, above: x runs right and down,
+    y (depth) right and up, z straight up."""
+    return (x + y) * _COS30, z + (y - x) * _SIN30
+
+
+def _shade(colour: str, amount: float) -> str:
+    """``colour`` (#RRGGBB) mixed with white (amount > 0) or black (amount < 0)."""
+    rgb = np.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)], dtype=float)
+    target = 255.0 if amount > 0 else 0.0
+    mixed = rgb + (target - rgb) * abs(amount)
+    return "#" + "".join(f"{round(v):02X}" for v in mixed)
+
+
+def _cell_faces(n: int, c: int, hw: int):
+    """The visible faces of the N×C×(H·W) block, one per value on its surface: (face, (n, c, pixel), the four
+    corners in 3-D). Only the top, the front (c = 0) and the right side (last pixel) are visible, and they do not
+    overlap on the screen: no drawing order to keep."""
+    lo, hi = _FACE_GAP, 1 - _FACE_GAP
+    for s in range(hw):
+        for b in range(c):
+            yield "top", (n - 1, b, s), [(s + u, b + v, n) for u, v in ((lo, lo), (hi, lo), (hi, hi), (lo, hi))]
+    for s in range(hw):
+        for a in range(n):
+            yield "front", (a, 0, s), [(s + u, 0, a + v) for u, v in ((lo, lo), (hi, lo), (hi, hi), (lo, hi))]
+    for b in range(c):
+        for a in range(n):
+            yield "side", (a, b, hw - 1), [(hw, b + u, a + v) for u, v in ((lo, lo), (hi, lo), (hi, hi), (lo, hi))]
 
 
 def norm_cube_figure(n: int, c: int, hw: int, methods: tuple[str, str]) -> go.Figure:
-    """Two (N, C, H·W) cubes; every group of values that shares one mean and variance has one colour."""
-    layout = plain.subplots_layout(
-        None,
-        480,
-        rows=1,
-        cols=2,
-        specs=[[{"type": "scene"}, {"type": "scene"}]],
-        subplot_titles=tuple(methods),
-        horizontal_spacing=0.02,
-    )
-    traces = []
+    """Two N×C×(H·W) blocks of values drawn in isometric view (as in Wu & He's Group Norm figure); every group of
+    values that shares one mean and variance has one colour. Flat SVG polygons: no WebGL, crisp on a projector."""
+    sizes = {"BatchNorm": n * hw, "LayerNorm": c * hw, "InstanceNorm": hw}
+    counts = {"BatchNorm": c, "LayerNorm": n, "InstanceNorm": n * c}
+    formulas = {"BatchNorm": "N·H·W", "LayerNorm": "C·H·W", "InstanceNorm": "H·W"}
+    titles = tuple(f"{m}: {counts[m]} groups of {formulas[m]} = {sizes[m]} values" for m in methods)
+    layout = plain.subplots_layout(None, 480, rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.04)
+    faces = list(_cell_faces(n, c, hw))
+    # the block's outline and its three axes, in the same projection
+    corners = {(x, y, z): _project(x, y, z) for x in (0, hw) for y in (0, c) for z in (0, n)}
+    edges = [
+        ((0, 0, 0), (hw, 0, 0)), ((hw, 0, 0), (hw, c, 0)), ((0, 0, 0), (0, 0, n)), ((hw, 0, 0), (hw, 0, n)),
+        ((hw, c, 0), (hw, c, n)), ((0, 0, n), (hw, 0, n)), ((hw, 0, n), (hw, c, n)), ((0, 0, n), (0, c, n)),
+        ((0, c, n), (hw, c, n)),
+    ]  # fmt: skip
+    traces, annotations = [], []
     for col, method in enumerate(methods, start=1):
-        groups: dict[tuple[int, ...], list] = {}
-        for a in range(n):
-            for b in range(c):
-                for s in range(hw):
-                    # group key: the indices NOT normalized over
-                    key = {"BatchNorm": (b,), "LayerNorm": (a,), "InstanceNorm": (a, b)}[method]
-                    groups.setdefault(key, []).append((s, b, a))
-        for g, (key, cells) in enumerate(sorted(groups.items())):
-            label = {"BatchNorm": "channel c={}", "LayerNorm": "example n={}", "InstanceNorm": "n={}, c={}"}[method]
-            mesh = _cube_mesh(cells, CATEGORICAL[g % len(CATEGORICAL)], f"{method}: {label.format(*key)}", False)
-            traces.append({**mesh, "scene": "scene" if col == 1 else f"scene{col}"})
-    scene = dict(
-        xaxis=dict(title=dict(text="H·W"), showticklabels=False),
-        yaxis=dict(title=dict(text="C"), showticklabels=False),
-        zaxis=dict(title=dict(text="N"), showticklabels=False),
-        aspectmode="data",
-        camera=dict(eye=dict(x=1.6, y=-1.6, z=1.1)),
-    )
-    plain.merge(layout["scene"], copy.deepcopy(scene))
-    plain.merge(layout["scene2"], copy.deepcopy(scene))
+        where = dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
+        keys = sorted({_GROUP_KEYS[method](a, b) for a in range(n) for b in range(c)})
+        colour_of = {key: CATEGORICAL[g % len(CATEGORICAL)] for g, key in enumerate(keys)}
+        # one filled trace per drawn colour (None breaks between the polygons), not one per face
+        polygons: dict[str, tuple[list, list]] = {}
+        hover_x, hover_y, hover_text = [], [], []
+        for face, (a, b, s), points in faces:
+            key = _GROUP_KEYS[method](a, b)
+            colour = _shade(colour_of[key], _FACE_SHADES[face])
+            xs, ys = polygons.setdefault(colour, ([], []))
+            projected = [_project(*p) for p in points]
+            xs += [round(u, 3) for u, _ in projected] + [round(projected[0][0], 3), None]
+            ys += [round(v, 3) for _, v in projected] + [round(projected[0][1], 3), None]
+            hover_x.append(round(sum(u for u, _ in projected) / 4, 3))
+            hover_y.append(round(sum(v for _, v in projected) / 4, 3))
+            hover_text.append(f"x[n={a + 1}, c={b + 1}, pixel {s + 1}]<br>{_GROUP_LABELS[method].format(*key)}")
+        for colour, (xs, ys) in polygons.items():
+            traces.append(
+                dict(
+                    type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
+                    line=dict(width=0, color=colour), hoverinfo="skip", showlegend=False, **where,
+                )
+            )  # fmt: skip
+        outline_x, outline_y = [], []
+        for start, stop in edges:
+            outline_x += [round(corners[start][0], 3), round(corners[stop][0], 3), None]
+            outline_y += [round(corners[start][1], 3), round(corners[stop][1], 3), None]
+        traces.append(
+            dict(
+                type="scatter", x=outline_x, y=outline_y, mode="lines", line=dict(color=GREY, width=1),
+                hoverinfo="skip", showlegend=False, **where,
+            )
+        )  # fmt: skip
+        traces.append(
+            dict(
+                type="scatter", x=hover_x, y=hover_y, mode="markers", marker=dict(size=10, opacity=0),
+                hovertext=hover_text, hoverinfo="text", showlegend=False, name=method, **where,
+            )
+        )  # fmt: skip
+        # axis names along the three edges that meet at the front bottom corner's neighbours
+        for (start, stop), text, shift, angle in (
+            (((0, 0, 0), (hw, 0, 0)), "H·W (pixels)", (-0.45, -0.8), 30),
+            (((hw, 0, 0), (hw, c, 0)), "C (channels)", (0.45, -0.8), -30),
+            (((0, 0, 0), (0, 0, n)), "N (examples)", (-0.6, 0.0), -90),
+        ):
+            (u0, v0), (u1, v1) = corners[start], corners[stop]
+            annotations.append(
+                dict(
+                    x=round((u0 + u1) / 2 + shift[0], 3), y=round((v0 + v1) / 2 + shift[1], 3),
+                    xref=where["xaxis"], yref=where["yaxis"], text=text, textangle=angle, showarrow=False,
+                    font=dict(size=15, color=BLACK),
+                )
+            )  # fmt: skip
+    # both panels on one scale, the block centred with room for the axis names
+    u_values = [u for u, _ in corners.values()]
+    v_values = [v for _, v in corners.values()]
+    u_range = [min(u_values) - 1.4, max(u_values) + 1.0]
+    v_range = [min(v_values) - 1.4, max(v_values) + 0.4]
+    for col in (1, 2):
+        suffix = "" if col == 1 else str(col)
+        plain.merge(layout[f"xaxis{suffix}"], dict(range=u_range, visible=False, constrain="domain"))
+        plain.merge(
+            layout[f"yaxis{suffix}"],
+            dict(range=v_range, visible=False, scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain"),
+        )
+    layout["annotations"] = [*layout.get("annotations", []), *annotations]
+    layout.update(dragmode=False, hovermode="closest", margin=dict(t=60, b=10, l=10, r=10))
     return plain.figure(traces, layout)
 
 
