@@ -363,6 +363,23 @@ def caution(message: str) -> None:
     st.warning(message, icon=CAUTION_ICON)
 
 
+def _fit_margins(fig: go.Figure | dict, scale: float) -> go.Figure | dict:
+    """The figure with margins that already fit it (viz.margins.fit); a figure's JSON is copied, not changed (it
+    may be a cached value)."""
+    from viz import margins
+
+    layout, traces = (
+        (fig.get("layout") or {}, fig.get("data") or []) if isinstance(fig, dict) else (fig._layout, fig._data)
+    )
+    fitted = margins.fit(layout, traces, scale)
+    if fitted is None:
+        return fig
+    if isinstance(fig, dict):
+        return {**fig, "layout": {**layout, "margin": {**(layout.get("margin") or {}), **fitted}}}
+    fig.update_layout(margin=fitted)
+    return fig
+
+
 def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Callable = "ignore", selection_mode=None):
     """Show a Plotly figure full-width, offline-safe (no logo link, no mode-bar cloud button), in the colours of
     the viewer's theme (light or dark, as the browser reports it).
@@ -380,6 +397,8 @@ def figure(fig: go.Figure | dict, *, key: str | None = None, on_select: str | Ca
         fig = theme.for_presenter(
             fig if isinstance(fig, dict) else fig.to_plotly_json(), st.context.theme.type == "dark"
         )
+    # margins wide enough for the labels, legend and colour bar: Plotly then draws the figure once, not twice
+    fig = _fit_margins(fig, theme.PRESENTER_SCALE if lessons.presenting() else 1.0)
     if isinstance(fig, dict):
         # a cached figure's JSON goes to the browser as it is (plain.Spec), without a Figure rebuilt from it
         fig = plain.Spec(plain.dark(fig) if st.context.theme.type == "dark" else fig)
