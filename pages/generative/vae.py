@@ -184,134 +184,138 @@ else:
     plane, points, extent = latent_view(trainer)
     names = plane.names
     with tab_manifold:
-        controls, picture, decoded = st.columns([1, 2.6, 1.5])
-        grid = int(ui.slider("Images per side", "grid", 6, 20, 12, 1, container=controls))
-        u = float(ui.number(names[0], "zu", -50.0, 50.0, 0.0, 0.1, format="%.2f", container=controls))
-        v = float(ui.number(names[1], "zv", -50.0, 50.0, 0.0, 0.1, format="%.2f", container=controls))
-        images = vae.manifold(trainer, plane, extent, grid)
-        with picture:
-            ui.figure(
-                viz.manifold_figure(images, extent, names, selected=(u, v)),
-                key=MANIFOLD_KEY,
-                on_select=decode_clicked,
-                selection_mode="points",
+        if tab_manifold.open:  # only the open tab's figures are computed and drawn
+            controls, picture, decoded = st.columns([1, 2.6, 1.5])
+            grid = int(ui.slider("Images per side", "grid", 6, 20, 12, 1, container=controls))
+            u = float(ui.number(names[0], "zu", -50.0, 50.0, 0.0, 0.1, format="%.2f", container=controls))
+            v = float(ui.number(names[1], "zv", -50.0, 50.0, 0.0, 0.1, format="%.2f", container=controls))
+            images = vae.manifold(trainer, plane, extent, grid)
+            with picture:
+                ui.figure(
+                    viz.manifold_figure(images, extent, names, selected=(u, v)),
+                    key=MANIFOLD_KEY,
+                    on_select=decode_clicked,
+                    selection_mode="points",
+                )
+            z = plane.lift([u, v])[0]
+            with decoded:
+                ui.figure(viz.digit_figure(trainer.decode(z)[0], f"decoded at ({u:.2f}, {v:.2f})", height=320))
+            shown_z = ", ".join(f"{value:.2f}" for value in z)
+            ui.formula(
+                rf"\hat x = \operatorname{{sigmoid}}\big(\mathrm{{decoder}}_\theta(z)\big),\qquad z = ({shown_z})"
+                + (r"" if latent_dim == 2 else r" = m + u\,a_1 + v\,a_2"),
+                caption="The image is the decoder's pixel means p(x_i = 1 | z) at the chosen point"
+                + ("" if latent_dim == 2 else " of the PCA plane (m: the codes' mean, a₁, a₂: the principal axes)"),
             )
-        z = plane.lift([u, v])[0]
-        with decoded:
-            ui.figure(viz.digit_figure(trainer.decode(z)[0], f"decoded at ({u:.2f}, {v:.2f})", height=320))
-        shown_z = ", ".join(f"{value:.2f}" for value in z)
-        ui.formula(
-            rf"\hat x = \operatorname{{sigmoid}}\big(\mathrm{{decoder}}_\theta(z)\big),\qquad z = ({shown_z})"
-            + (r"" if latent_dim == 2 else r" = m + u\,a_1 + v\,a_2"),
-            caption="The image is the decoder's pixel means p(x_i = 1 | z) at the chosen point"
-            + ("" if latent_dim == 2 else " of the PCA plane (m: the codes' mean, a₁, a₂: the principal axes)"),
-        )
 
     with tab_walk:
-        frames = int(
-            ui.slider(
-                "Frames",
-                "frames",
-                4,
-                40,
-                12,
-                1,
-                help="Steps of t from 0 to 1 along both paths.",
-                container=st.columns([1, 2])[0],
+        if tab_walk.open:  # only the open tab's figures are computed and drawn
+            frames = int(
+                ui.slider(
+                    "Frames",
+                    "frames",
+                    4,
+                    40,
+                    12,
+                    1,
+                    help="Steps of t from 0 to 1 along both paths.",
+                    container=st.columns([1, 2])[0],
+                )
             )
-        )
-        path = ui.attempt(vae.walk, trainer, index_a, index_b, frames)
-        st.caption(
-            f"From digit #{index_a} (a {labels[index_a]}) to digit #{index_b} (a {labels[index_b]}): click two "
-            "digits in the latent plane above, or set their numbers in the sidebar."
-        )
-        columns = [f"{t:.2f}" for t in path.t]
-        ui.figure(
-            viz.strip_figure(
-                [("straight", path.linear_images), ("spherical", path.spherical_images)],
-                title=f"Decoded walk, {shown_label}: t = 0 (A) … 1 (B)",
-                column_labels=columns if frames <= 16 else None,
+            path = ui.attempt(vae.walk, trainer, index_a, index_b, frames)
+            st.caption(
+                f"From digit #{index_a} (a {labels[index_a]}) to digit #{index_b} (a {labels[index_b]}): click two "
+                "digits in the latent plane above, or set their numbers in the sidebar."
             )
-        )
-        ui.figure(viz.walk_animation(path, plane, points, names, extent))
-        ui.figure(viz.norms_figure(path, latent_dim))
-        mid = len(path.t) // 2
-        ui.formula(
-            r"z_{\text{line}}(t) = (1-t)\,z_A + t\,z_B,\qquad z_{\text{sph}}(t) = \big((1-t)\|z_A\| + t\|z_B\|\big)"
-            r"\,\frac{\sin((1-t)\Omega)\,\hat z_A + \sin(t\Omega)\,\hat z_B}{\sin\Omega},\quad "
-            r"\cos\Omega = \hat z_A\cdot\hat z_B"
-            rf",\qquad t = {path.t[mid]:.2f}:\ \|z_{{\text{{line}}}}\| = {path.linear_norms[mid]:.2f},\ "
-            rf"\|z_{{\text{{sph}}}}\| = {path.spherical_norms[mid]:.2f}",
-            caption="The two paths from z_A = μ(x_A) to z_B = μ(x_B) (ẑ = z/‖z‖: the spherical one turns the "
-            "direction along the great circle and moves the length in a straight line), and ‖z‖ halfway",
-        )
-
-    with tab_beta:
-        if len(configs) == 1:
-            st.caption("Both runs would be β = 1: move **β of the second run** in the sidebar to compare.")
-        else:
-            views = {label: latent_view(t) for label, t in trainers.items()}
-            lows, highs = zip(*(extent for _, _, extent in views.values()))
-            common = (min(lows), max(highs))  # one square for both: a wider spread is seen as wider
-            for column, (label, t) in zip(st.columns(2), trainers.items()):
-                run_plane, run_points, _ = views[label]
-                with column:
-                    ui.figure(
-                        viz.latent_scatter(
-                            run_points,
-                            labels,
-                            run_plane.names,
-                            common,
-                            title=plane_title(label, t, run_plane),
-                            height=400,
-                        )
-                    )
+            columns = [f"{t:.2f}" for t in path.t]
             ui.figure(
                 viz.strip_figure(
-                    [("digit x", vae.digits()[0][RECONSTRUCTED])]
-                    + [(label, t.reconstruct(RECONSTRUCTED)) for label, t in trainers.items()],
-                    title="Reconstructions x̂ = decoder(μ(x)) of the same ten digits",
+                    [("straight", path.linear_images), ("spherical", path.spherical_images)],
+                    title=f"Decoded walk, {shown_label}: t = 0 (A) … 1 (B)",
+                    column_labels=columns if frames <= 16 else None,
                 )
             )
-            rows = []
-            for label, t in trainers.items():
-                if t.steps:
-                    rows.append(
-                        f"| {label} | {-t.reconstruction[-1]:.2f} | {t.kl[-1]:.2f} | {t.elbo[-1]:.2f} | "
-                        f"{t.squared_error():.2f} |"
-                    )
-            if rows:
-                st.markdown(
-                    "| run | E_q log p(x\\|z) | KL | ELBO | ‖x − x̂‖² |\n|---|---:|---:|---:|---:|\n"
-                    + "\n".join(rows)
-                    + f"\n\nLast epoch, nats per digit; squared error per digit (the mean image: "
-                    f"{vae.mean_image_error():.2f})."
-                )
+            ui.figure(viz.walk_animation(path, plane, points, names, extent))
+            ui.figure(viz.norms_figure(path, latent_dim))
+            mid = len(path.t) // 2
             ui.formula(
-                r"\mathcal L_\beta = -\,\mathbb E_{q_\phi(z|x)}[\log p_\theta(x|z)] + \beta\,"
-                rf"\mathrm{{KL}}\big(q_\phi(z|x)\,\|\,\mathcal N(0,I)\big),\qquad \beta = {beta:g}",
-                caption="What the second run minimises (β = 1: the negative ELBO)",
+                r"z_{\text{line}}(t) = (1-t)\,z_A + t\,z_B,\qquad z_{\text{sph}}(t) = \big((1-t)\|z_A\| + t\|z_B\|\big)"
+                r"\,\frac{\sin((1-t)\Omega)\,\hat z_A + \sin(t\Omega)\,\hat z_B}{\sin\Omega},\quad "
+                r"\cos\Omega = \hat z_A\cdot\hat z_B"
+                rf",\qquad t = {path.t[mid]:.2f}:\ \|z_{{\text{{line}}}}\| = {path.linear_norms[mid]:.2f},\ "
+                rf"\|z_{{\text{{sph}}}}\| = {path.spherical_norms[mid]:.2f}",
+                caption="The two paths from z_A = μ(x_A) to z_B = μ(x_B) (ẑ = z/‖z‖: the spherical one turns the "
+                "direction along the great circle and moves the length in a straight line), and ‖z‖ halfway",
             )
 
+    with tab_beta:
+        if tab_beta.open:  # only the open tab's figures are computed and drawn
+            if len(configs) == 1:
+                st.caption("Both runs would be β = 1: move **β of the second run** in the sidebar to compare.")
+            else:
+                views = {label: latent_view(t) for label, t in trainers.items()}
+                lows, highs = zip(*(extent for _, _, extent in views.values()))
+                common = (min(lows), max(highs))  # one square for both: a wider spread is seen as wider
+                for column, (label, t) in zip(st.columns(2), trainers.items()):
+                    run_plane, run_points, _ = views[label]
+                    with column:
+                        ui.figure(
+                            viz.latent_scatter(
+                                run_points,
+                                labels,
+                                run_plane.names,
+                                common,
+                                title=plane_title(label, t, run_plane),
+                                height=400,
+                            )
+                        )
+                ui.figure(
+                    viz.strip_figure(
+                        [("digit x", vae.digits()[0][RECONSTRUCTED])]
+                        + [(label, t.reconstruct(RECONSTRUCTED)) for label, t in trainers.items()],
+                        title="Reconstructions x̂ = decoder(μ(x)) of the same ten digits",
+                    )
+                )
+                rows = []
+                for label, t in trainers.items():
+                    if t.steps:
+                        rows.append(
+                            f"| {label} | {-t.reconstruction[-1]:.2f} | {t.kl[-1]:.2f} | {t.elbo[-1]:.2f} | "
+                            f"{t.squared_error():.2f} |"
+                        )
+                if rows:
+                    st.markdown(
+                        "| run | E_q log p(x\\|z) | KL | ELBO | ‖x − x̂‖² |\n|---|---:|---:|---:|---:|\n"
+                        + "\n".join(rows)
+                        + f"\n\nLast epoch, nats per digit; squared error per digit (the mean image: "
+                        f"{vae.mean_image_error():.2f})."
+                    )
+                ui.formula(
+                    r"\mathcal L_\beta = -\,\mathbb E_{q_\phi(z|x)}[\log p_\theta(x|z)] + \beta\,"
+                    rf"\mathrm{{KL}}\big(q_\phi(z|x)\,\|\,\mathcal N(0,I)\big),\qquad \beta = {beta:g}",
+                    caption="What the second run minimises (β = 1: the negative ELBO)",
+                )
+
     with tab_prior:
-        row = st.columns([1, 1, 2], vertical_alignment="bottom")
-        row[0].button(
-            "New samples",
-            key="vae_new_samples",
-            icon=":material/casino:",
-            on_click=next_draw,
-            width="stretch",
-            help="Draws new z ~ N(0, I) (the next draw number).",
-        )
-        draw = int(ui.number("Draw #", "draw", 0, 1_000_000, 0, 1, container=row[1]))
-        for column, (label, t) in zip(st.columns(len(trainers)), trainers.items()):
-            with column:
-                samples = vae.prior_samples(t, PRIOR_SAMPLES, seed, draw)
-                ui.figure(viz.grid_figure(samples, 6, f"{label}: decoder(z), z ~ N(0, I)", height=420))
-        st.caption(
-            "The same z for every run (draw number and seed): the differences are the decoders'. A decoder whose "
-            "codes do not fill N(0, I) (small β) turns many prior samples into blends that are no digit."
-        )
+        if tab_prior.open:  # only the open tab's figures are computed and drawn
+            row = st.columns([1, 1, 2], vertical_alignment="bottom")
+            row[0].button(
+                "New samples",
+                key="vae_new_samples",
+                icon=":material/casino:",
+                on_click=next_draw,
+                width="stretch",
+                help="Draws new z ~ N(0, I) (the next draw number).",
+            )
+            draw = int(ui.number("Draw #", "draw", 0, 1_000_000, 0, 1, container=row[1]))
+            for column, (label, t) in zip(st.columns(len(trainers)), trainers.items()):
+                with column:
+                    samples = vae.prior_samples(t, PRIOR_SAMPLES, seed, draw)
+                    ui.figure(viz.grid_figure(samples, 6, f"{label}: decoder(z), z ~ N(0, I)", height=420))
+            st.caption(
+                "The same z for every run (draw number and seed): the differences are the decoders'. A decoder whose "
+                "codes do not fill N(0, I) (small β) turns many prior samples into blends that are no digit."
+            )
 
 shown = trainers[REFERENCE]
 if shown.steps:

@@ -101,102 +101,104 @@ points_tab, digits_tab = ui.tabs([POINTS_TAB, DIGITS_TAB], "tab")
 
 # ------------------------------------------------------------------------------------------------ 2-D points
 with points_tab:
-    points_vae, points_gan = ui.attempt(cmp.points_configs, data_name, seed)
-    points = session_for("vae_vs_gan_points", points_vae, points_gan)
-    points.controls(show_step=False)
-    ring = data_name == toy2d.RING
+    if points_tab.open:  # only the open tab's figures are computed and drawn
+        points_vae, points_gan = ui.attempt(cmp.points_configs, data_name, seed)
+        points = session_for("vae_vs_gan_points", points_vae, points_gan)
+        points.controls(show_step=False)
+        ring = data_name == toy2d.RING
 
-    def draw_points(trainers: dict) -> None:
-        summaries = {label: cmp.summarize(t) for label, t in trainers.items()}
-        vae_run, gan_run = trainers["VAE"], trainers["GAN"]
-        ui.figure(
-            viz.points_figure(
-                gan_run.data,
-                summaries["VAE"],
-                summaries["GAN"],
-                centres=toy2d.ring_centres() if ring else None,
-                vae_view=vae_view,
+        def draw_points(trainers: dict) -> None:
+            summaries = {label: cmp.summarize(t) for label, t in trainers.items()}
+            vae_run, gan_run = trainers["VAE"], trainers["GAN"]
+            ui.figure(
+                viz.points_figure(
+                    gan_run.data,
+                    summaries["VAE"],
+                    summaries["GAN"],
+                    centres=toy2d.ring_centres() if ring else None,
+                    vae_view=vae_view,
+                )
             )
-        )
-        s = vae_run.decoder_std
-        st.caption(
-            f"{cmp.EVAL_SAMPLES:,} samples of each model are measured ({viz.POINTS_SHOWN} drawn). The VAE's samples "
-            f"are blurred by its decoder's noise s = ({s[0]:.2f}, {s[1]:.2f}) around the decoded mean μ_θ(z) "
-            "(switch the panel to the decoder means in the sidebar); the GAN's g(z) has no such noise."
-        )
-        rows = {"VAE": summaries["VAE"].measures, "GAN": summaries["GAN"].measures}
-        rows["fresh data (reference)"] = reference(data_name, seed)
-        st.markdown(measures_table(rows, digits=False, ring=ring))
-        ui.figure(viz.curves_figure(vae_run, gan_run))
-        points.divergence_notices()
+            s = vae_run.decoder_std
+            st.caption(
+                f"{cmp.EVAL_SAMPLES:,} samples of each model are measured ({viz.POINTS_SHOWN} drawn). The VAE's samples "
+                f"are blurred by its decoder's noise s = ({s[0]:.2f}, {s[1]:.2f}) around the decoded mean μ_θ(z) "
+                "(switch the panel to the decoder means in the sidebar); the GAN's g(z) has no such noise."
+            )
+            rows = {"VAE": summaries["VAE"].measures, "GAN": summaries["GAN"].measures}
+            rows["fresh data (reference)"] = reference(data_name, seed)
+            st.markdown(measures_table(rows, digits=False, ring=ring))
+            ui.figure(viz.curves_figure(vae_run, gan_run))
+            points.divergence_notices()
 
-    points.live(draw_points)
-    trained = points.trainers()
-    vae_now, gan_now = cmp.summarize(trained["VAE"]), cmp.summarize(trained["GAN"])
-    left, right = st.columns(2)
-    with left:
-        ui.formula(
-            r"-\mathrm{ELBO} = \mathbb E_q[-\log p_\theta(x|z)] + \mathrm{KL}(q_\phi(z|x)\,\|\,\mathcal N(0,I))"
-            rf"\qquad = {number(vae_now.reconstruction)} + {number(vae_now.kl)} = {number(vae_now.objective)}",
-            caption="What the VAE minimises, last epoch (nats per point); p_θ(x|z) = N(μ_θ(z), diag s²)",
-            share=0.5,
-        )
-    with right:
-        ui.formula(
-            rf"\hat V(D, G) = {number(gan_now.objective)}\ \le\ 2 \cdot {number(gan_now.js_histogram)} - \log 4"
-            rf"\qquad \mathrm{{JS}} \ge "
-            rf"\tfrac12(\hat V + \log 4) = {number(gan_now.js_lower)}",
-            caption="What g descends, with the current D on the evaluation set; right: histogram JS (nats)",
-            share=0.5,
-        )
+        points.live(draw_points)
+        trained = points.trainers()
+        vae_now, gan_now = cmp.summarize(trained["VAE"]), cmp.summarize(trained["GAN"])
+        left, right = st.columns(2)
+        with left:
+            ui.formula(
+                r"-\mathrm{ELBO} = \mathbb E_q[-\log p_\theta(x|z)] + \mathrm{KL}(q_\phi(z|x)\,\|\,\mathcal N(0,I))"
+                rf"\qquad = {number(vae_now.reconstruction)} + {number(vae_now.kl)} = {number(vae_now.objective)}",
+                caption="What the VAE minimises, last epoch (nats per point); p_θ(x|z) = N(μ_θ(z), diag s²)",
+                share=0.5,
+            )
+        with right:
+            ui.formula(
+                rf"\hat V(D, G) = {number(gan_now.objective)}\ \le\ 2 \cdot {number(gan_now.js_histogram)} - \log 4"
+                rf"\qquad \mathrm{{JS}} \ge "
+                rf"\tfrac12(\hat V + \log 4) = {number(gan_now.js_lower)}",
+                caption="What g descends, with the current D on the evaluation set; right: histogram JS (nats)",
+                share=0.5,
+            )
 
 # ------------------------------------------------------------------------------------------------ digits
 with digits_tab:
-    digits_vae, digits_gan = cmp.digits_configs(seed)
-    digits = session_for("vae_vs_gan_digits", digits_vae, digits_gan)
-    digits.controls(show_step=False)
+    if digits_tab.open:  # only the open tab's figures are computed and drawn
+        digits_vae, digits_gan = cmp.digits_configs(seed)
+        digits = session_for("vae_vs_gan_digits", digits_vae, digits_gan)
+        digits.controls(show_step=False)
 
-    def draw_digits(trainers: dict) -> None:
-        summaries = {label: cmp.summarize(t) for label, t in trainers.items()}
-        data_column, vae_column, gan_column = st.columns(3)
-        with data_column:
-            ui.figure(training_digits_figure())
-        with vae_column:
-            images = summaries["VAE"].samples[:GRID_SHOWN].reshape(-1, 8, 8)
-            ui.figure(vae_viz.grid_figure(images, GRID_COLUMNS, "VAE: decoder means", GRID_HEIGHT))
-        with gan_column:
-            images = summaries["GAN"].samples[:GRID_SHOWN].reshape(-1, 8, 8)
-            ui.figure(vae_viz.grid_figure(images, GRID_COLUMNS, "GAN: g(z)", GRID_HEIGHT))
-        st.caption(
-            "The VAE panel shows the decoder's pixel means p(x_i = 1 | z), z ~ N(0, I) (a Bernoulli draw per pixel "
-            f"would be salt-and-pepper noise). Sharp pixels: grey level within {cmp.SHARP_MARGIN:g} of 0 or 1; "
-            "classes covered: digit classes holding ≥ 2 % of the samples, each sample labelled by its nearest "
-            "training digit. Distances: Euclidean over the 64 grey levels."
-        )
-        rows = {"VAE": summaries["VAE"].measures, "GAN": summaries["GAN"].measures}
-        rows["training digits (leave-one-out)"] = reference(cmp.DIGITS, 0)
-        st.markdown(measures_table(rows, digits=True, ring=False))
-        ui.figure(viz.curves_figure(trainers["VAE"], trainers["GAN"]))
-        digits.divergence_notices()
+        def draw_digits(trainers: dict) -> None:
+            summaries = {label: cmp.summarize(t) for label, t in trainers.items()}
+            data_column, vae_column, gan_column = st.columns(3)
+            with data_column:
+                ui.figure(training_digits_figure())
+            with vae_column:
+                images = summaries["VAE"].samples[:GRID_SHOWN].reshape(-1, 8, 8)
+                ui.figure(vae_viz.grid_figure(images, GRID_COLUMNS, "VAE: decoder means", GRID_HEIGHT))
+            with gan_column:
+                images = summaries["GAN"].samples[:GRID_SHOWN].reshape(-1, 8, 8)
+                ui.figure(vae_viz.grid_figure(images, GRID_COLUMNS, "GAN: g(z)", GRID_HEIGHT))
+            st.caption(
+                "The VAE panel shows the decoder's pixel means p(x_i = 1 | z), z ~ N(0, I) (a Bernoulli draw per pixel "
+                f"would be salt-and-pepper noise). Sharp pixels: grey level within {cmp.SHARP_MARGIN:g} of 0 or 1; "
+                "classes covered: digit classes holding ≥ 2 % of the samples, each sample labelled by its nearest "
+                "training digit. Distances: Euclidean over the 64 grey levels."
+            )
+            rows = {"VAE": summaries["VAE"].measures, "GAN": summaries["GAN"].measures}
+            rows["training digits (leave-one-out)"] = reference(cmp.DIGITS, 0)
+            st.markdown(measures_table(rows, digits=True, ring=False))
+            ui.figure(viz.curves_figure(trainers["VAE"], trainers["GAN"]))
+            digits.divergence_notices()
 
-    digits.live(draw_digits)
-    trained = digits.trainers()
-    vae_now, gan_now = cmp.summarize(trained["VAE"]), cmp.summarize(trained["GAN"])
-    left, right = st.columns(2)
-    with left:
-        ui.formula(
-            r"-\mathrm{ELBO} = \mathbb E_q[-\log p_\theta(x|z)] + \mathrm{KL}\qquad"
-            rf" = {number(vae_now.reconstruction, 2)} + {number(vae_now.kl, 2)} = {number(vae_now.objective, 2)}",
-            caption="What the VAE minimises, last epoch (nats per digit; Bernoulli decoder)",
-            share=0.5,
-        )
-    with right:
-        ui.formula(
-            rf"\hat V(D, G) = {number(gan_now.objective)}\qquad \mathrm{{JS}} \ge \tfrac12(\hat V + \log 4) = "
-            rf"{number(gan_now.js_lower)}",
-            caption="What g descends, with the current D on all digits and the evaluation samples (nats)",
-            share=0.5,
-        )
+        digits.live(draw_digits)
+        trained = digits.trainers()
+        vae_now, gan_now = cmp.summarize(trained["VAE"]), cmp.summarize(trained["GAN"])
+        left, right = st.columns(2)
+        with left:
+            ui.formula(
+                r"-\mathrm{ELBO} = \mathbb E_q[-\log p_\theta(x|z)] + \mathrm{KL}\qquad"
+                rf" = {number(vae_now.reconstruction, 2)} + {number(vae_now.kl, 2)} = {number(vae_now.objective, 2)}",
+                caption="What the VAE minimises, last epoch (nats per digit; Bernoulli decoder)",
+                share=0.5,
+            )
+        with right:
+            ui.formula(
+                rf"\hat V(D, G) = {number(gan_now.objective)}\qquad \mathrm{{JS}} \ge \tfrac12(\hat V + \log 4) = "
+                rf"{number(gan_now.js_lower)}",
+                caption="What g descends, with the current D on all digits and the evaluation samples (nats)",
+                share=0.5,
+            )
 
 # ------------------------------------------------------------------------------------------------ both tabs
 st.subheader("What each one minimises")

@@ -142,169 +142,176 @@ if training:
         tab.caption("Training: these figures follow when it stops, or at the current weights on **Pause**.")
 else:
     with tab_grad:
-        maps = {c: (t.eval_steps, np.array(t.state_grads)) for c, t in trainers.items()}
-        ui.figure(memo_figure(("maps", tuple(state(t) for t in trainers.values())), lambda: viz.gradient_maps(maps)))
-        measured = trainers["RNN"].eval_steps
-        at = int(
-            ui.select(
-                "Measurement at training step",
-                "at",
-                measured,
-                measured[-1],
-                container=st.columns([1, 2])[0],
-                help="Step 0 is the untrained network.",
+        if tab_grad.open:  # only the open tab's figures are computed and drawn
+            maps = {c: (t.eval_steps, np.array(t.state_grads)) for c, t in trainers.items()}
+            ui.figure(
+                memo_figure(("maps", tuple(state(t) for t in trainers.values())), lambda: viz.gradient_maps(maps))
             )
-        )
-        k = measured.index(at)
-        profiles = {c: t.state_grads[min(k, len(t.state_grads) - 1)] for c, t in trainers.items()}
-        key = ("profile", tuple(state(t) for t in trainers.values()), at)
-        ui.figure(memo_figure(key, lambda: viz.gradient_profile(profiles, COLOURS, at)))
-        ratios = r",\quad ".join(rf"\text{{{c}}}: {_sci(p[0] / p[-1])}" for c, p in profiles.items())
-        ui.formula(
-            r"\frac{\partial \ell}{\partial h_t} = \Big(\frac{\partial h_T}{\partial h_t}\Big)^{\!\top}"
-            r"\frac{\partial \ell}{\partial h_T},\quad \frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T}"
-            rf"\frac{{\partial h_k}}{{\partial h_{{k-1}}}}\qquad \frac{{\|\partial\ell/\partial h_1\|}}"
-            rf"{{\|\partial\ell/\partial h_{{{delay}}}\|}}:\ {ratios}",
-            caption=f"Back-propagation through time, measured at step {at} (mean over 64 test sequences)",
-        )
+            measured = trainers["RNN"].eval_steps
+            at = int(
+                ui.select(
+                    "Measurement at training step",
+                    "at",
+                    measured,
+                    measured[-1],
+                    container=st.columns([1, 2])[0],
+                    help="Step 0 is the untrained network.",
+                )
+            )
+            k = measured.index(at)
+            profiles = {c: t.state_grads[min(k, len(t.state_grads) - 1)] for c, t in trainers.items()}
+            key = ("profile", tuple(state(t) for t in trainers.values()), at)
+            ui.figure(memo_figure(key, lambda: viz.gradient_profile(profiles, COLOURS, at)))
+            ratios = r",\quad ".join(rf"\text{{{c}}}: {_sci(p[0] / p[-1])}" for c, p in profiles.items())
+            ui.formula(
+                r"\frac{\partial \ell}{\partial h_t} = \Big(\frac{\partial h_T}{\partial h_t}\Big)^{\!\top}"
+                r"\frac{\partial \ell}{\partial h_T},\quad \frac{\partial h_T}{\partial h_t} = \prod_{k=t+1}^{T}"
+                rf"\frac{{\partial h_k}}{{\partial h_{{k-1}}}}\qquad \frac{{\|\partial\ell/\partial h_1\|}}"
+                rf"{{\|\partial\ell/\partial h_{{{delay}}}\|}}:\ {ratios}",
+                caption=f"Back-propagation through time, measured at step {at} (mean over 64 test sequences)",
+            )
     with tab_gates:
-        lstm = trainers["LSTM"]
-        row = st.columns([1, 2])
-        index = int(
-            ui.number(
-                "Test sequence #",
-                "seqn",
-                0,
-                mem.TEST_EXAMPLES - 1,
-                0,
-                1,
-                container=row[0],
-                help="One of the fixed test sequences.",
+        if tab_gates.open:  # only the open tab's figures are computed and drawn
+            lstm = trainers["LSTM"]
+            row = st.columns([1, 2])
+            index = int(
+                ui.number(
+                    "Test sequence #",
+                    "seqn",
+                    0,
+                    mem.TEST_EXAMPLES - 1,
+                    0,
+                    1,
+                    container=row[0],
+                    help="One of the fixed test sequences.",
+                )
             )
-        )
-        letters, run, p = trace(lstm.fingerprint(), lstm.config, index, lstm)
-        shown_units = units(lstm.fingerprint(), lstm.config, lstm)
-        answer = letters[0].strip("[]")
-        guess = chr(ord("A") + int(p.argmax()))
-        row[1].markdown(
-            f"Input `{' '.join(letters)}` — remember **{answer}**; the LSTM answers **{guess}** "
-            f"(p = {p.max():.2f}) {'✓' if guess == answer else '✗'}"
-        )
-        key = ("gates", state(lstm), index)
-        ui.figure(memo_figure(key, lambda: viz.gate_traces(mem.lstm_run_fields(run), shown_units, letters)))
-        f_mean = run.f[1:, shown_units].mean()
-        i_first, i_rest = run.i[0, shown_units].mean(), run.i[1:, shown_units].mean()
-        ui.formula(
-            rf"C_t = f_t * C_{{t-1}} + i_t * \tilde C_t:\quad \bar f_{{t\ge2}} = {f_mean:.3f},\ "
-            rf"\bar\imath_1 = {i_first:.3f},\ \bar\imath_{{t\ge2}} = {i_rest:.3f}\qquad "
-            rf"\prod_{{t=2}}^{{{delay}}} f_t \approx {np.prod(run.f[1:, shown_units], axis=0).mean():.3f}",
-            caption=f"The sheet's LSTM (NumPy, on the trained weights) in units {', '.join(str(u + 1) for u in shown_units)}"
-            " — those whose C_T best separates the symbols",
-        )
+            letters, run, p = trace(lstm.fingerprint(), lstm.config, index, lstm)
+            shown_units = units(lstm.fingerprint(), lstm.config, lstm)
+            answer = letters[0].strip("[]")
+            guess = chr(ord("A") + int(p.argmax()))
+            row[1].markdown(
+                f"Input `{' '.join(letters)}` — remember **{answer}**; the LSTM answers **{guess}** "
+                f"(p = {p.max():.2f}) {'✓' if guess == answer else '✗'}"
+            )
+            key = ("gates", state(lstm), index)
+            ui.figure(memo_figure(key, lambda: viz.gate_traces(mem.lstm_run_fields(run), shown_units, letters)))
+            f_mean = run.f[1:, shown_units].mean()
+            i_first, i_rest = run.i[0, shown_units].mean(), run.i[1:, shown_units].mean()
+            ui.formula(
+                rf"C_t = f_t * C_{{t-1}} + i_t * \tilde C_t:\quad \bar f_{{t\ge2}} = {f_mean:.3f},\ "
+                rf"\bar\imath_1 = {i_first:.3f},\ \bar\imath_{{t\ge2}} = {i_rest:.3f}\qquad "
+                rf"\prod_{{t=2}}^{{{delay}}} f_t \approx {np.prod(run.f[1:, shown_units], axis=0).mean():.3f}",
+                caption=f"The sheet's LSTM (NumPy, on the trained weights) in units {', '.join(str(u + 1) for u in shown_units)}"
+                " — those whose C_T best separates the symbols",
+            )
 
 with tab_sweep:
-    sweep_session = TrainingSession(
-        "memory_sweep",
-        [
-            Run(
-                "sweep",
-                key=("sweep", base, mem.SWEEP_DELAYS),
-                factory=lambda: mem.MemorySweep(base),
-                pretrained=lambda: mem.load_sweep(base),
-                ship=mem.save_sweep,
-            )
-        ],
-        chunk=8 * CHUNK,
-        unit="gradient steps",
-        train_label="Train the sweep",
-    )
-    sweep_session.controls()
+    if tab_sweep.open:  # only the open tab's figures are computed and drawn
+        sweep_session = TrainingSession(
+            "memory_sweep",
+            [
+                Run(
+                    "sweep",
+                    key=("sweep", base, mem.SWEEP_DELAYS),
+                    factory=lambda: mem.MemorySweep(base),
+                    pretrained=lambda: mem.load_sweep(base),
+                    ship=mem.save_sweep,
+                )
+            ],
+            chunk=8 * CHUNK,
+            unit="gradient steps",
+            train_label="Train the sweep",
+        )
+        sweep_session.controls()
 
-    def draw_sweep(sweeps: dict[str, mem.MemorySweep | None]) -> None:
-        if sweeps["sweep"] is None:
-            st.caption("Press **Train the sweep** to train the eight networks for these settings (about a minute).")
-            return
-        results = sweeps["sweep"].results()
-        key = ("sweep", base, tuple((c, tuple(v)) for c, (_, v) in results.items()))
-        ui.figure(memo_figure(key, lambda: viz.sweep_figure(results, COLOURS, chance)))
+        def draw_sweep(sweeps: dict[str, mem.MemorySweep | None]) -> None:
+            if sweeps["sweep"] is None:
+                st.caption("Press **Train the sweep** to train the eight networks for these settings (about a minute).")
+                return
+            results = sweeps["sweep"].results()
+            key = ("sweep", base, tuple((c, tuple(v)) for c, (_, v) in results.items()))
+            ui.figure(memo_figure(key, lambda: viz.sweep_figure(results, COLOURS, chance)))
 
-    sweep_session.live(draw_sweep)
-    st.caption(
-        f"One RNN and one LSTM per T ∈ {{{', '.join(map(str, mem.SWEEP_DELAYS))}}}, each {base.steps} steps with the "
-        "settings of the sidebar; the accuracy each reached."
-    )
+        sweep_session.live(draw_sweep)
+        st.caption(
+            f"One RNN and one LSTM per T ∈ {{{', '.join(map(str, mem.SWEEP_DELAYS))}}}, each {base.steps} steps with the "
+            "settings of the sidebar; the accuracy each reached."
+        )
 
 with tab_explode:
-    explode = dataclasses.replace(base, **EXPLODE)
-    explode_runs = {"no clipping": explode, "clipped": dataclasses.replace(explode, clip=CLIP)}
-    explode_session = TrainingSession(
-        "memory_explode",
-        [
-            Run(
-                label,
-                key=config,
-                factory=lambda config=config: mem.MemoryTrainer(config),
-                pretrained=lambda config=config: mem.load_shipped(config),
-                ship=mem.save_shipped,
-            )
-            for label, config in explode_runs.items()
-        ],
-        chunk=CHUNK,
-        unit="gradient steps",
-        train_label="Train both",
-    )
-    explode_session.controls()
-
-    def draw_explode(runs: dict[str, mem.MemoryTrainer | None]) -> None:
-        if any(t is None for t in runs.values()):
-            st.caption("Press **Train both** to train the pair for these settings (a few seconds).")
-            return
-        left, right = st.columns(2)
-        with left:
-            norms = {k: t.grad_norms for k, t in runs.items()}
-            key = ("grad norms", tuple(state(t) for t in runs.values()))
-            ui.figure(memo_figure(key, lambda: viz.grad_norm_curves(norms, EXPLODE_COLOURS, CLIP)))
-        with right:
-            curves = {k: (t.eval_steps, t.accuracies) for k, t in runs.items()}
-            key = ("explode accuracy", tuple(state(t) for t in runs.values()))
-            ui.figure(memo_figure(key, lambda: viz.accuracy_curves(curves, EXPLODE_COLOURS, chance)))
-        explode_session.divergence_notices()
-
-    explode_session.live(draw_explode)
-    runs = explode_session.trainers()
-    if all(t is not None and t.steps for t in runs.values()):
-        st.markdown(
-            " · ".join(
-                f"{k}: largest ‖g‖ = {max(t.grad_norms):.3g}, steps with ‖g‖ > 10: {sum(g > 10 for g in t.grad_norms)}, "
-                f"final accuracy {t.test_accuracy:.0%}"
-                for k, t in runs.items()
-            )
+    if tab_explode.open:  # only the open tab's figures are computed and drawn
+        explode = dataclasses.replace(base, **EXPLODE)
+        explode_runs = {"no clipping": explode, "clipped": dataclasses.replace(explode, clip=CLIP)}
+        explode_session = TrainingSession(
+            "memory_explode",
+            [
+                Run(
+                    label,
+                    key=config,
+                    factory=lambda config=config: mem.MemoryTrainer(config),
+                    pretrained=lambda config=config: mem.load_shipped(config),
+                    ship=mem.save_shipped,
+                )
+                for label, config in explode_runs.items()
+            ],
+            chunk=CHUNK,
+            unit="gradient steps",
+            train_label="Train both",
         )
-    ui.formula(
-        rf"\theta \leftarrow \theta - \eta\, g,\quad \eta = {EXPLODE['learning_rate']:g};\qquad "
-        rf"g \leftarrow g\cdot\min\Big(1, \frac{{{CLIP:g}}}{{\|g\|}}\Big)\ \text{{(clipped run)}}",
-        caption="A plain RNN (W_hh orthogonal, ρ = 1) on plain SGD: one huge gradient is one huge step, unless clipped",
-    )
+        explode_session.controls()
+
+        def draw_explode(runs: dict[str, mem.MemoryTrainer | None]) -> None:
+            if any(t is None for t in runs.values()):
+                st.caption("Press **Train both** to train the pair for these settings (a few seconds).")
+                return
+            left, right = st.columns(2)
+            with left:
+                norms = {k: t.grad_norms for k, t in runs.items()}
+                key = ("grad norms", tuple(state(t) for t in runs.values()))
+                ui.figure(memo_figure(key, lambda: viz.grad_norm_curves(norms, EXPLODE_COLOURS, CLIP)))
+            with right:
+                curves = {k: (t.eval_steps, t.accuracies) for k, t in runs.items()}
+                key = ("explode accuracy", tuple(state(t) for t in runs.values()))
+                ui.figure(memo_figure(key, lambda: viz.accuracy_curves(curves, EXPLODE_COLOURS, chance)))
+            explode_session.divergence_notices()
+
+        explode_session.live(draw_explode)
+        runs = explode_session.trainers()
+        if all(t is not None and t.steps for t in runs.values()):
+            st.markdown(
+                " · ".join(
+                    f"{k}: largest ‖g‖ = {max(t.grad_norms):.3g}, steps with ‖g‖ > 10: {sum(g > 10 for g in t.grad_norms)}, "
+                    f"final accuracy {t.test_accuracy:.0%}"
+                    for k, t in runs.items()
+                )
+            )
+        ui.formula(
+            rf"\theta \leftarrow \theta - \eta\, g,\quad \eta = {EXPLODE['learning_rate']:g};\qquad "
+            rf"g \leftarrow g\cdot\min\Big(1, \frac{{{CLIP:g}}}{{\|g\|}}\Big)\ \text{{(clipped run)}}",
+            caption="A plain RNN (W_hh orthogonal, ρ = 1) on plain SGD: one huge gradient is one huge step, unless clipped",
+        )
 
 with tab_init:
-    radius = ui.slider(
-        "Spectral radius ρ of random recurrent weights",
-        "rho",
-        0.1,
-        2.0,
-        0.9,
-        0.05,
-        container=st.columns([1, 2])[0],
-        help="W_hh = ρ·Q, Q random orthogonal; an impulse at t = 1 as the input, nothing trained.",
-    )
-    report = init_report(delay, hidden, radius, forget_bias, seed)
-    ui.figure(rnn_viz.gradient_norms(report))
-    ui.formula(
-        r"\Big\|\frac{\partial h_T}{\partial h_t}\Big\| \le \prod_{k=t+1}^{T}\|\operatorname{diag}(1-h_k^2)\|\,"
-        rf"\|W_{{hh}}\| \le \rho^{{T-t}} = {radius:g}^{{T-t}}",
-        caption="RNN at initialization: |tanh′| ≤ 1 and ‖W_hh‖₂ = ρ bound the Jacobian product (sheet 8 c)",
-    )
-    ui.figure(rnn_viz.gradient_sweep(report))
+    if tab_init.open:  # only the open tab's figures are computed and drawn
+        radius = ui.slider(
+            "Spectral radius ρ of random recurrent weights",
+            "rho",
+            0.1,
+            2.0,
+            0.9,
+            0.05,
+            container=st.columns([1, 2])[0],
+            help="W_hh = ρ·Q, Q random orthogonal; an impulse at t = 1 as the input, nothing trained.",
+        )
+        report = init_report(delay, hidden, radius, forget_bias, seed)
+        ui.figure(rnn_viz.gradient_norms(report))
+        ui.formula(
+            r"\Big\|\frac{\partial h_T}{\partial h_t}\Big\| \le \prod_{k=t+1}^{T}\|\operatorname{diag}(1-h_k^2)\|\,"
+            rf"\|W_{{hh}}\| \le \rho^{{T-t}} = {radius:g}^{{T-t}}",
+            caption="RNN at initialization: |tanh′| ≤ 1 and ‖W_hh‖₂ = ρ bound the Jacobian product (sheet 8 c)",
+        )
+        ui.figure(rnn_viz.gradient_sweep(report))
 
 ui.what_to_notice(
     "- At T = 20 the LSTM learns the task within a few hundred steps; the RNN stays at chance (25 %): the "

@@ -254,11 +254,13 @@ def test_points_figure_draws_what_the_view_asks_for():
 
 
 def test_page_opens_on_shipped_runs_in_both_tabs():
-    at = run_page(PAGE, {"tab": "8×8 digits"})
-    assert_healthy(at, PAGE)
-    shipped = [c.value for c in at.caption if "shipped pre-trained result" in c.value]
-    assert len(shipped) == 2  # one session per tab, both trained
-    tables = [m.value for m in at.markdown if "d(S → X)" in m.value]
+    tables = []
+    for tab in ("2-D points", "8×8 digits"):
+        at = run_page(PAGE, {"tab": tab})
+        assert_healthy(at, PAGE)
+        shipped = [c.value for c in at.caption if "shipped pre-trained result" in c.value]
+        assert len(shipped) == 1, tab  # one session per tab: only the open tab's runs and figures are drawn
+        tables += [m.value for m in at.markdown if "d(S → X)" in m.value]
     assert any("classes covered" in t for t in tables) and any("modes covered" in t for t in tables)
     assert "8 of 8" in next(t for t in tables if "modes covered" in t)
 
