@@ -1,17 +1,13 @@
 """ML Playground: the whole course as live pages. Run with ``streamlit run app.py``."""
 
-from pathlib import Path
-
 import streamlit as st
 
-from ui import lessons, warmup
+from ui import favicon, lessons, warmup
 from ui.registry import COURSE, HOME, SECTIONS, pages_in
 
-# A local image as the favicon: an emoji or a :material/...: page_icon is fetched from a font CDN (offline: a request
-# that fails), and without page_icon Streamlit fetches its own.
-st.set_page_config(
-    page_title="ML Playground", page_icon=str(Path(__file__).parent / "ui" / "favicon.png"), layout="wide"
-)
+# A local image as the favicon (ui/favicon.py: a data URI, no image decoding per run); without page_icon Streamlit
+# fetches its own.
+st.set_page_config(page_title="ML Playground", page_icon=favicon.URI, layout="wide")
 
 
 def _page(spec):

@@ -145,6 +145,23 @@ def test_page_renders_offline_without_error(browser_page, server, spec):
     page.screenshot(path=str(SCREENS / f"{spec.url_path}-1920x1080.png"), full_page=True)
 
 
+def test_favicon_is_the_apps_own_image_sent_inline(browser_page, server):
+    """The tab shows the app's favicon, sent in the page as a data URI (no image decoding per run, no request)."""
+    import base64
+
+    from ui import favicon
+
+    _open(browser_page, server, needs_chart=False)
+    browser_page.wait_for_function(
+        "() => [...document.querySelectorAll('link[rel~=icon]')].some(l => l.href.startsWith('data:'))"
+    )
+    href = browser_page.evaluate(
+        "() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href).find(h => h.startsWith('data:'))"
+    )
+    assert href == favicon.URI
+    assert base64.b64decode(href.split(",", 1)[1]) == (Path(favicon.__file__).parent / "favicon.png").read_bytes()
+
+
 def test_no_url_notice_in_normal_use(browser_page, server):
     """The "link you opened" notice is for a bad link only: stepping through the backprop stages with Next and
     quick arrow-key presses on a bound slider must not raise it."""
