@@ -239,6 +239,28 @@ def _legend_items(layout: dict, traces: list[dict]) -> list[str]:
     return names
 
 
+def _outer_axes(layout: dict, letter: str):
+    """(key, axis) of the x axes on the bottom row (``letter`` 'x') or the y axes on the left column ('y'): the
+    ones whose labels sit in the bottom or left margin."""
+    other = "y" if letter == "x" else "x"
+    for key in _axis_keys(layout, letter):
+        axis = layout.get(key) or {}
+        if axis.get("side") in ("top", "right") or axis.get("overlaying") or axis.get("visible") is False:
+            continue
+        anchor = axis.get("anchor", other)
+        anchor_key = f"{other}axis" + (anchor[1:] if anchor and anchor.startswith(other) else "")
+        if _domain(layout, anchor_key)[0] <= 0.05:
+            yield key, axis
+
+
+def _title_room(axis: dict, size: float) -> float:
+    """From the axis line to the far side of its title: the tick gap, and the title's line with its standoff."""
+    if not _title_text(axis):
+        return TICK_GAP_PX
+    title = axis.get("title") if isinstance(axis.get("title"), dict) else {}
+    return TICK_GAP_PX + 1.25 * _font(title, size) + TITLE_GAP_PX
+
+
 def fit(layout: dict, traces: list[dict], scale: float = 1.0) -> dict[str, float] | None:
     """Margins (l, r, t, b) at least as wide as Plotly's automargin would make them, or None when the
     requested ones already fit (or the figure turns automargin off). ``scale``: text drawn this much larger
@@ -251,48 +273,14 @@ def fit(layout: dict, traces: list[dict], scale: float = 1.0) -> dict[str, float
     height = float(layout.get("height") or 450)
 
     # left: the y axes of the left-most column (their tick labels and title)
-    for key in _axis_keys(layout, "y"):
-        axis = layout.get(key) or {}
-        if axis.get("side") == "right" or axis.get("overlaying") or axis.get("visible") is False:
-            continue
-        anchor = axis.get("anchor", "x")
-        x_key = "xaxis" + anchor[1:] if anchor and anchor.startswith("x") else "xaxis"
-        if _domain(layout, x_key)[0] > 0.05:
-            continue
-        width = _tick_width(layout, traces, key, size)
-        title = _title_text(axis)
-        room = (
-            width
-            + TICK_GAP_PX
-            + (
-                1.25 * _font(axis.get("title") if isinstance(axis.get("title"), dict) else {}, size) + TITLE_GAP_PX
-                if title
-                else 0
-            )
-        )
+    for key, axis in _outer_axes(layout, "y"):
+        room = _tick_width(layout, traces, key, size) + _title_room(axis, size)
         need["l"] = max(need["l"], room + SAFETY_PX + 4)  # tick widths run a little wide of the estimate
 
     # bottom: the x axes of the bottom row (one line of tick labels, their title)
-    for key in _axis_keys(layout, "x"):
-        axis = layout.get(key) or {}
-        if axis.get("side") == "top" or axis.get("overlaying") or axis.get("visible") is False:
-            continue
-        anchor = axis.get("anchor", "y")
-        y_key = "yaxis" + anchor[1:] if anchor and anchor.startswith("y") else "yaxis"
-        if _domain(layout, y_key)[0] > 0.05:
-            continue
+    for key, axis in _outer_axes(layout, "x"):
         ticks = 0.0 if axis.get("showticklabels") is False else 1.25 * _font({"font": axis.get("tickfont")}, size)
-        title = _title_text(axis)
-        room = (
-            ticks
-            + TICK_GAP_PX
-            + (
-                1.25 * _font(axis.get("title") if isinstance(axis.get("title"), dict) else {}, size) + TITLE_GAP_PX
-                if title
-                else 0
-            )
-        )
-        need["b"] = max(need["b"], room + SAFETY_PX)
+        need["b"] = max(need["b"], ticks + _title_room(axis, size) + SAFETY_PX)
         # the right-most tick label hangs half out of the plot
         if _domain(layout, key)[1] > 0.95 and axis.get("showticklabels") is not False:
             extents = [e for e in map(_finite_extent, _values_on(traces, _ref(key), "x")) if isinstance(e, tuple)]
