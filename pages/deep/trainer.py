@@ -297,14 +297,22 @@ def draw(trainers: dict) -> None:
         metrics[2].metric("Test loss", "—" if np.isnan(test_loss) else f"{test_loss:.4f}")
     outputs = mlp.unit_outputs(trainer, BOUNDARY_RES)
     ticks, _points = toy_data.grid(BOUNDARY_RES)
-    clickable = not session.running  # a live frame skips the click grid (Pause to add points)
+    clickable = not session.running  # a live frame skips the click grid and the points' hover (Pause for both)
     left, right = st.columns([1, 1.15])
     with left:
         if trainer.config.net.softmax_output:
-            chart = viz.class_boundary(ticks, outputs[-1], data, clickable=clickable, title="Decision regions")
+            chart = viz.class_boundary(
+                ticks, outputs[-1], data, clickable=clickable, hover=clickable, title="Decision regions"
+            )
         else:
             chart = viz.boundary(
-                ticks, outputs[-1][0], data, user_points=user_points, clickable=clickable, title="Decision boundary"
+                ticks,
+                outputs[-1][0],
+                data,
+                user_points=user_points,
+                clickable=clickable,
+                hover=clickable,
+                title="Decision boundary",
             )
         ui.figure(
             chart,

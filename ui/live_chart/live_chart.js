@@ -55,6 +55,9 @@ export default function ({ data, parentElement }) {
     const graph = document.createElement("div");
     graph.className = "mlp-live-chart";
     graph.style.width = "100%";
+    // its size is its own (width of the column, height set below): what Plotly changes inside it each frame, and
+    // the text it measures (getBoundingClientRect), lay out and paint only this box, not the whole page
+    graph.style.contain = "strict";
     parentElement.appendChild(graph);
     live = parentElement.__mlpLive = { graph, latest: null, drawing: false };
   }

@@ -74,8 +74,10 @@ def _points(
     size: int,
     edge: str = "white",
     classes: Sequence[str] = ("0", "1"),
+    hover: bool = True,
 ) -> list[dict]:
-    """One marker trace per class k present in y (colour CLASS_COLOURS[k], legend "<name> <class name>")."""
+    """One marker trace per class k present in y (colour CLASS_COLOURS[k], legend "<name> <class name>");
+    ``hover=False``: no hover labels (a live frame: each point's hover costs Plotly time on every redraw)."""
     traces = []
     for label, class_name in enumerate(classes):
         keep = y == label
@@ -89,7 +91,11 @@ def _points(
                     mode="markers",
                     name=f"{name} {class_name}",
                     marker=dict(color=colour, size=size, symbol=symbol, line=dict(color=edge, width=1.2)),
-                    hovertemplate=f"{name}, class {class_name}<br>x1=%{{x:.2f}}, x2=%{{y:.2f}}<extra></extra>",
+                    **(
+                        dict(hovertemplate=f"{name}, class {class_name}<br>x1=%{{x:.2f}}, x2=%{{y:.2f}}<extra></extra>")
+                        if hover
+                        else dict(hoverinfo="skip")
+                    ),
                 )
             )
     return traces
@@ -110,6 +116,7 @@ def boundary(
     show_test: bool = True,
     user_points: np.ndarray | None = None,
     clickable: bool = False,
+    hover: bool = True,
     title: str | None = None,
     height: int = 520,
 ) -> go.Figure:
@@ -117,6 +124,7 @@ def boundary(
 
     ``clickable`` lays an invisible grid of points over the plane so that a click selects a position (a live
     view leaves it out: nobody clicks a moving chart, and Plotly reports no clicks on images); see CLICK_MARKER.
+    ``hover=False`` leaves out the points' hover labels (a live frame).
     """
     prob = np.asarray(prob, dtype=np.float64)
     # The field is a picture and the boundary one line trace (see viz/raster.py): a heatmap plus a contour
@@ -140,11 +148,13 @@ def boundary(
             name="P = 0.5",
         ),
     ]
-    traces += _points(data.x_train, data.y_train, "train", "circle", 8, classes=data.classes)
+    traces += _points(data.x_train, data.y_train, "train", "circle", 8, classes=data.classes, hover=hover)
     if show_test and len(data.x_test):
-        traces += _points(data.x_test, data.y_test, "test", "circle-open", 8, edge=BLACK, classes=data.classes)
+        traces += _points(
+            data.x_test, data.y_test, "test", "circle-open", 8, edge=BLACK, classes=data.classes, hover=hover
+        )
     if user_points is not None and len(user_points):
-        traces += _points(user_points[:, :2], user_points[:, 2], "added", "star", 14, edge=BLACK)
+        traces += _points(user_points[:, :2], user_points[:, 2], "added", "star", 14, edge=BLACK, hover=hover)
     if clickable:
         click_ticks = np.linspace(-toy_data.DOMAIN, toy_data.DOMAIN, 33)
         g1, g2 = np.meshgrid(click_ticks, click_ticks)
@@ -191,13 +201,14 @@ def class_boundary(
     data: toy_data.Dataset,
     *,
     clickable: bool = False,
+    hover: bool = True,
     title: str | None = None,
     height: int = 520,
 ) -> go.Figure:
     """K classes: each point of the plane in the colour of argmax_k P(y=k|x), paler where max_k P(y=k|x) is lower
     (white where all K are equally likely), the borders between the regions, and the training points.
 
-    ``probs`` has shape (K, len(ticks), len(ticks)), rows x2. ``clickable`` as in :func:`boundary`.
+    ``probs`` has shape (K, len(ticks), len(ticks)), rows x2. ``clickable`` and ``hover`` as in :func:`boundary`.
     """
     probs = np.asarray(probs, dtype=np.float64)
     colours = [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(probs.shape[0])]
@@ -215,9 +226,13 @@ def class_boundary(
         )
     ]
     # a darker edge than on two classes: yellow and sky points must stand out on their own pale regions
-    traces += _points(data.x_train, data.y_train, "train", "circle", 9, edge="#333333", classes=data.classes)
+    traces += _points(
+        data.x_train, data.y_train, "train", "circle", 9, edge="#333333", classes=data.classes, hover=hover
+    )
     if len(data.x_test):
-        traces += _points(data.x_test, data.y_test, "test", "circle-open", 9, edge=BLACK, classes=data.classes)
+        traces += _points(
+            data.x_test, data.y_test, "test", "circle-open", 9, edge=BLACK, classes=data.classes, hover=hover
+        )
     if clickable:
         click_ticks = np.linspace(-toy_data.DOMAIN, toy_data.DOMAIN, 33)
         g1, g2 = np.meshgrid(click_ticks, click_ticks)
