@@ -8,6 +8,9 @@ from core.deep import optim2d, optimizers
 from ui import contract as ui
 from viz.deep import optimizers as viz
 
+# samples per side of the contour grid: 60 draw the smooth bowls as well as 120 in half the browser's time (the figure
+# is redrawn on every change of the surface's controls); Rosenbrock's narrow curved valley needs 120
+CONTOUR_RESOLUTION = {"quadratic": 60, "rosenbrock": 120, "saddle": 60}
 RUNS = ("SGD", "Momentum", "Adam", "Adam (no bias correction)")
 SURFACE_NAMES = {"quadratic": "ill-conditioned quadratic", "rosenbrock": "Rosenbrock valley", "saddle": "saddle point"}
 FORMULAS = {
@@ -68,7 +71,7 @@ def grid(surface_name: str, kappa: float, steps: int):
 
 
 runs = ui.attempt(run_all, surface_name, kappa, tuple((name, configs[name]) for name in chosen), steps)
-xs, ys, f = optim2d.contour_grid(surf)
+xs, ys, f = optim2d.contour_grid(surf, CONTOUR_RESOLUTION[surface_name])
 ui.figure(viz.trajectories(surf, xs, ys, f, runs))
 diverged = [name for name, run in runs.items() if run.diverged]
 if diverged:

@@ -21,7 +21,7 @@ def trajectories(
             type="contour",
             x=xs,
             y=ys,
-            z=np.log10(np.maximum(f - surf.f_min, 1e-6)),
+            z=np.log10(np.maximum(f - surf.f_min, 1e-6)).astype(np.float32),  # float32: half the bytes to send
             colorscale="Greys",
             reversescale=True,
             ncontours=25,
