@@ -28,8 +28,8 @@ def test_gradient_norm_log_axis_is_readable(report):
 
 
 def test_heads_grid_reports_layer_head_query_key_on_click():
-    """Plotly heatmaps send no clicks in Streamlit: every small map carries a transparent marker per cell whose
-    customdata names (layer, head, query, key), and the selected head and query row are outlined."""
+    """Plotly heatmaps send no clicks in Streamlit: every small map carries a click target (an empty text label)
+    per cell whose customdata names (layer, head, query, key), and the selected head and query row are outlined."""
     import numpy as np
 
     from viz.sequence import transformer as tf_viz

@@ -25,8 +25,8 @@ def _axis_name(index: int, axis: str) -> str:
 def heads_grid(
     attention: np.ndarray, tokens: list[str], selected: tuple[int, int], query: int, *, title: str
 ) -> go.Figure:
-    """All maps A (layers × heads, each L × L, rows = queries): one small heatmap per head, a transparent marker
-    on every cell (Plotly heatmaps report no clicks: the markers do, with layer, head, query and key as their
+    """All maps A (layers × heads, each L × L, rows = queries): one small heatmap per head, an empty text label
+    on every cell (Plotly heatmaps report no clicks: these do, with layer, head, query and key as their
     customdata), the selected head framed and its query row outlined."""
     layers, heads, L, _ = attention.shape
     gap = 0.03
@@ -59,16 +59,17 @@ def heads_grid(
                     y=rows.ravel(),
                     xaxis=xa,
                     yaxis=ya,
-                    mode="markers",
-                    marker=dict(size=max(4, GRID_CELL_PX // L), symbol="square", color="rgba(0,0,0,0)"),
+                    # empty text, not transparent markers: as clickable, and a third cheaper to draw
+                    mode="text",
+                    text=[""] * (L * L),
                     customdata=np.stack(
                         [np.full(L * L, layer), np.full(L * L, head), rows.ravel(), cols.ravel()], axis=1
                     ),
-                    text=[
+                    hovertext=[
                         f"query {labels[r]}, key {labels[c]}: A = {attention[layer, head, r, c]:.2f}"
                         for r, c in zip(rows.ravel(), cols.ravel())
                     ],
-                    hovertemplate=f"layer {layer + 1}, head {head + 1}<br>%{{text}}<extra>click: enlarge</extra>",
+                    hovertemplate=f"layer {layer + 1}, head {head + 1}<br>%{{hovertext}}<extra>click: enlarge</extra>",
                     showlegend=False,
                 )
             )
