@@ -20,16 +20,29 @@ def forward(data: str, n: int, schedule: str, T: int, seed: int) -> diff.Forward
     return diff.forward_report(data, n, schedule, T, seed)
 
 
-def samples(
-    trainer: diff.DiffusionTrainer, count: int, ddim_steps: int, sigma: str, seed: int
-) -> tuple[diff.Trajectory, diff.Trajectory]:
+class Sampled:
+    """One sampler run (DDPM and DDIM from the same x_T) and, built once when first shown, its figures' JSON and
+    its distances to the data: a rerun that changes none of them (t scrubbed, a formula read) sends them as
+    they are."""
+
+    def __init__(self, ddpm: diff.Trajectory, ddim: diff.Trajectory):
+        self.ddpm, self.ddim = ddpm, ddim
+        self._shown: dict = {}
+
+    def shown(self, name: str, build):
+        if name not in self._shown:
+            self._shown[name] = build()
+        return self._shown[name]
+
+
+def samples(trainer: diff.DiffusionTrainer, count: int, ddim_steps: int, sigma: str, seed: int) -> Sampled:
     """The trainer's DDPM and DDIM samples, memoized per session for its current weights (config and steps done):
     moving a plot control reruns the page without resampling."""
     memo: dict = st.session_state.setdefault(SAMPLES, {})
     key = (trainer.config, trainer.steps, count, ddim_steps, sigma, seed)
     if key in memo:
         return memo[key]
-    result = trainer.sample(count, ddim_steps, sigma, seed)
+    result = Sampled(*trainer.sample(count, ddim_steps, sigma, seed))
     # A Pause starts this run while the old one may still finish its chunk (Streamlit's fast reruns): samples
     # of weights that moved meanwhile are shown once but not remembered under the step count read before.
     if trainer.steps == key[1]:
@@ -37,6 +50,36 @@ def samples(
         while len(memo) > MAX_SAMPLE_SETS:
             memo.pop(next(iter(memo)))
     return result
+
+
+# Figures that depend only on the controls, cached on them (plotly JSON dicts, see ui.figure): scrubbing t
+# rebuilds the two forward figures only.
+@st.cache_data(max_entries=64, show_spinner=False)
+def forward_figure(data: str, n: int, schedule: str, T: int, seed: int, t: int) -> dict:
+    return viz.forward_cloud(forward(data, n, schedule, T, seed), t).to_plotly_json()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def schedule_figure(data: str, n: int, schedule: str, T: int, seed: int, t: int) -> dict:
+    return viz.schedule_curves(forward(data, n, schedule, T, seed).schedule, t).to_plotly_json()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def empty_figure(data: str, n: int, schedule: str, T: int, seed: int) -> dict:
+    return viz.reverse_empty(forward(data, n, schedule, T, seed).data).to_plotly_json()
+
+
+LOSS_FIGURE = "_diffusion_loss_figure"
+
+
+def loss_figure(trainer: diff.DiffusionTrainer) -> dict:
+    """The loss curve's JSON, rebuilt only when the trainer has moved (this session's last one is kept)."""
+    key = (trainer.config, trainer.steps, len(trainer.losses))
+    kept = st.session_state.get(LOSS_FIGURE)
+    if kept is None or kept[0] != key:
+        kept = (key, viz.loss_figure(trainer.losses).to_plotly_json())
+        st.session_state[LOSS_FIGURE] = kept
+    return kept[1]
 
 
 def _shift(delta: int, T: int) -> None:
@@ -92,13 +135,13 @@ mean_scale, variance = diff.q_moments(schedule, t)
 
 left, right = st.columns([3, 2])
 with left:
-    ui.figure(viz.forward_cloud(report, t))
+    ui.figure(forward_figure(data_name, n, schedule_kind, T, seed, t))
 with right:
     st.metric("β_t", f"{beta_t:.4f}")
     st.metric("α_t = 1 − β_t", f"{alpha_t:.4f}")
     st.metric("ᾱ_t = Π α_s", f"{alpha_bar_t:.4f}")
     st.metric("SNR ᾱ_t / (1 − ᾱ_t)", "∞" if t == 0 else f"{schedule.snr[t]:.3g}")
-ui.figure(viz.schedule_curves(schedule, t))
+ui.figure(schedule_figure(data_name, n, schedule_kind, T, seed, t))
 ui.formula(
     rf"q(x_{{{t}}} \mid x_0) = \mathcal N\big(\sqrt{{\bar\alpha_{{{t}}}}}\,x_0,\ (1-\bar\alpha_{{{t}}})I\big)"
     rf" = \mathcal N\big({mean_scale:.4f}\,x_0,\ {variance:.4f}\,I\big),\qquad "
@@ -148,7 +191,7 @@ session.controls()
 def draw_loss(trainers: dict[str, diff.DiffusionTrainer | None]) -> None:
     trainer = trainers["ε_θ"]
     if trainer is not None and trainer.steps > 0:
-        ui.figure(viz.loss_figure(trainer.losses))
+        ui.figure(loss_figure(trainer))
     session.divergence_notices()  # with the curve it concerns, redrawn by every chunk
 
 
@@ -162,19 +205,24 @@ elif trainer is None or trainer.steps == 0:
         f"Press **Train** to fit ε_θ for these settings ({steps} steps, a few seconds per thousand). "
         "Sampling and plot controls never retrain; a model is kept per setting for this session."
     )
-    ui.figure(viz.reverse_empty(report.data))
+    ui.figure(empty_figure(data_name, n, schedule_kind, T, seed))
 elif trainer.diverged_reason is None:
     if not trainer.finished:
         ui.caution(f"Training was stopped after {trainer.steps} of {steps} steps: these samples come from that ε_θ.")
-    ddpm, ddim = ui.attempt(samples, trainer, count, ddim_steps, sigma, seed)
-    ui.figure(viz.samples_figure(report.data, ddpm, ddim))
+    sampled = ui.attempt(samples, trainer, count, ddim_steps, sigma, seed)
+    ddpm, ddim, data = sampled.ddpm, sampled.ddim, report.data
+    ui.figure(sampled.shown("samples", lambda: viz.samples_figure(data, ddpm, ddim).to_plotly_json()))
+    distances = sampled.shown(
+        "distances",
+        lambda: [diff.nearest_distance(points, data) for points in (ddpm.points[0], ddpm.samples, ddim.samples)],
+    )
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Loss (mean of last 100)", f"{trainer.recent_loss(100):.3f}")
-    c2.metric("x_T: mean dist. to data", f"{diff.nearest_distance(ddpm.points[0], report.data):.3f}")
-    c3.metric("DDPM: mean dist. to data", f"{diff.nearest_distance(ddpm.samples, report.data):.3f}")
-    c4.metric("DDIM: mean dist. to data", f"{diff.nearest_distance(ddim.samples, report.data):.3f}")
-    ui.figure(viz.trajectories_figure(report.data, ddpm, ddim))
-    ui.figure(viz.denoising_animation(report.data, ddpm, ddim))
+    c2.metric("x_T: mean dist. to data", f"{distances[0]:.3f}")
+    c3.metric("DDPM: mean dist. to data", f"{distances[1]:.3f}")
+    c4.metric("DDIM: mean dist. to data", f"{distances[2]:.3f}")
+    ui.figure(sampled.shown("trajectories", lambda: viz.trajectories_figure(data, ddpm, ddim).to_plotly_json()))
+    ui.figure(sampled.shown("denoising", lambda: viz.denoising_animation_json(data, ddpm, ddim)))
     st.caption(
         f"**▶ play** runs the reverse process in your browser, t = {T} → 0: the same x_T becomes noise-free samples. "
         f"DDPM moves a little at every one of its {T} steps and keeps jittering from its fresh noise σ_t z; DDIM "

@@ -1,17 +1,26 @@
 """Diffusion figures: the noised cloud at a timestep, the ᾱ_t / SNR curves, DDPM vs DDIM samples and trajectories,
-the training loss."""
+the training loss.
+
+Written as plain trace and layout dicts (viz.plain): validated ``go`` figures cost ~40 ms each here, ~300 ms for the
+page's sampler figures together, on every rerun that built them. Coordinates are rounded to 3 decimals (a
+thousandth of the plotted square's side is far below a pixel): a third of the JSON the browser parses."""
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
+
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from PIL import Image
 
 from core.generative import diffusion as diff
 from core.numerics import moving_average
-from viz import animation, theme
+from viz import animation, plain, theme
 
 DATA_COLOUR, NOISED_COLOUR = theme.GREY, theme.BLUE
+DATA_OPACITY = 0.35
 DDPM_COLOUR, DDIM_COLOUR = theme.VERMILION, theme.GREEN
 # Every cloud is drawn on the same square so that scrubbing t does not rescale the axes.
 LIMIT = 3.5
@@ -23,46 +32,110 @@ MAX_DENOISE_FRAMES = 101
 DENOISE_POINTS = 200
 
 
-def _circle(radius: float) -> tuple[np.ndarray, np.ndarray]:
+def _circle(radius: float) -> tuple[list, list]:
     angle = np.linspace(0, 2 * np.pi, 121)
-    return radius * np.cos(angle), radius * np.sin(angle)
+    return animation.plain(radius * np.cos(angle), 3), animation.plain(radius * np.sin(angle), 3)
 
 
-def _square_axes(fig: go.Figure, cols: int = 1) -> None:
+def _square_axes(layout: dict, cols: int = 1) -> None:
     """The same square [−LIMIT, LIMIT]² with equal units on both axes in each of ``cols`` panels."""
     for col in range(1, cols + 1):
         suffix = "" if col == 1 else str(col)
-        fig.update_layout(
-            {
-                f"xaxis{suffix}": dict(range=[-LIMIT, LIMIT], title="x₁"),
-                f"yaxis{suffix}": dict(
-                    range=[-LIMIT, LIMIT], scaleanchor=f"x{suffix}", scaleratio=1, title="x₂" if col == 1 else None
-                ),
-            }
-        )
+        plain.merge(layout.setdefault(f"xaxis{suffix}", {}), dict(range=[-LIMIT, LIMIT], title=dict(text="x₁")))
+        y_axis = dict(range=[-LIMIT, LIMIT], scaleanchor=f"x{suffix}", scaleratio=1)
+        if col == 1:
+            y_axis["title"] = dict(text="x₂")
+        plain.merge(layout.setdefault(f"yaxis{suffix}", {}), y_axis)
 
 
-def _data_trace(data: np.ndarray, show_legend: bool = True) -> go.Scatter:
-    return go.Scatter(
-        x=data[:, 0],
-        y=data[:, 1],
+def _panel(col: int) -> dict:
+    return dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
+
+
+DATA_IMAGE_PX = 640
+"""Side of the data picture: above the panels' size on a 1920-px screen, so the dots stay crisp."""
+DATA_DOT_PX = 3.2
+"""Radius of a data dot in that picture (a 4-px marker in a ~400-px panel, scaled alike)."""
+_SUPERSAMPLE = 2
+
+
+@functools.lru_cache(maxsize=16)
+def _dots_png(points: bytes, count: int) -> str:
+    """The data x₀ (``count`` points, float64 bytes) as grey dots on a transparent square PNG over [−LIMIT, LIMIT]²:
+    a 35 % grey per dot, stacked as Plotly's translucent markers stack (alpha 1 − 0.65ᵏ where k dots overlap),
+    antialiased by drawing at twice the size."""
+    xy = np.frombuffer(points, dtype=np.float64).reshape(count, 2)
+    side, radius = DATA_IMAGE_PX * _SUPERSAMPLE, DATA_DOT_PX * _SUPERSAMPLE
+    reach = int(np.ceil(radius))
+    dy, dx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    inside = dx**2 + dy**2 <= radius**2
+    px = np.rint((xy[:, 0] + LIMIT) / (2 * LIMIT) * side).astype(int)
+    py = np.rint((LIMIT - xy[:, 1]) / (2 * LIMIT) * side).astype(int)  # image rows run down
+    cols = (px[:, None] + dx[inside][None, :]).ravel()
+    rows = (py[:, None] + dy[inside][None, :]).ravel()
+    keep = (cols >= 0) & (cols < side) & (rows >= 0) & (rows < side)
+    stacked = np.bincount(rows[keep] * side + cols[keep], minlength=side * side).reshape(side, side)
+    coverage = (1 - (1 - DATA_OPACITY) ** np.arange(stacked.max() + 1)).astype(np.float32)  # by overlap count
+    alpha = coverage[stacked].reshape(DATA_IMAGE_PX, _SUPERSAMPLE, DATA_IMAGE_PX, _SUPERSAMPLE).mean(axis=(1, 3))
+    rgba = np.zeros((DATA_IMAGE_PX, DATA_IMAGE_PX, 4), dtype=np.uint8)
+    rgba[..., :3] = [int(DATA_COLOUR[k : k + 2], 16) for k in (1, 3, 5)]
+    rgba[..., 3] = np.rint(alpha * 255)
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _data_image(data: np.ndarray, col: int = 1) -> dict:
+    """The data x₀ as a layout image under panel ``col``'s points: the same grey cloud in every panel, drawn as one
+    picture instead of one SVG marker per point (the page showed the 500 data points in seven panels: half
+    of its drawing time in Chromium)."""
+    points = np.ascontiguousarray(data, dtype=np.float64)
+    return dict(
+        source=_dots_png(points.tobytes(), len(points)),
+        xref=_panel(col)["xaxis"],
+        yref=_panel(col)["yaxis"],
+        x=-LIMIT,
+        y=LIMIT,
+        sizex=2 * LIMIT,
+        sizey=2 * LIMIT,
+        sizing="stretch",
+        xanchor="left",
+        yanchor="top",
+        layer="below",
+    )
+
+
+def _data_trace(data: np.ndarray, show_legend: bool = True, col: int = 1) -> dict:
+    """The data's legend entry (the points themselves are the layout image of :func:`_data_image`)."""
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
         mode="markers",
         name="data x₀",
-        marker=dict(color=DATA_COLOUR, size=4, opacity=0.35),
+        marker=dict(color=DATA_COLOUR, size=6, opacity=0.6),
         showlegend=show_legend,
         legendgroup="data",
+        hoverinfo="skip",
+        **_panel(col),
     )
+
+
+def _with_data(layout: dict, data: np.ndarray, cols: int = 1) -> dict:
+    layout["images"] = [*layout.get("images", []), *(_data_image(data, col) for col in range(1, cols + 1))]
+    return layout
 
 
 def forward_cloud(report: diff.ForwardReport, t: int) -> go.Figure:
     """x_0 (grey) and x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (blue) for the same points, with the 1σ and 2σ circles of N(0, I)."""
     xt = report.at(t)
     alpha_bar = report.schedule.alpha_bars[t]
-    fig = go.Figure()
+    traces = []
     for radius in (1.0, 2.0):
         cx, cy = _circle(radius)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=cx,
                 y=cy,
                 mode="lines",
@@ -73,22 +146,36 @@ def forward_cloud(report: diff.ForwardReport, t: int) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    fig.add_trace(_data_trace(report.data))
-    fig.add_trace(
-        go.Scatter(
-            x=xt[:, 0], y=xt[:, 1], mode="markers", name=f"x_{t}", marker=dict(color=NOISED_COLOUR, size=5, opacity=0.7)
+    traces.append(_data_trace(report.data))
+    traces.append(
+        dict(
+            type="scatter",
+            x=animation.plain(xt[:, 0], 3),
+            y=animation.plain(xt[:, 1], 3),
+            mode="markers",
+            name=f"x_{t}",
+            marker=dict(color=NOISED_COLOUR, size=5, opacity=0.7),
         )
     )
-    _square_axes(fig)
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return theme.style(fig, f"q(x_t | x₀) at t = {t}: ᾱ_t = {alpha_bar:.4f}", height=500)
+    layout = plain.layout(
+        f"q(x_t | x₀) at t = {t}: ᾱ_t = {alpha_bar:.4f}",
+        500,
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+    )
+    _square_axes(layout)
+    _with_data(layout, report.data)
+    return plain.figure(traces, layout)
 
 
 def schedule_curves(schedule: diff.Schedule, t: int) -> go.Figure:
     """Left: ᾱ_t, √ᾱ_t (signal scale), √(1 − ᾱ_t) (noise scale) and β_t; right: log₁₀ SNR = log₁₀ ᾱ_t/(1 − ᾱ_t)."""
     steps = np.arange(schedule.T + 1)
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Signal and noise scales", "Signal-to-noise ratio ᾱ_t / (1 − ᾱ_t)")
+    layout = plain.subplots_layout(
+        f"{schedule.kind} schedule, T = {schedule.T} (black line: t = {t})",
+        430,
+        rows=1,
+        cols=2,
+        subplot_titles=("Signal and noise scales", "Signal-to-noise ratio ᾱ_t / (1 − ᾱ_t)"),
     )
     curves = (
         ("ᾱ_t", schedule.alpha_bars, theme.BLUE, "solid"),
@@ -96,118 +183,138 @@ def schedule_curves(schedule: diff.Schedule, t: int) -> go.Figure:
         ("√(1 − ᾱ_t) (noise)", schedule.noise_scale, theme.VERMILION, "dash"),
         ("β_t", schedule.betas, theme.ORANGE, "dot"),
     )
-    for name, values, colour, dash in curves:
-        fig.add_trace(
-            go.Scatter(x=steps[1:], y=values[1:], name=name, mode="lines", line=dict(color=colour, dash=dash, width=3)),
-            row=1,
-            col=1,
-        )
-    fig.add_trace(
-        go.Scatter(
+    traces = [
+        dict(
+            type="scatter",
             x=steps[1:],
-            y=schedule.snr[1:],
+            y=np.asarray(values[1:], dtype=float),
+            name=name,
+            mode="lines",
+            line=dict(color=colour, dash=dash, width=3),
+            **_panel(1),
+        )
+        for name, values, colour, dash in curves
+    ]
+    traces.append(
+        dict(
+            type="scatter",
+            x=steps[1:],
+            y=np.asarray(schedule.snr[1:], dtype=float),
             name="SNR",
             mode="lines",
             line=dict(color=theme.PURPLE, width=3),
             showlegend=False,
-        ),
-        row=1,
-        col=2,
+            **_panel(2),
+        )
     )
-    for col in (1, 2):
-        fig.add_vline(x=t, line=dict(color=theme.BLACK, width=1.5), row=1, col=col)
-        fig.update_xaxes(title="t", range=[0, schedule.T], row=1, col=col)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=1)
-    fig.update_yaxes(**theme.log_axis(schedule.snr[1:], 330), row=1, col=2)
-    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
-    return theme.style(fig, f"{schedule.kind} schedule, T = {schedule.T} (black line: t = {t})", height=430)
+    layout["shapes"] = [
+        plain.vline(
+            t, dict(color=theme.BLACK, width=1.5), xref=_panel(col)["xaxis"], yref=f"{_panel(col)['yaxis']} domain"
+        )
+        for col in (1, 2)
+    ]
+    plain.update_axes(layout, "x", title=dict(text="t"), range=[0, schedule.T])
+    plain.merge(layout["yaxis"], dict(range=[0, 1.02]))
+    plain.merge(layout["yaxis2"], theme.log_axis(schedule.snr[1:], 330))
+    layout["legend"] = dict(orientation="h", y=-0.25, yanchor="top", x=0)
+    return plain.figure(traces, layout)
 
 
 def reverse_empty(data: np.ndarray) -> go.Figure:
     """The reverse-process figure before any training: the data and a note on how to start."""
-    fig = go.Figure()
-    fig.add_trace(_data_trace(data))
-    fig.add_annotation(
-        text="No ε_θ trained yet for these settings.<br>Press Train: then DDPM and DDIM samples appear here.",
-        x=0,
-        y=0,
-        showarrow=False,
-        font=dict(size=18),
-        bgcolor="rgba(255,255,255,0.85)",
+    layout = plain.layout("Reverse process: samples (not trained yet)", 460)
+    layout["annotations"] = [
+        dict(
+            text="No ε_θ trained yet for these settings.<br>Press Train: then DDPM and DDIM samples appear here.",
+            x=0,
+            y=0,
+            showarrow=False,
+            font=dict(size=18),
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+    ]
+    _square_axes(layout)
+    _with_data(layout, data)
+    return plain.figure([_data_trace(data)], layout)
+
+
+def _two_panels(title: str, subplot_titles: tuple[str, str], height: int, data: np.ndarray) -> dict:
+    layout = plain.subplots_layout(
+        title, height, rows=1, cols=2, subplot_titles=subplot_titles, horizontal_spacing=0.06
     )
-    _square_axes(fig)
-    return theme.style(fig, "Reverse process: samples (not trained yet)", height=460)
+    _square_axes(layout, cols=2)
+    return _with_data(layout, data, cols=2)
 
 
 def samples_figure(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Trajectory) -> go.Figure:
     """DDPM (left) and DDIM (right) samples x_0 over the data, both from the same x_T."""
     ddpm_steps, ddim_steps = len(ddpm.timesteps) - 1, len(ddim.timesteps) - 1
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(f"DDPM: {ddpm_steps} stochastic steps", f"DDIM (η = 0): {ddim_steps} deterministic steps"),
-        horizontal_spacing=0.06,
+    layout = _two_panels(
+        "Samples x₀ vs the data (same x_T for both samplers)",
+        (f"DDPM: {ddpm_steps} stochastic steps", f"DDIM (η = 0): {ddim_steps} deterministic steps"),
+        520,
+        data,
     )
+    traces = []
     for col, (name, trajectory, colour) in enumerate((("DDPM", ddpm, DDPM_COLOUR), ("DDIM", ddim, DDIM_COLOUR)), 1):
-        fig.add_trace(_data_trace(data, show_legend=col == 1), row=1, col=col)
+        traces.append(_data_trace(data, show_legend=col == 1, col=col))
         samples = trajectory.samples
-        fig.add_trace(
-            go.Scatter(
-                x=samples[:, 0],
-                y=samples[:, 1],
+        traces.append(
+            dict(
+                type="scatter",
+                x=animation.plain(samples[:, 0], 3),
+                y=animation.plain(samples[:, 1], 3),
                 mode="markers",
                 name=f"{name} samples",
                 marker=dict(color=colour, size=5, opacity=0.75),
-            ),
-            row=1,
-            col=col,
+                **_panel(col),
+            )
         )
-    _square_axes(fig, cols=2)
-    fig.update_layout(legend=dict(orientation="h", y=-0.15, yanchor="top", x=0))
-    return theme.style(fig, "Samples x₀ vs the data (same x_T for both samplers)", height=520)
+    layout["legend"] = dict(orientation="h", y=-0.15, yanchor="top", x=0)
+    return plain.figure(traces, layout)
 
 
 def trajectories_figure(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Trajectory) -> go.Figure:
     """Paths of a few points from x_T (open circle) to x_0 (filled): DDPM wanders, DDIM glides."""
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("DDPM trajectories", "DDIM trajectories"), horizontal_spacing=0.06
-    )
     count = min(TRAJECTORIES, ddpm.points.shape[1])
+    layout = _two_panels(
+        f"Trajectories of {count} points from the same x_T", ("DDPM trajectories", "DDIM trajectories"), 520, data
+    )
+    traces = []
     for col, (trajectory, colour) in enumerate(((ddpm, DDPM_COLOUR), (ddim, DDIM_COLOUR)), 1):
-        fig.add_trace(_data_trace(data, show_legend=col == 1), row=1, col=col)
+        traces.append(_data_trace(data, show_legend=col == 1, col=col))
         for i in range(count):
             path = trajectory.points[:, i, :]  # (K + 1, 2)
-            fig.add_trace(
-                go.Scatter(
-                    x=path[:, 0],
-                    y=path[:, 1],
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=animation.plain(path[:, 0], 3),
+                    y=animation.plain(path[:, 1], 3),
                     mode="lines",
                     line=dict(color=theme.CATEGORICAL[i % 6], width=1.5),
                     opacity=0.8,
                     showlegend=False,
                     hovertemplate=f"point {i}<extra></extra>",
-                ),
-                row=1,
-                col=col,
+                    **_panel(col),
+                )
             )
         ends = trajectory.points[[0, -1], :count, :]  # (2, count, 2)
         for k, (label, symbol) in enumerate((("x_T", "circle-open"), ("x₀", "circle"))):
-            fig.add_trace(
-                go.Scatter(
-                    x=ends[k, :, 0],
-                    y=ends[k, :, 1],
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=animation.plain(ends[k, :, 0], 3),
+                    y=animation.plain(ends[k, :, 1], 3),
                     mode="markers",
                     name=f"{label} (start)" if k == 0 else f"{label} (end)",
                     marker=dict(color=colour, size=10, symbol=symbol, line=dict(width=2, color=colour)),
                     showlegend=col == 1,
                     legendgroup=label,
-                ),
-                row=1,
-                col=col,
+                    **_panel(col),
+                )
             )
-    _square_axes(fig, cols=2)
-    fig.update_layout(legend=dict(orientation="h", y=-0.15, yanchor="top", x=0))
-    return theme.style(fig, f"Trajectories of {count} points from the same x_T", height=520)
+    layout["legend"] = dict(orientation="h", y=-0.15, yanchor="top", x=0)
+    return plain.figure(traces, layout)
 
 
 def denoise_frames(ddpm: diff.Trajectory, ddim: diff.Trajectory) -> list[tuple[int, int, int]]:
@@ -229,14 +336,21 @@ def denoising_animation(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Traj
 
     Each frame moves the two point clouds only (scatter x and y, no redraw of the figure): ▶ play runs at
     12–15 frames/s in Chromium."""
+    spec = denoising_animation_json(data, ddpm, ddim)
+    return animation.with_frames(plain.figure(spec["data"], spec["layout"]), spec["frames"])
+
+
+def denoising_animation_json(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Trajectory) -> dict:
+    """``denoising_animation(...).to_plotly_json()``, written directly: that copy of its ~80,000 frame
+    coordinates (``to_dict`` deep-copies them one by one) took ~150 ms. Every value is a plain list or dict."""
     ddpm_steps, ddim_steps = len(ddpm.timesteps) - 1, len(ddim.timesteps) - 1
     count = min(DENOISE_POINTS, ddpm.points.shape[1])
     frames = denoise_frames(ddpm, ddim)
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=(f"DDPM (vermilion): {ddpm_steps} noisy steps", f"DDIM (green, η = 0): {ddim_steps} jumps"),
-        horizontal_spacing=0.06,
+    layout = _two_panels(
+        "Denoising: the same x_T → x₀ by both samplers (grey: the data)",
+        (f"DDPM (vermilion): {ddpm_steps} noisy steps", f"DDIM (green, η = 0): {ddim_steps} jumps"),
+        540,
+        data,
     )
 
     def clouds(j: int, i: int) -> list[dict]:
@@ -246,52 +360,69 @@ def denoising_animation(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Traj
         ]
 
     first = clouds(*frames[0][1:])
+    traces = []
     for col, (name, colour) in enumerate((("DDPM", DDPM_COLOUR), ("DDIM", DDIM_COLOUR)), 1):
-        fig.add_trace(_data_trace(data, show_legend=col == 1), row=1, col=col)
-        fig.add_trace(
-            go.Scatter(
-                **{k: v for k, v in first[col - 1].items() if k != "type"},
+        traces.append(_data_trace(data, show_legend=col == 1, col=col))
+        traces.append(
+            dict(
+                **first[col - 1],
                 mode="markers",
                 name=f"{name}: x_t",
                 marker=dict(color=colour, size=5, opacity=0.75),
                 hoverinfo="skip",
-            ),
-            row=1,
-            col=col,
+                **_panel(col),
+            )
         )
-    _square_axes(fig, cols=2)
     # no legend (the panel titles name the colours): Plotly redraws a legend with every frame, a third of its cost
-    fig.update_layout(
-        showlegend=False,
-        dragmode=False,
-        **animation.controls([str(t) for t, _, _ in frames], prefix="t = ", gap_px=55),
+    plain.merge(
+        layout,
+        dict(
+            showlegend=False,
+            dragmode=False,
+            margin=dict(t=70, b=55 + animation.CONTROLS_PX),
+            **animation.controls([str(t) for t, _, _ in frames], prefix="t = ", gap_px=55),
+        ),
     )
-    theme.style(fig, "Denoising: the same x_T → x₀ by both samplers (grey: the data)", height=540)
-    fig.update_layout(margin=dict(t=70, b=55 + animation.CONTROLS_PX))
     moving = [1, 3]  # the two point clouds, after each panel's data trace
-    return animation.with_frames(fig, [dict(name=str(t), data=clouds(j, i), traces=moving) for t, j, i in frames])
+    return dict(
+        data=traces,
+        layout=layout,
+        frames=[dict(name=str(t), data=clouds(j, i), traces=moving) for t, j, i in frames],
+    )
 
 
 def loss_figure(losses: list[float], window: int = 50) -> go.Figure:
     """The DDPM loss per gradient step (faint) and its moving average over full windows of ``window`` steps."""
     values = np.asarray(losses, dtype=float)
     steps = np.arange(1, len(values) + 1)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(x=steps, y=values, mode="lines", name="batch loss", line=dict(color=theme.SKY, width=1), opacity=0.5)
-    )
+    traces = [
+        dict(
+            type="scatter",
+            x=steps,
+            y=values.astype(np.float32),
+            mode="lines",
+            name="batch loss",
+            line=dict(color=theme.SKY, width=1),
+            opacity=0.5,
+        )
+    ]
     if len(values) >= window:
         smooth = moving_average(values, window)[window - 1 :]  # from the first full window on
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=steps[window - 1 :],
-                y=smooth,
+                y=np.asarray(smooth, dtype=np.float32),
                 mode="lines",
                 name=f"mean of {window}",
                 line=dict(color=theme.BLUE, width=3),
             )
         )
-    fig.update_xaxes(title="gradient step")
-    fig.update_yaxes(title="‖ε − ε_θ‖²", rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return theme.style(fig, "Training loss L(θ)", height=360)
+    layout = plain.layout(
+        "Training loss L(θ)",
+        360,
+        xaxis=dict(title=dict(text="gradient step")),
+        yaxis=dict(title=dict(text="‖ε − ε_θ‖²"), rangemode="tozero"),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+    )
+    return plain.figure(traces, layout)
