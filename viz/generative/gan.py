@@ -3,15 +3,15 @@ the spirit of GAN Lab), modes covered and the JS estimates over training, the tw
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.generative import gan, toy2d
 from core.numerics import moving_average
-from viz import theme
+from viz import plain, theme
 
 REAL_COLOUR, FAKE_COLOUR, ARROW_COLOUR = theme.BLUE, theme.VERMILION, theme.BLACK
 HISTOGRAM_COLOUR, ESTIMATE_COLOUR = theme.PURPLE, theme.GREEN
@@ -30,14 +30,15 @@ LEGEND_ROOM_PX = 105
 """Bottom margin: the tick labels, the x-axis title and up to two rows of legend."""
 
 
-def _with_legend_room(fig: go.Figure) -> go.Figure:
-    fig.update_layout(margin=dict(b=LEGEND_ROOM_PX))
-    return fig
-
-
-def _square_axes(fig: go.Figure) -> None:
-    fig.update_xaxes(range=[-LIMIT, LIMIT], title="x₁", constrain="domain", zeroline=False)
-    fig.update_yaxes(range=[-LIMIT, LIMIT], title="x₂", scaleanchor="x", scaleratio=1, zeroline=False)
+def _square_axes(layout: dict) -> None:
+    plain.merge(
+        layout.setdefault("xaxis", {}),
+        dict(range=[-LIMIT, LIMIT], title=dict(text="x₁"), constrain="domain", zeroline=False),
+    )
+    plain.merge(
+        layout.setdefault("yaxis", {}),
+        dict(range=[-LIMIT, LIMIT], title=dict(text="x₂"), scaleanchor="x", scaleratio=1, zeroline=False),
+    )
 
 
 def _arrow_segments(origins: np.ndarray, directions: np.ndarray) -> tuple[list, list, float]:
@@ -166,21 +167,19 @@ def game_figure(
                 type="scatter",
                 x=g1.ravel().astype(np.float32),
                 y=g2.ravel().astype(np.float32),
-                mode="markers",
-                marker=dict(size=10, color="rgba(0,0,0,0)"),
+                mode="text",  # empty labels: as clickable as transparent markers, and cheaper to draw
+                text=[""] * g1.size,
                 name="click to add",
                 showlegend=False,
                 hovertemplate="(%{x:.2f}, %{y:.2f}): click to add a point<extra></extra>",
             )
         )
-    fig = go.Figure(data=traces)
-    _square_axes(fig)
-    fig.update_layout(
-        legend=_BOTTOM_LEGEND,
-        clickmode="event+select" if clickable else None,
-        dragmode=False if clickable else None,
-    )
-    return _with_legend_room(theme.style(fig, title, height=height))
+    layout = plain.layout(title, height, legend=copy.deepcopy(_BOTTOM_LEGEND))
+    layout["margin"]["b"] = LEGEND_ROOM_PX
+    _square_axes(layout)
+    if clickable:
+        layout.update(clickmode="event+select", dragmode=False)
+    return plain.figure(traces, layout)
 
 
 def progress_figure(history: list[gan.Record], ring: bool, height: int = 540) -> go.Figure:
@@ -188,59 +187,73 @@ def progress_figure(history: list[gan.Record], ring: bool, height: int = 540) ->
     histogram JS(p̂_data ‖ p̂_g) and (V̂(D, G) + log 4)/2 from the current D, under the ceiling log 2."""
     steps = np.array([r.g_steps for r in history])
     rows = 2 if ring else 1
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        height,
         rows=rows,
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.12,
         subplot_titles=(("Ring modes covered",) if ring else ()) + ("JS(p_data ‖ p_g), nats",),
     )
+    traces = []
     if ring:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=steps,
-                y=[r.modes for r in history],
+                y=np.array([r.modes for r in history], dtype=float),
                 mode="lines+markers" if len(steps) < 30 else "lines",
                 line=dict(color=theme.BLUE, width=3, shape="hv"),
                 name="modes covered",
                 showlegend=False,
                 hovertemplate="G-step %{x}: %{y} of 8 modes<extra></extra>",
-            ),
-            row=1,
-            col=1,
+                xaxis="x",
+                yaxis="y",
+            )
         )
-        fig.update_yaxes(range=[-0.3, toy2d.RING_MODES + 0.3], tick0=0, dtick=2, title="of 8", row=1, col=1)
-    js_row = rows
-    fig.add_trace(
-        go.Scatter(
+        plain.merge(
+            layout["yaxis"],
+            dict(range=[-0.3, toy2d.RING_MODES + 0.3], tick0=0, dtick=2, title=dict(text="of 8")),
+        )
+    js_x, js_y = ("x2", "y2") if ring else ("x", "y")
+    traces += [
+        dict(
+            type="scatter",
             x=steps,
-            y=[r.js_histogram for r in history],
+            y=np.array([r.js_histogram for r in history], dtype=float),
             mode="lines",
             line=dict(color=HISTOGRAM_COLOUR, width=3),
             name="histogram JS",
             hovertemplate="G-step %{x}: %{y:.3f}<extra>histogram JS</extra>",
+            xaxis=js_x,
+            yaxis=js_y,
         ),
-        row=js_row,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=steps,
-            y=[r.js_from_d for r in history],
+            y=np.array([r.js_from_d for r in history], dtype=float),
             mode="lines",
             line=dict(color=ESTIMATE_COLOUR, width=3, dash="dash"),
             name="(V̂ + log 4)/2 from D",
             hovertemplate="G-step %{x}: %{y:.3f}<extra>from D</extra>",
+            xaxis=js_x,
+            yaxis=js_y,
         ),
-        row=js_row,
-        col=1,
-    )
-    fig.add_hline(y=math.log(2), line=dict(color=theme.GREY, dash="dot", width=1.5), row=js_row, col=1)
-    fig.update_yaxes(range=[-0.05, 0.75], row=js_row, col=1)
-    fig.update_xaxes(title="generator step", row=js_row, col=1)
-    fig.update_layout(legend=_BOTTOM_LEGEND)
-    fig.update_annotations(font_size=16)
-    return _with_legend_room(theme.style(fig, None, height=height))
+    ]
+    layout["shapes"] = [plain.hline(math.log(2), dict(color=theme.GREY, dash="dot", width=1.5), f"{js_x} domain", js_y)]
+    plain.merge(layout[f"yaxis{js_y[1:]}"], dict(range=[-0.05, 0.75]))
+    plain.merge(layout[f"xaxis{js_x[1:]}"], dict(title=dict(text="generator step")))
+    layout["legend"] = copy.deepcopy(_BOTTOM_LEGEND)
+    _subplot_title_size(layout, 16)
+    layout["margin"]["b"] = LEGEND_ROOM_PX
+    return plain.figure(traces, layout)
+
+
+def _subplot_title_size(layout: dict, size: int) -> None:
+    """``fig.update_annotations(font_size=size)`` on a layout dict (its annotations are the subplot titles)."""
+    for note in layout.get("annotations", []):
+        note.setdefault("font", {})["size"] = size
 
 
 def curves_figure(
@@ -248,12 +261,15 @@ def curves_figure(
 ) -> go.Figure:
     """Left: L_D per D-step and L_G per G-step (moving averages of ``window``), with their values at the
     equilibrium D = ½ (log 4 and ±log 2). Right: the mean D(x) on data and on generated samples over G-steps."""
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        400,
         rows=1,
         cols=2,
         subplot_titles=("Losses (moving average)", "Mean D on real and generated"),
         horizontal_spacing=0.12,
     )
+    traces = []
     for values, name, colour, unit in (
         (trainer_d_losses, "L_D per D-step", theme.GREEN, "D-step"),
         (trainer_g_losses, "L_G per G-step", theme.PURPLE, "G-step"),
@@ -263,43 +279,48 @@ def curves_figure(
             continue
         w = min(window, len(values))
         smooth = moving_average(values, w)[w - 1 :]
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=np.arange(w, len(values) + 1),
-                y=smooth,
+                y=np.asarray(smooth, dtype=np.float32),  # float32: a loss curve needs no more digits
                 mode="lines",
                 line=dict(color=colour, width=3),
                 name=name,
                 hovertemplate=f"{unit} %{{x}}: %{{y:.3f}}<extra>{name}</extra>",
-            ),
-            row=1,
-            col=1,
+                xaxis="x",
+                yaxis="y",
+            )
         )
     # at D = ½: L_D = 2 log 2 = log 4; L_G = log 2 (non-saturating) or −log 2 (saturating)
     equilibrium_g = math.log(2) if loss == gan.NON_SATURATING else -math.log(2)
-    for level in (math.log(4), equilibrium_g):
-        fig.add_hline(y=level, line=dict(color=theme.GREY, dash="dot", width=1.5), row=1, col=1)
-    steps = [r.g_steps for r in history]
+    dotted = dict(color=theme.GREY, dash="dot", width=1.5)
+    # (on the left only once it has a curve: Plotly's add_hline leaves out an empty subplot)
+    shapes = [plain.hline(level, dict(dotted), "x domain", "y") for level in (math.log(4), equilibrium_g) if traces]
+    steps = np.array([r.g_steps for r in history])
     for values, name, colour in (
         ([r.d_real for r in history], "D(x), x real", REAL_COLOUR),
         ([r.d_fake for r in history], "D(g(z))", FAKE_COLOUR),
     ):
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=steps,
-                y=values,
+                y=np.asarray(values, dtype=float),
                 mode="lines",
                 line=dict(color=colour, width=3),
                 name=name,
                 hovertemplate="G-step %{x}: %{y:.3f}<extra></extra>",
-            ),
-            row=1,
-            col=2,
+                xaxis="x2",
+                yaxis="y2",
+            )
         )
-    fig.add_hline(y=0.5, line=dict(color=theme.GREY, dash="dot", width=1.5), row=1, col=2)
-    fig.update_xaxes(title="update of that player", row=1, col=1)
-    fig.update_xaxes(title="generator step", row=1, col=2)
-    fig.update_yaxes(range=[0, 1], row=1, col=2)
-    fig.update_layout(legend=_BOTTOM_LEGEND)
-    fig.update_annotations(font_size=16)
-    return _with_legend_room(theme.style(fig, None, height=400))
+    shapes.append(plain.hline(0.5, dict(dotted), "x2 domain", "y2"))
+    layout["shapes"] = shapes
+    plain.merge(layout["xaxis"], dict(title=dict(text="update of that player")))
+    plain.merge(layout["xaxis2"], dict(title=dict(text="generator step")))
+    plain.merge(layout["yaxis2"], dict(range=[0, 1]))
+    layout["legend"] = copy.deepcopy(_BOTTOM_LEGEND)
+    _subplot_title_size(layout, 16)
+    layout["margin"]["b"] = LEGEND_ROOM_PX
+    return plain.figure(traces, layout)
