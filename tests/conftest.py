@@ -1,4 +1,7 @@
-"""Shared fixtures: caches are process-global in AppTest, so every test starts with empty ones."""
+"""Shared fixtures: caches are process-global in AppTest, so every test starts with empty ones; the browser
+tests' server and Chromium."""
+
+import subprocess
 
 import pytest
 import streamlit as st
@@ -14,3 +17,32 @@ def _clear_streamlit_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`streamlit run app.py` on a free loopback port for one test module: its base URL."""
+    from scripts.screenshot import free_port, start_server
+
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright, for one test module."""
+    from playwright.sync_api import sync_playwright
+
+    from scripts.screenshot import CHROMIUM_ARGS
+    from tests.browser_helpers import CHROMIUM
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -6,60 +6,37 @@ localhost (the app works offline). Screenshots land in tests/artifacts/screens/ 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
 
-from scripts.screenshot import CHROMIUM_ARGS, free_port, start_server
+from scripts.screenshot import free_port, start_server
+from tests.browser_helpers import BROWSER_MARKS, IDLE
 from ui.registry import HOME, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
-CHROMIUM = shutil.which("chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),  # one server and one browser for the whole module
-    # Without a browser these tests cannot run; under CI that is a failure (scripts/run_tests.sh exits first).
-    pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    proc = start_server(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser_page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
-        page = context.new_page()
-        requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.requests = requests
-        yield page
-        browser.close()
+def browser_page(server, browser):
+    """One page for the module, every request it makes recorded in ``page.requests``."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.requests = requests
+    yield page
+    context.close()
 
 
 def _wait_idle(page, timeout_ms: int = 90_000) -> None:
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
+    page.wait_for_selector(IDLE, timeout=timeout_ms)
 
 
 def _open(page, url: str, needs_chart: bool) -> None:

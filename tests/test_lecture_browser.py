@@ -6,9 +6,6 @@ One test per behaviour, on one server and one browser for the module (the patter
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -17,40 +14,13 @@ import pytest
 from PIL import Image
 
 from core.lessons import load_directory
-from scripts.screenshot import CHROMIUM_ARGS, free_port, start_server
+from tests.browser_helpers import BROWSER_MARKS
 from ui.registry import HOME, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium")
 TITLES = {spec.url_path: spec.title for spec in (HOME, *PAGES)}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    proc = start_server(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

@@ -4,24 +4,12 @@ chart with its mode bar; the live graph follows the dark theme and the presenter
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
-import pytest
-
-from scripts.screenshot import CHROMIUM_ARGS, free_port, start_server
+from tests.browser_helpers import BROWSER_MARKS, IDLE
 from viz.theme import DARK_BACKGROUND, FONT_SIZE, PRESENTER_SCALE
 
-CHROMIUM = shutil.which("chromium")
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PROJECTOR = {"width": 1280, "height": 720}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 # The first live graph of the page: whether it is the node marked earlier, how many frames reached it
 # (live_chart.js counts them), a hash of the data it draws now, its background and its font size.
@@ -36,28 +24,6 @@ PROBE_JS = """(mark) => {
           background: getComputedStyle(gd.querySelector('.main-svg')).backgroundColor,
           font: (gd.layout.font || {}).size || null};
 }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    proc = start_server(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _play(page, url: str):

@@ -27,12 +27,11 @@ from core import user_data
 from scripts.screenshot import CHROMIUM_ARGS, free_port
 from scripts.serve import server_env
 from scripts.serve import start as start_served
+from tests.browser_helpers import CHROMIUM, IDLE
 from ui.registry import COURSE, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 FIGURE = ".js-plotly-plot .main-svg"
 EXCEPTION = "[data-testid='stException']"
 # The race found before ui/warmup.py: a page importing pandas (a table, the points editor) while other pages

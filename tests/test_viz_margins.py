@@ -3,19 +3,15 @@ without growing any of them (so it is drawn once), where the template's margins 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import plotly
 import plotly.graph_objects as go
-import pytest
 
-from scripts.screenshot import CHROMIUM_ARGS
+from tests.browser_helpers import browser_test
 from viz import margins, theme
 
-CHROMIUM = shutil.which("chromium")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -94,34 +90,28 @@ def test_fit_only_widens_and_leaves_a_fitting_figure_alone():
     assert margins.fit(off._layout, off._data) is None  # Plotly would not grow these margins at all
 
 
-@pytest.mark.browser
-@pytest.mark.xdist_group("browser")
-@pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium is not installed")
-def test_plotly_grows_no_fitted_margin(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+@browser_test
+def test_plotly_grows_no_fitted_margin(tmp_path, browser):
     page_file = tmp_path / "plot.html"
     page_file.write_text(
         f"<html><body style='margin:0'><div id='g' style='width:{margins.MAIN_WIDTH_PX}px'></div>"
         f"<script src='file://{PLOTLY_JS}'></script></body></html>"
     )
     grown_before, grown_after = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(page_file.as_uri())
-        for name, build in FIGURES.items():
-            for fitted, grown in ((False, grown_before), (True, grown_after)):
-                fig = _fitted(build()) if fitted else build()
-                asked = dict(margins.DEFAULT_MARGIN, **fig.layout.margin.to_plotly_json())
-                size = page.evaluate(
-                    """async (spec) => { const f = JSON.parse(spec); const g = document.getElementById('g');
-                       Plotly.purge(g); await Plotly.newPlot(g, f.data, f.layout);
-                       const s = g._fullLayout._size; return {l: s.l, r: s.r, t: s.t, b: s.b}; }""",
-                    fig.to_json(),
-                )
-                if any(size[k] > asked[k] + 0.5 for k in "lrtb"):
-                    grown.append((name, asked, size))
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(page_file.as_uri())
+    for name, build in FIGURES.items():
+        for fitted, grown in ((False, grown_before), (True, grown_after)):
+            fig = _fitted(build()) if fitted else build()
+            asked = dict(margins.DEFAULT_MARGIN, **fig.layout.margin.to_plotly_json())
+            size = page.evaluate(
+                """async (spec) => { const f = JSON.parse(spec); const g = document.getElementById('g');
+                   Plotly.purge(g); await Plotly.newPlot(g, f.data, f.layout);
+                   const s = g._fullLayout._size; return {l: s.l, r: s.r, t: s.t, b: s.b}; }""",
+                fig.to_json(),
+            )
+            if any(size[k] > asked[k] + 0.5 for k in "lrtb"):
+                grown.append((name, asked, size))
+    page.close()
     assert len(grown_before) == len(FIGURES)  # the template's margins: Plotly grew every one (a second draw)
     assert grown_after == []
