@@ -25,16 +25,15 @@ import math
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from bench import servers
 from scripts.screenshot import CHROMIUM_ARGS, free_port
 from scripts.serve import start as start_server
 from ui.registry import HOME, PAGES
@@ -384,34 +383,11 @@ def first_figure_seconds(page, base: str, url_path: str) -> float:
         return math.inf
 
 
-ONE_LINE_APP = 'import streamlit as st\nst.set_page_config(page_icon=":material/home:")\nst.title("Hello")\n'
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop a server: SIGTERM, and SIGKILL if it has not exited 15 s later (Streamlit waits for a session's
-    script thread, e.g. a trainer still playing in a tab)."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
-
-
 def _cold_start(browser, script: Path, cwd: Path) -> float:
     """Seconds from `streamlit run script` to its page drawn in a browser that waits for the server."""
-    port = free_port()
     start = time.perf_counter()
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, port = servers.launch(script, cwd)
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
@@ -421,7 +397,7 @@ def _cold_start(browser, script: Path, cwd: Path) -> float:
         context.close()
         return drawn
     finally:
-        _stop(proc)
+        servers.stop(proc)
 
 
 def cold_start(browser, repeats: int) -> tuple[float, float, list[float]]:
@@ -430,7 +406,7 @@ def cold_start(browser, repeats: int) -> tuple[float, float, list[float]]:
     ours, baseline = [], []
     with tempfile.TemporaryDirectory() as folder:
         one_line = Path(folder) / "hello.py"
-        one_line.write_text(ONE_LINE_APP)
+        one_line.write_text(servers.ONE_LINE_APP)
         for _ in range(repeats):
             baseline.append(_cold_start(browser, one_line, Path(folder)))
             ours.append(_cold_start(browser, ROOT / "app.py", ROOT))
@@ -504,7 +480,7 @@ def run(quick: bool = False) -> str:
                 servers = ((base, server.pid), (f"http://127.0.0.1:{port_old}", baseline.pid))
                 trained = live_trainers(page, servers, trainers, seconds, nn_repeats)
             finally:
-                _stop(baseline)
+                servers.stop(baseline)
             with_gc = None
             if not quick:  # diagnostic: the NN trainer with Streamlit's gc.collect() after every run (its default)
                 port_gc = free_port()
@@ -512,7 +488,7 @@ def run(quick: bool = False) -> str:
                 try:
                     with_gc = training_fps(page, f"http://127.0.0.1:{port_gc}", NN_TRAINER, seconds, diagnostic.pid)
                 finally:
-                    _stop(diagnostic)
+                    servers.stop(diagnostic)
             fps = [(view, animated_fps(page, base, view, 3 if quick else 6)) for view in views]
             _open(page, base, figure=False)  # the app's scripts in the browser's cache
             # every page once (its control step), then every page's first figure: on a warm server, whose
@@ -521,7 +497,7 @@ def run(quick: bool = False) -> str:
             redraws = [(spec, control_to_redraw(page, base, spec.url_path)) for spec in pages]
             firsts = [(spec, first_figure_seconds(page, base, spec.url_path)) for spec in (HOME, *pages)]
             browser.close()
-        _stop(server)
+        servers.stop(server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             home_s, one_line_s, ratios = cold_start(browser, cold_repeats)
@@ -655,7 +631,7 @@ def probe(url_paths: list[str], repeats: int = 3) -> str:
                 )
             browser.close()
     finally:
-        _stop(server)
+        servers.stop(server)
     return "\n".join(
         [
             "| page | first figure (s) | control → rerun done (ms) | control → last figure (ms) | "

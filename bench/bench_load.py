@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import servers
 from bench.bench_browser import COUNTER_JS
 from bench.bench_memory import process_tree_rss
 from scripts.screenshot import CHROMIUM_ARGS, free_port
@@ -592,8 +593,7 @@ def run(quick: bool = False) -> str:
     try:
         result = asyncio.run(load(f"http://127.0.0.1:{port}", quick, pid=server.pid))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        servers.stop(server)
     setup = (
         "One `streamlit run app.py` (scripts/serve.py: one BLAS / torch thread per computing thread) on this "
         "machine; one headless Chromium with a context per session at 1280×720"

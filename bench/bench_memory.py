@@ -28,7 +28,6 @@ Run: .venv/bin/python -m bench.bench_memory [--quick] [--reruns N]   (needs Debi
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench import servers
 from scripts.screenshot import CHROMIUM_ARGS, free_port
 from scripts.serve import start as start_server
 from ui.registry import COURSE, HOME, PAGES
@@ -87,25 +87,13 @@ def settle(pid: int, seconds: float = 2.0) -> int:
     return process_tree_rss(pid)
 
 
-ONE_LINE_APP = 'import streamlit as st\nst.set_page_config(page_icon=":material/home:")\nst.title("Hello")\n'
-
-
 def baseline_rss(browser) -> int:
     """RSS of a one-line Streamlit page's server, started like the app's and opened once in the browser."""
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "hello.py"
-        script.write_text(ONE_LINE_APP)
-        port = free_port()
-        command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true"]
-        command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-        proc = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        script.write_text(servers.ONE_LINE_APP)
+        proc, port = servers.launch(script, Path(folder))
         try:
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
             context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
@@ -114,8 +102,7 @@ def baseline_rss(browser) -> int:
             context.close()
             return settle(proc.pid)
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            servers.stop(proc)
 
 
 # --------------------------------------------------------------------------------------------- the tour
@@ -315,8 +302,7 @@ def run(quick: bool = False, reruns: int | None = None) -> str:
             left = active_sessions(base)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        servers.stop(server)
 
     growth = (after_reruns - after_tour) / after_tour
     growth_reruns = (after_reruns - sessions_open) / sessions_open
