@@ -7,8 +7,9 @@ half-initialised by another session's import: "partially initialized module 'pan
 Two guards, both in :func:`first_visit`, which app.py wraps around ``page.run()``:
 
 1. The libraries the pages import lazily (and that Plotly peeks at) are imported once per process in one
-   background thread, started at the end of the first run of app.py (after Home has drawn, so the cold start of
-   Home is not slowed) or by the first page that needs them; every page but Home waits until they are in.
+   background thread, started ``AFTER_HOME_S`` after the first run of Home (its imports hold the GIL for ~1.5 s:
+   started at once, they slowed the end of Home's own run and its messages to the browser) or at once by the
+   first page that needs them; every page but Home waits until they are in.
    torch is not among them: only the pages that train import it (it costs ~0.8 s and ~300 MB).
 2. The first run of each page in the process holds one process-wide lock, so two first runs never import the
    page's own modules (torch, gymnasium, the page's core and viz modules) at the same time. Later runs of a page
@@ -42,6 +43,9 @@ LIBRARIES = (
 """Imported once in the background: every third-party library a page imports, except torch."""
 LIBRARIES_WAIT_S = 60.0
 """How long a page waits for the background imports before it runs anyway (they take ~1.5 s on 2 cores)."""
+AFTER_HOME_S = 1.0
+"""Delay between the end of Home's run and the background imports: the run's last messages reach the browser and
+it draws Home first (a page opened sooner starts them itself at once)."""
 FIRST_VISIT_WAIT_S = 60.0
 """How long a page's first run waits for another page's first run to finish before it runs anyway."""
 
@@ -65,9 +69,17 @@ def _import_libraries() -> None:
         _libraries_ready.set()
 
 
-def start_libraries() -> None:
-    """Import :data:`LIBRARIES` in a background thread, once per process (later calls return at once)."""
+def start_libraries(delay_s: float = 0.0) -> None:
+    """Import :data:`LIBRARIES` in a background thread, once per process (later calls return at once);
+    ``delay_s`` > 0: in that many seconds, unless a call without a delay starts them sooner."""
     global _started
+    if _started:
+        return
+    if delay_s > 0:
+        timer = threading.Timer(delay_s, start_libraries)
+        timer.daemon = True
+        timer.start()
+        return
     with _start_lock:
         if _started:
             return
@@ -94,7 +106,7 @@ def first_visit(url_path: str, light: bool = False) -> Iterator[None]:
         try:
             yield
         finally:
-            start_libraries()  # after Home's first run: the libraries load while the visitor reads the map
+            start_libraries(AFTER_HOME_S)  # after Home's run: the libraries load while the visitor reads the map
         return
     if not libraries_ready():
         _log.warning("warm-up imports still running after %.0f s; %s runs anyway", LIBRARIES_WAIT_S, url_path)
