@@ -189,51 +189,44 @@ class BatchResult:
 
 
 class _TraceLog:
-    """What a lock step computed for the traced agents, who hold the first slots of the batch.
+    """What a lock step computed for the traced agents.
 
-    Per lock step it keeps only what cannot be rebuilt afterwards: s', a', whether a' explored, r, the bootstrap
-    term, Q(s, a) before the update (and α_n when ω > 0), written with plain slices into preallocated blocks.
-    The reset steps (from R) are kept too: a step's s, a and "explored" are the previous lock step's s', a' and
-    "explored", and the episodes are cut where s' is terminal or the time limit is reached. :meth:`trace_of`
-    rebuilds an agent's :class:`Trace` from that, computing target, δ and Q after with the loop's own float
-    operations (so they are the same numbers, bit for bit).
+    Per lock step it keeps only what cannot be rebuilt afterwards: the entry (a', s') the agent goes on from,
+    whether a' explored, r, the bootstrap term, Q(s, a) before the update (and α_n when ω > 0), as one row of
+    preallocated blocks written by one ``np.concatenate``: the row holds each field for every traced agent still in
+    the batch, field by field. The reset steps (from R) are kept too: a step's s, a and "explored" are the previous
+    lock step's s', a' and "explored", and the episodes are cut where s' is terminal or the time limit is reached.
+    :meth:`trace_of` rebuilds an agent's :class:`Trace` from that, computing target, δ and Q after with the loop's
+    own float operations (so they are the same numbers, bit for bit).
     """
 
     CHUNK = _REFILL_EVERY
     """Lock steps per preallocated block."""
 
-    def __init__(self, traced_ids: np.ndarray, with_step_size: bool) -> None:
-        self.n_fields = 7 if with_step_size else 6
-        self.width = len(traced_ids)
-        self.t = len(traced_ids)  # traced agents still in the batch: slots 0 … t−1
-        # (first lock step, the agents of slots 0 … t−1 from then on); a new one when a traced agent leaves
-        self.segments: list[tuple[int, tuple[int, ...]]] = [(1, tuple(int(i) for i in traced_ids))]
-        self.blocks: list[np.ndarray] = []  # each (n_fields, CHUNK, width)
+    def __init__(self, agents: Sequence[int], with_step_size: bool) -> None:
+        self.n_fields = 6 if with_step_size else 5
+        # one segment per set of traced agents in the batch (a new one when one of them leaves):
+        # [its agents in row order, its blocks (each CHUNK × n_fields·len(agents)), its first lock step]
+        self.segments: list[list] = []
         self.last_lock = 0
-        self._rows: np.ndarray | None = None
+        self._start(tuple(int(i) for i in agents), 1)
 
-    def write(self, lock: int, s_next, a_next, explored, r, bootstrap, q_sa, step_size) -> None:
-        row = (lock - 1) % self.CHUNK
+    def _start(self, agents: tuple[int, ...], first_lock: int) -> None:
+        self.segments.append([agents, [], first_lock])
+        self._blocks, self._first = self.segments[-1][1], first_lock
+
+    def write(self, lock: int, pieces: tuple[np.ndarray, ...]) -> None:
+        """This lock step's row: ``pieces`` are the fields, each for the traced agents in row order."""
+        row = (lock - self._first) % self.CHUNK
         if row == 0:
-            self.blocks.append(np.empty((self.n_fields, self.CHUNK, self.width)))
-        block, t = self.blocks[-1], self.t
-        block[0, row, :t] = s_next[:t]
-        block[1, row, :t] = a_next[:t]
-        block[2, row, :t] = explored[:t]
-        block[3, row, :t] = r[:t]
-        block[4, row, :t] = bootstrap[:t]
-        block[5, row, :t] = q_sa[:t]
-        if self.n_fields == 7:
-            block[6, row, :t] = step_size[:t]
+            self._blocks.append(np.empty((self.CHUNK, self.n_fields * len(self.segments[-1][0]))))
+        np.concatenate(pieces, out=self._blocks[-1][row], casting="unsafe")
         self.last_lock = lock
 
-    def keep(self, keep: np.ndarray) -> None:
-        """The batch is compacted to ``keep``: the traced agents that stay are still its first slots."""
-        agents = self.segments[-1][1]
-        kept = tuple(agent for agent, stays in zip(agents, keep[: self.t]) if stays)
-        if kept != agents:
-            self.segments.append((self.last_lock + 1, kept))
-            self.t = len(kept)
+    def keep(self, agents: tuple[int, ...]) -> None:
+        """The traced agents in the batch from the next lock step on."""
+        if agents != self.segments[-1][0]:
+            self._start(agents, self.last_lock + 1)
 
     def trace_of(
         self,
@@ -243,20 +236,22 @@ class _TraceLog:
         is_sarsa: bool,
         gamma: float,
         alpha: float,
+        n_states: int,
+        stride: int,
     ) -> Trace:
-        if self._rows is None:
-            self._rows = np.concatenate(self.blocks, axis=1)[:, : self.last_lock]  # (n_fields, lock steps, width)
-        # the agent's column in each segment it belongs to, in lock-step order
-        ends = [start for start, _ in self.segments[1:]] + [self.last_lock + 1]
-        parts = [
-            self._rows[:, start - 1 : end - 1, agents.index(agent)]
-            for (start, agents), end in zip(self.segments, ends)
-            if agent in agents
-        ]
-        rows = np.concatenate(parts, axis=1)  # (n_fields, its lock steps); row 0 is its first reset
-        s_next = rows[0].astype(np.int64)
-        a_next = rows[1].astype(np.int64)
-        explored = rows[2].astype(bool)
+        """Agent ``agent``'s trace; ``n_states`` and ``stride`` decode a logged entry a·n_states + agent·stride + s."""
+        # the agent's columns in each segment it belongs to, in lock-step order
+        ends = [first for _, _, first in self.segments[1:]] + [self.last_lock + 1]
+        parts = []
+        for (agents, blocks, first), end in zip(self.segments, ends):
+            if agent in agents and end > first:
+                t, j = len(agents), agents.index(agent)
+                rows = np.concatenate(blocks)[: end - first]
+                parts.append(rows[:, j::t].T)  # (n_fields, its lock steps in the segment)
+        rows = np.concatenate(parts, axis=1)  # (n_fields, its lock steps); column 0 is its first reset
+        a_next, s_next = np.divmod(rows[0].astype(np.int64), n_states)
+        s_next -= agent * stride
+        explored = rows[1].astype(bool)
         # cut the lock steps into episodes: a reset, then steps until s' is terminal or the time limit is reached
         is_reset, ends_episode = np.zeros(len(s_next), dtype=bool), np.zeros(len(s_next), dtype=bool)
         episode, step = np.zeros(len(s_next), dtype=np.int64), np.zeros(len(s_next), dtype=np.int64)
@@ -274,12 +269,12 @@ class _TraceLog:
             reset, e = last + 1, e + 1
         keep = ~is_reset
         previous = np.flatnonzero(keep) - 1  # the lock step before each step: it chose this step's s and a
-        reward, bootstrap, q_before = rows[3][keep], rows[4][keep], rows[5][keep]
-        step_size = rows[6][keep] if self.n_fields == 7 else np.full(len(reward), alpha)
+        reward, bootstrap, q_before = rows[2][keep], rows[3][keep], rows[4][keep]
+        step_size = rows[5][keep] if self.n_fields == 6 else np.full(len(reward), alpha)
         # the loop's own operations: target = r + γ·bootstrap, δ = target − Q(s, a), Q(s, a) + α_n δ
         target = reward + gamma * bootstrap
         td_error = target - q_before
-        q_after = q_before + (step_size if self.n_fields == 7 else alpha) * td_error
+        q_after = q_before + (step_size if self.n_fields == 6 else alpha) * td_error
         next_action = a_next[keep] if is_sarsa else np.where(ends_episode[keep], -1, a_next[keep])
         return Trace(
             episode=episode[keep],
@@ -317,16 +312,19 @@ def _check_batch(task: TabularTask, algorithms: Sequence[str], seeds: Sequence[i
 
 
 def _tie_tables(A: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Lookup tables for ε-greedy over a set of candidate actions given as a bitmask code = Σ_a 2^a [a is one]:
-    ``weights`` (A,) the 2^a, ``count`` (2^A,) how many candidates, ``kth`` (2^A·A,) at code·A + j the j-th
-    candidate in increasing order. None when A is too large for a table of 2^A rows."""
+    """Lookup tables for ε-greedy over a set of candidate actions given by their bitmask code = Σ_a 2^a [a is one],
+    indexed by code·A (the row of that code): ``weights`` (A,) the A·2^a, so that weights @ candidates is code·A;
+    ``count`` (2^A·A,) at code·A how many candidates; ``kth`` (2^A·A,) at code·A + j the j-th candidate in
+    increasing order. None when A is too large for a table of 2^A rows."""
     if A > _TABLE_MAX_ACTIONS:
         return None
-    weights = 1 << np.arange(A)
-    is_candidate = (np.arange(1 << A)[:, None] & weights) > 0  # (2^A, A)
+    bits = 1 << np.arange(A)
+    is_candidate = (np.arange(1 << A)[:, None] & bits) > 0  # (2^A, A)
     # candidates first, in increasing order (stable sort on "not a candidate")
     kth = np.argsort(~is_candidate, axis=1, kind="stable")  # (2^A, A)
-    return weights, is_candidate.sum(axis=1), kth.reshape(-1)
+    count = np.zeros((1 << A, A), dtype=np.int64)
+    count[:, 0] = is_candidate.sum(axis=1)
+    return A * bits, count.reshape(-1), kth.reshape(-1)
 
 
 def _choose(
@@ -338,17 +336,16 @@ def _choose(
     Both cases are one rule: pick the ⌊u2·n⌋-th of n candidate actions, where an exploring agent's candidates
     are all A actions. ``tables`` (:func:`_tie_tables`) read the pick off the candidates' bitmask; without
     them it is the first action whose running count of candidates c exceeds u2·n (for whole numbers c,
-    c > ⌊x⌋ exactly when c > x).
+    c > ⌊x⌋ exactly when c > x). (:func:`run_agents` inlines the table case.)
     """
     explore = u1 < eps
     # candidates: the tied maximizers, or every action when exploring
     candidates = (q == q_max) | explore  # (A, m)
     if tables is not None:
         weights, count, kth = tables
-        code = weights @ candidates  # (m,) bitmask of the candidates
+        row = weights @ candidates  # (m,) code·A, the row of the candidates' bitmask
         # j = ⌊u2·n⌋, then the j-th candidate
-        pick = (u2 * count[code]).astype(np.intp)
-        return kth[code * len(weights) + pick], explore
+        return kth[row + (u2 * count[row]).astype(np.intp)], explore
     running = np.cumsum(candidates, axis=0)  # (A, m); the last row is n
     return (running <= u2 * running[-1]).sum(axis=0), explore
 
@@ -404,6 +401,11 @@ def run_agents(
     The env's reset is one more step of the same loop: an agent whose episode ended moves to an extra state R
     whose every action leads to a start state with reward 0 (its update lands in R's column, which nothing
     reads). So every lock step makes the same NumPy calls for every agent, resets included.
+
+    The loop's cost is NumPy's per-call overhead (a batch of a few dozen agents is a few hundred numbers per
+    call), so a lock step makes as few calls as it can: tables are laid out so that one gather from a flat
+    array answers each question, and what changes only at an episode's end (its return and length, ε, the
+    time limit, the step budget) is done only for the agents whose episode ends, or only when it can change.
     """
     config.validate()
     _check_batch(task, algorithms, seeds)
@@ -418,104 +420,133 @@ def run_agents(
 
     # agent id = algorithm index * n_seeds + seed index
     generators = [seeding.np_random(int(seed))[0] for _ in algorithms for seed in seeds]
-    buffer = np.stack([g.random(_BUFFER) for g in generators])  # (n, _BUFFER)
-    buffer_flat = buffer.reshape(-1)  # (n*_BUFFER,)
+    # the agents' uniforms after one unused slot, so that a reset that draws none (read one earlier) never reads
+    # at index −1
+    buffer_flat = np.zeros(1 + n * _BUFFER)
+    buffer = buffer_flat[1:].reshape(n, _BUFFER)
+    buffer[:] = [g.random(_BUFFER) for g in generators]
+    # a lock step's uniforms at an agent's position p: the env's at p, u1 and u2 of ε-greedy at p + 1, p + 2,
+    # each read with one gather from a view of the buffer shifted by 0, 1 or 2
+    buffer_1, buffer_2 = buffer_flat[1:], buffer_flat[2:]
     sarsa_of_agent = np.repeat([name == "SARSA" for name in algorithms], n_seeds)
-    any_sarsa, all_sarsa = bool(sarsa_of_agent.any()), bool(sarsa_of_agent.all())
 
-    # Everything is laid out action-major over S + 1 states (R = S is the reset): entry (a, s) at
-    # sa = a*(S+1) + s, so that Q(s', ·) of a batch is an (A, m) array whose max over actions is a reduction
-    # over A rows. Tables are used through flat 1-D views: NumPy gathers from a 1-D array with one index
-    # array ~30× faster than from a 3-D array with three.
+    # States of all agents in one index: b = agent*(S+1) + s over S + 1 states (R = S is the reset). Q is
+    # laid out action-major over them, entry (a, agent, s) at e = a*NS + b, so that Q(s', ·) of a batch is an
+    # (A, m) gather whose max over actions is a reduction over A rows, and Q(s', a') one gather at a*NS + b'.
+    # NumPy gathers from a 1-D array with one index array ~30× faster than from a 3-D array with three.
     R, stride = S, S + 1
+    NS = n * stride
     next_state_table, cum_prob_table, reward_table = (
         np.ascontiguousarray(table.transpose(1, 0, 2)) for table in _reset_state_tables(task)
     )  # (A, S+1, K)
     K = next_state_table.shape[2]
-    next_state_flat = next_state_table.reshape(-1)  # slot (a, s, k) at sa*K + k
-    reward_flat = reward_table.reshape(-1)
-    cum_prob = cum_prob_table.reshape(A * stride, K)
+    agent_states = np.arange(n) * stride  # b of (agent, s = 0)
+    if K == 1:
+        # a deterministic env (and one start state): the tables tiled over the agents, read at the entry e itself
+        next_b = (next_state_table[:, None, :, 0] + agent_states[None, :, None]).reshape(-1)  # (A*NS,) b of s'
+        reward_e = np.broadcast_to(reward_table[:, None, :, 0], (A, n, stride)).reshape(-1)  # (A*NS,)
+    else:
+        # several successors: the tables of one agent, read at sa = a*(S+1) + s (kept beside e), slot sa*K + k
+        next_state_flat = next_state_table.reshape(-1)
+        reward_flat = reward_table.reshape(-1)
+        cum_prob = cum_prob_table.reshape(A * stride, K)
     terminal = np.append(mdp.terminal, False)  # (S+1,)
-    action_offsets = (np.arange(A) * stride)[:, None]  # (A, 1): sa of (a, s) = s + action_offsets[a]
+    terminal_b = np.tile(terminal, n)  # (NS,)
+    action_rows = (np.arange(A) * NS)[:, None]  # (A, 1): e of (a, b) = b + action_rows[a]
+    if tables is not None:
+        weights, count_of_row, kth = tables
+        # the chosen action's offset a*NS (or a, which sa needs, when K > 1), read off the same table
+        kth_offset = kth * NS if K == 1 else kth
 
-    # Q of every agent, (n, A, S+1); Q(terminal, ·) = 0 stays 0 (nothing acts from a terminal state), which
-    # makes the bootstrap term 0 there without a mask
-    Q_all = np.full((n, A, stride), float(config.q_init))
-    Q_all[:, :, terminal] = 0.0
-    Q_flat = Q_all.reshape(-1)  # entry (agent, a, s) at agent*A*(S+1) + sa
-    block = A * stride  # entries per agent
-    counts = np.zeros(n * block, dtype=np.int64)
-    returns = np.full(n * E, np.nan)  # entry agent*E + episode
-    lengths = np.zeros(n * E, dtype=np.int64)
-    q_error = np.full(n * E, np.nan) if Q_star is not None else None
+    # Q of every agent; Q(terminal, ·) = 0 stays 0 (nothing acts from a terminal state), which makes the
+    # bootstrap term 0 there without a mask
+    Q_table = np.full((A, n, stride), float(config.q_init))
+    Q_table[:, :, terminal] = 0.0
+    Q_flat = Q_table.reshape(-1)  # entry (a, agent, s) at a*NS + agent*(S+1) + s
+    counts = np.zeros(A * NS, dtype=np.int64) if omega else None
+    # per episode, at record = agent*(E+1) + episode (the extra record E of each agent is never written)
+    records = E + 1
+    returns = np.full(n * records, np.nan)
+    end_lock = np.zeros(n * records, dtype=np.int64)  # the lock step that ended the episode: lengths afterwards
+    q_error = np.full(n * records, np.nan) if Q_star is not None else None
     if Q_star is not None:
         # the (s, a) entries judged: reachable, non-terminal s
         judged_s, judged_a = np.nonzero(np.repeat((reachable_states(task) & ~mdp.terminal)[:, None], A, axis=1))
-        judged = judged_a * stride + judged_s  # their sa
+        judged = judged_a * NS + judged_s  # their e for agent 0
         Q_star_judged = Q_star[judged_s, judged_a]  # (n_judged,)
-    # visits are counted from a log of the entries (agent, 0, s') arrived at, added up at each refill
+    last_record = np.zeros(n * records, dtype=bool)
+    last_record[E - 1 :: records] = True  # the agent's last episode: it leaves the batch when it ends
+    constant_eps = bool((eps_of_episode == eps_of_episode[0]).all())
+    eps_of_record = np.tile(np.append(eps_of_episode, 0.0), n)  # (n*(E+1),)
+    # visits are counted from a log of the states b' arrived at, added up at each refill
     visit_log = np.empty(_REFILL_EVERY * n, dtype=np.int64)
-    visits = np.zeros(n * stride, dtype=np.int64)
+    visits = np.zeros(NS, dtype=np.int64)
     logged = 0
 
-    def count_visits() -> None:
-        # entry agent*block + s  ->  visit row agent*(S+1) + s
-        keys = visit_log[:logged]
-        visits[:] += np.bincount(keys - (keys // block) * (block - stride), minlength=len(visits))
-
     # the batch of active agents ("slots"); everything below is per slot and compacted when agents drop out.
-    # The traced agents take the first slots: compacting keeps the order, so they stay a prefix of the batch and
-    # a lock step logs them with plain slices (see _TraceLog)
+    # The Q-learning agents take the first n_q slots, the SARSA agents the rest: compacting keeps the order, so
+    # each algorithm's part of the batch is a slice. The traced agents' slots are ``traced_slots``.
     traced = {(algorithms[i // n_seeds], i % n_seeds): i for i in range(n) if i % n_seeds in set(trace_seed_indices)}
-    traced_ids = sorted(traced.values())
-    ids = np.array(traced_ids + [i for i in range(n) if i not in traced.values()], dtype=np.intp)
-    log = _TraceLog(ids[: len(traced_ids)], with_step_size=bool(omega)) if traced_ids else None
-    agent_base = ids * block  # the agent's first entry in Q_flat
-    pos = ids * _BUFFER  # the agent's next unused uniform in buffer_flat
-    sarsa = sarsa_of_agent[ids]
-    q_learning = ~sarsa
-    give_back = np.where(sarsa, 0, 2)  # uniforms a Q-learning agent does not use when its episode ends
-    episode = np.zeros(n, dtype=np.int64)
-    eps = np.full(n, eps_of_episode[0])
-    eps_padded = np.append(eps_of_episode, 0.0)  # (E+1,): index E for agents that have finished
+    is_traced = np.zeros(n, dtype=bool)
+    is_traced[list(traced.values())] = True
+    ids = np.argsort(sarsa_of_agent, kind="stable")  # Q-learning first, each in id order
+    log = _TraceLog(ids[is_traced[ids]], with_step_size=bool(omega)) if traced else None
+    base = agent_states[ids]  # the slot's b of s = 0
+    reset_entry = base + R  # e of (a = 0, R)
+    pos = 1 + ids * _BUFFER  # the agent's next unused uniform in buffer_flat
+    n_q = int((~sarsa_of_agent).sum())
+    give_back = np.where(sarsa_of_agent[ids], 0, 2)  # uniforms a Q-learning agent does not use when its episode ends
+    record = ids * records  # the slot's current episode's record
+    eps = float(eps_of_episode[0]) if constant_eps else eps_of_record[record]
     G = np.zeros(n)
     # every agent starts in R: lock step 1 is the reset; an episode started by the reset at lock step L is
     # truncated when the lock step reaches deadline = L + max_steps (its length at lock step t is t − L)
-    s = np.full(n, R)
-    sa = s.copy()  # (a, s) = (0, R)
+    entry = reset_entry.copy()  # (a, s) = (0, R)
+    sa = np.full(n, R)  # K > 1: (a, s) in one agent's tables
     resetting = np.ones(n, dtype=bool)
     deadline = np.full(n, 1 + max_steps)
+    # no deadline falls before this lock step: the time limit is checked only from then on (deadlines only grow)
+    next_deadline = 1 + max_steps
     capped = max_lock_steps is not None
-    # an agent stops after lock step stop_at: max_lock_steps env steps, plus one lock step per reset
-    stop_at = np.full(n, 1 + (max_lock_steps or 0))
-    next_stop = int(stop_at.min()) if capped else -1
-    lane = np.arange(n)
+    # an agent stops after lock step stop_base + record: max_lock_steps env steps, plus one lock step per reset
+    stop_base = 1 + (max_lock_steps or 0) - ids * records
+    next_stop = 1 + (max_lock_steps or 0)  # no agent stops before this lock step (the stops only grow)
+
+    def traced_slots() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The traced agents' slots: all of them, those among the first n_q, those of the rest (from n_q)."""
+        slots = np.flatnonzero(is_traced[ids])
+        return slots, slots[slots < n_q], slots[slots >= n_q] - n_q
+
+    if log is not None:
+        log_all, log_q, log_sarsa = traced_slots()
 
     def drop(keep: np.ndarray) -> None:
         """Compact every per-slot array to the slots in ``keep`` (agents finished or out of budget leave)."""
-        nonlocal ids, agent_base, pos, sarsa, q_learning, give_back, episode, eps, G, s, sa, resetting, deadline
-        nonlocal stop_at, lane, next_stop
-        ids, agent_base, pos, sarsa, give_back = ids[keep], agent_base[keep], pos[keep], sarsa[keep], give_back[keep]
-        q_learning, episode, eps = q_learning[keep], episode[keep], eps[keep]
-        G, s, sa, resetting = G[keep], s[keep], sa[keep], resetting[keep]
-        deadline, stop_at = deadline[keep], stop_at[keep]
-        lane = np.arange(len(ids))
-        next_stop = int(stop_at.min()) if capped and len(ids) else -1
+        nonlocal ids, base, reset_entry, pos, n_q, give_back, record, eps, G, entry, sa, resetting, deadline
+        nonlocal stop_base, log_all, log_q, log_sarsa
+        n_q = int(keep[:n_q].sum())
+        ids, base, reset_entry, pos, give_back = ids[keep], base[keep], reset_entry[keep], pos[keep], give_back[keep]
+        record, G, entry, sa, resetting = record[keep], G[keep], entry[keep], sa[keep], resetting[keep]
+        deadline, stop_base = deadline[keep], stop_base[keep]
+        if not constant_eps:
+            eps = eps[keep]
         if log is not None:
-            log.keep(keep)
+            log_all, log_q, log_sarsa = traced_slots()
+            log.keep(tuple(int(i) for i in ids[log_all]))
 
     steps = lock = 0
     n_resetting = n
+    step_size = alpha
     while len(ids):
         m = len(ids)
         if lock % _REFILL_EVERY == 0 and lock:
             for slot, agent in enumerate(ids):
-                used = pos[slot] - agent * _BUFFER
+                used = pos[slot] - 1 - agent * _BUFFER
                 rest = buffer[agent, used:].copy()
                 buffer[agent, : len(rest)] = rest
                 buffer[agent, len(rest) :] = generators[agent].random(_BUFFER - len(rest))
-                pos[slot] = agent * _BUFFER
-            count_visits()
+                pos[slot] = 1 + agent * _BUFFER
+            visits += np.bincount(visit_log[:logged], minlength=NS)
             logged = 0
         lock += 1
         steps += m - n_resetting
@@ -523,111 +554,154 @@ def run_agents(
         # this step's uniforms, in each agent's stream order: the env's (step or reset), then u1, u2 of ε-greedy
         # at s'. A reset of GridWorldEnv draws none: read one earlier, so that u1, u2 still come next.
         first = pos if task.reset_draws else pos - resetting
-        u = buffer_flat[first[:, None] + _DRAW_OFFSETS]  # (m, 3)
-        pos = first + 3  # Q-learning agents whose episode ends give back u1, u2 below
+        u1, u2 = buffer_1[first], buffer_2[first]
+        if K > 1:
+            u = buffer_flat[first]
+        first += 3  # Q-learning agents whose episode ends give back u1, u2 below
+        pos = first
 
         # the environment (or the reset, from R): s' ~ P(.|s, a) by argmax(cumsum(P) > u), r = r(s, a, s')
-        slot_k = sa * K + (cum_prob[sa] > u[:, :1]).argmax(axis=1) if K > 1 else sa
-        s_next = next_state_flat[slot_k]
-        r = reward_flat[slot_k]
-        done = terminal[s_next] | (deadline <= lock)
+        if K == 1:
+            state_next = next_b[entry]
+            r = reward_e[entry]
+        else:
+            slot_k = sa * K + (cum_prob[sa] > u[:, None]).argmax(axis=1)
+            s_next = next_state_flat[slot_k]
+            r = reward_flat[slot_k]
+            state_next = base + s_next
+        done = terminal_b[state_next]
+        check_deadline = lock >= next_deadline
+        if check_deadline:
+            done |= deadline <= lock
         G += r
-        base_next = agent_base + s_next  # entry (agent, 0, s')
-        visit_log[logged : logged + m] = base_next
+        visit_log[logged : logged + m] = state_next
         logged += m
 
-        # a' at s': SARSA always (it is in the target), Q-learning when the episode goes on (the u1, u2 of a
-        # Q-learning agent whose episode ends are given back below)
-        q_next = Q_flat[base_next + action_offsets]  # (A, m): column i is Q(s'_i, ·)
+        rows = state_next + action_rows  # (A, m): e of (a, s'_i) in column i
+        q_next = Q_flat[rows]  # Q(s'_i, ·)
         q_max = np.maximum.reduce(q_next, axis=0)
-        a_next, explored_next = _choose(q_next, q_max, u[:, 1], u[:, 2], eps, tables)
-
-        # target: Q-learning r + γ max_a' Q(s', a');  SARSA r + γ Q(s', a');  Q(terminal, ·) = 0
-        if any_sarsa:
-            q_taken = q_next.reshape(-1)[a_next * m + lane]  # Q(s', a')
-            bootstrap = q_taken if all_sarsa else np.where(sarsa, q_taken, q_max)
-        else:
-            bootstrap = q_max
-        target = r + gamma * bootstrap
-        entry = agent_base + sa
         q_sa = Q_flat[entry]
         if omega:
-            counts[entry] += 1
+            n_sa = counts[entry] + 1
+            counts[entry] = n_sa
             # α_n = α / n(s, a)^ω
-            step_size = alpha / counts[entry] ** omega
-        else:
-            step_size = alpha
-        # δ = target − Q(s, a);  Q(s, a) ← Q(s, a) + α δ
-        td_error = target - q_sa
-        Q_flat[entry] = q_sa + step_size * td_error
+            step_size = alpha / n_sa**omega
+        # Q-learning, first n_q slots: target r + γ max_a' Q(s', a'), with Q(terminal, ·) = 0 (and γ·x is x, bit for
+        # bit, when γ = 1);  δ = target − Q(s, a);  Q(s, a) ← Q(s, a) + α_n δ.  Then it chooses a' at s' with
+        # the updated Q (Sutton & Barto's order; it matters when s' = s), so Q(s', ·) is read again.
+        if n_q:
+            if n_q == m:
+                bootstrap_q, q_sa_q, target_q = q_max, q_sa, r + q_max if gamma == 1.0 else r + gamma * q_max
+                entry_q, step_q = entry, step_size
+            else:
+                bootstrap_q, q_sa_q, r_q = q_max[:n_q], q_sa[:n_q], r[:n_q]
+                target_q = r_q + bootstrap_q if gamma == 1.0 else r_q + gamma * bootstrap_q
+                entry_q, step_q = entry[:n_q], step_size[:n_q] if omega else step_size
+            Q_flat[entry_q] = q_sa_q + step_q * (target_q - q_sa_q)
+            q_next = Q_flat[rows]  # SARSA's columns are unchanged: the agents' tables are disjoint
+            q_max = np.maximum.reduce(q_next, axis=0)
 
-        # Q-learning chooses a' after its update: choose again where the update touched Q(s', ·), i.e. s' = s
-        # (with the same u1, u2: an exploring choice comes out the same; one at an episode's end is unused)
-        if not all_sarsa:
-            again = s_next == s
-            if any_sarsa:
-                again &= q_learning
-            again = again.nonzero()[0]
-            if len(again):
-                q_again = Q_flat[base_next[again] + action_offsets]  # (A, len(again))
-                q_again_max = np.maximum.reduce(q_again, axis=0)
-                a_next[again], _ = _choose(q_again, q_again_max, u[again, 1], u[again, 2], eps[again], tables)
+        # a' at s', ε-greedy as in _choose, inlined: SARSA always (it is in the target), Q-learning too (the u1, u2
+        # of a Q-learning agent whose episode ends are given back below)
+        explored = u1 < eps
+        if tables is not None:
+            row = weights @ ((q_next == q_max) | explored)  # code·A of the candidates
+            a_next = kth_offset[row + (u2 * count_of_row[row]).astype(np.intp)]
+        else:
+            a_next, _ = _choose(q_next, q_max, u1, u2, eps, None)
+            if K == 1:
+                a_next = a_next * NS
+        if K == 1:
+            entry_next = a_next + state_next  # a_next is a*NS
+        else:
+            entry_next = a_next * NS + state_next
+            sa = a_next * stride + s_next
+
+        # SARSA, the other slots: target r + γ Q(s', a'), Q(s', a') before its own update
+        if n_q < m:
+            if n_q == 0:
+                entry_s, q_sa_s, r_s, step_s = entry, q_sa, r, step_size
+                bootstrap_s = Q_flat[entry_next]
+            else:
+                entry_s, q_sa_s, r_s = entry[n_q:], q_sa[n_q:], r[n_q:]
+                step_s = step_size[n_q:] if omega else step_size
+                bootstrap_s = Q_flat[entry_next[n_q:]]
+            target_s = r_s + bootstrap_s if gamma == 1.0 else r_s + gamma * bootstrap_s
+            Q_flat[entry_s] = q_sa_s + step_s * (target_s - q_sa_s)
 
         if log is not None:
-            log.write(lock, s_next, a_next, explored_next, r, bootstrap, q_sa, step_size)
+            pieces = (entry_next[log_all], explored[log_all], r[log_all])
+            if n_q:
+                pieces += (bootstrap_q[log_q],)
+            if n_q < m:
+                pieces += (bootstrap_s[log_sarsa],)
+            pieces += (q_sa[log_all], step_size[log_all]) if omega else (q_sa[log_all],)
+            log.write(lock, pieces)
 
-        s, sa, resetting = s_next, a_next * stride + s_next, done
-        n_resetting = 0
+        entry, resetting = entry_next, done
         ended = done.nonzero()[0]
-        if len(ended):
+        n_resetting = len(ended)
+        if n_resetting:
             # episode ends: record, then reset in the next lock step (or drop agents that have run all episodes)
-            record = ids[ended] * E + episode[ended]
-            returns[record] = G[ended]
-            lengths[record] = lock - (deadline[ended] - max_steps)
+            ending = record[ended]
+            returns[ending] = G[ended]
+            end_lock[ending] = lock
             if q_error is not None:
                 # ‖Q − Q*‖∞ over reachable non-terminal (s, a)
-                learned = Q_flat[agent_base[ended][:, None] + judged[None, :]]  # (ended, n_judged)
-                q_error[record] = np.abs(learned - Q_star_judged).max(axis=1)
-            pos[ended] -= give_back[ended]  # Q-learning chose no a' at the end of the episode
-            episode[ended] += 1
-            eps[ended] = eps_padded[episode[ended]]
+                learned = Q_flat[base[ended][:, None] + judged]  # (ended, n_judged)
+                q_error[ending] = np.abs(learned - Q_star_judged).max(axis=1)
+            if n_q:
+                pos[ended] -= give_back[ended]  # Q-learning chose no a' at the end of the episode
+            record[ended] = ending + 1
+            if not constant_eps:
+                eps[ended] = eps_of_record[ending + 1]
             G[ended] = 0.0
-            s[ended] = sa[ended] = R
+            entry[ended] = reset_entry[ended]
+            if K > 1:
+                sa[ended] = R
             deadline[ended] = lock + 1 + max_steps
-            n_resetting = len(ended)
-            if capped:
-                stop_at[ended] += 1
-                next_stop = int(stop_at.min())
-            if (episode[ended] == E).any():
-                keep = episode < E
+            finished = last_record[ending].nonzero()[0]
+            if len(finished):
+                keep = np.ones(m, dtype=bool)
+                keep[ended[finished]] = False
+                n_resetting -= len(finished)
+                drop(keep)
+        if check_deadline and len(ids):
+            next_deadline = int(deadline.min())
+        if capped and lock >= next_stop and len(ids):
+            stop_at = stop_base + record
+            keep = stop_at > lock
+            if not keep.all():
                 n_resetting = int((resetting & keep).sum())
                 drop(keep)
-        if capped and lock >= next_stop:
-            keep = stop_at > lock
-            n_resetting = int((resetting & keep).sum())
-            drop(keep)
-    count_visits()
+            if len(ids):
+                next_stop = int(stop_at[keep].min())
+    visits += np.bincount(visit_log[:logged], minlength=NS)
 
     traces = {}
     for key, agent in traced.items():
-        traces[key] = log.trace_of(agent, terminal, max_steps, sarsa_of_agent[agent], gamma, alpha)
+        traces[key] = log.trace_of(agent, terminal, max_steps, sarsa_of_agent[agent], gamma, alpha, NS, stride)
 
     def per_algorithm(x: np.ndarray) -> np.ndarray:
         return x.reshape(n_alg, n_seeds, *x.shape[1:])  # (n, ...) -> (n_alg, n_seeds, ...)
 
-    returns = returns.reshape(n, E)
+    returns = returns.reshape(n, records)[:, :E]
+    completed = np.isfinite(returns)
+    # an episode's length: the lock steps from the one after its reset to its end, the reset after the previous end
+    ends = end_lock.reshape(n, records)[:, :E]
+    lengths = np.where(completed, np.diff(ends, axis=1, prepend=0) - 1, 0)
     return BatchResult(
         algorithms=tuple(algorithms),
         seeds=tuple(int(x) for x in seeds),
-        returns=per_algorithm(returns),
-        lengths=per_algorithm(lengths.reshape(n, E)),
-        q_error=per_algorithm(q_error.reshape(n, E)) if q_error is not None else None,
-        Q=per_algorithm(Q_all[:, :, :S].transpose(0, 2, 1).copy()),  # (n, S, A)
+        returns=per_algorithm(returns.copy()),
+        lengths=per_algorithm(lengths),
+        q_error=per_algorithm(q_error.reshape(n, records)[:, :E].copy()) if q_error is not None else None,
+        Q=per_algorithm(Q_table[:, :, :S].transpose(1, 2, 0).copy()),  # (n, S, A)
         visits=per_algorithm(visits.reshape(n, stride)[:, :S].copy()),
         epsilons=eps_of_episode,
         traces=traces,
         steps=steps,
-        completed=np.isfinite(per_algorithm(returns)).sum(axis=-1),
+        completed=per_algorithm(completed.sum(axis=-1)),
         lock_steps=lock,
     )
 
