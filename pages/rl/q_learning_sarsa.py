@@ -87,7 +87,7 @@ def curves_figure(key: TrainKey, algorithms: tuple[str, ...], window: int) -> di
     result, Q_star = train(*key)
     task, config = build_task(*key[0]), key[1]
     optimum = float(Q_star[task.start_state].max()) if Q_star is not None and config.gamma == 1.0 else None
-    return viz.learning_curves(only(result, algorithms), window, optimum).to_plotly_json()
+    return viz.learning_curves(only(result, algorithms), window, optimum, as_json=True)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -101,17 +101,17 @@ def learned_figures(key: TrainKey, name: str, column_px: int) -> tuple[dict, dic
     reached = task.mdp.terminal[path[-1]]
     steps = f"{len(path) - 1} steps to the end" if reached else "the greedy path loops (not yet learned)"
     visits = viz.visits_and_path(
-        task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}", column_px
+        task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}", column_px, as_json=True
     )
     # the drawing's Q triangles use grid directions (up, right, down, left)
     Q_grid = q_in_grid_directions(task, Q)
-    triangles = q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", column_px=column_px)
-    return visits.to_plotly_json(), triangles.to_plotly_json(), steps
+    triangles = q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", column_px=column_px, as_json=True)
+    return visits, triangles, steps
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def q_error_figure(key: TrainKey, algorithms: tuple[str, ...]) -> dict:
-    return viz.q_error_curves(only(train(*key)[0], algorithms)).to_plotly_json()
+    return viz.q_error_curves(only(train(*key)[0], algorithms), as_json=True)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -120,7 +120,7 @@ def replay_figure(key: TrainKey, name: str, episode: int) -> dict:
     task = build_task(*key[0])
     j = result.algorithms.index(name)
     steps = result.traces[(name, 0)].of_episode(episode - 1)
-    return viz.replay(task, steps, result.visits[j, 0], name, key[1].gamma).to_plotly_json()
+    return viz.replay(task, steps, result.visits[j, 0], name, key[1].gamma, as_json=True)
 
 
 def load_preset() -> None:

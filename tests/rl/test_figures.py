@@ -181,3 +181,26 @@ def test_plain_grid_figures_are_what_plotly_validation_accepts(builder):
     spec = json.loads(pio.to_json(fig, validate=False, engine="json"))
     validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
     assert _property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == _property_paths(spec)
+
+
+@pytest.mark.parametrize("builder", ["learning_curves", "q_error_curves", "visits_and_path", "replay", "q_triangles"])
+def test_json_form_of_the_q_learning_figures_is_their_figure_json(cliff_run, builder):
+    """``as_json=True`` (viz.plain.spec, what the page's figure caches keep) gives the JSON that building the Figure
+    and calling ``to_plotly_json`` gives: the same traces, layout and frames, arrays as the same typed arrays."""
+    task, result = cliff_run
+    path = np.array([task.start_state, task.start_state - 12])
+    steps = result.traces[("Q-learning", 0)].of_episode(3)
+    build = {
+        "learning_curves": lambda **kw: tviz.learning_curves(result, 5, -13.0, **kw),
+        "q_error_curves": lambda **kw: tviz.q_error_curves(result, **kw),
+        "visits_and_path": lambda **kw: tviz.visits_and_path(
+            task, result.visits[0].sum(axis=0), path, "Q-learning", "t", theme.HALF_COLUMN_PX, **kw
+        ),
+        "replay": lambda **kw: tviz.replay(task, steps, result.visits[0, 0], "Q-learning", 1.0, **kw),
+        "q_triangles": lambda **kw: gviz.q_triangles(
+            task.world, q_in_grid_directions(task, result.Q[0, 0]), column_px=theme.HALF_COLUMN_PX, **kw
+        ),
+    }[builder]
+    as_figure = json.loads(pio.to_json(build().to_plotly_json(), validate=False))
+    as_json = build(as_json=True)
+    assert json.loads(pio.to_json(as_json, validate=False)) == as_figure

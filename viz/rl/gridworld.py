@@ -223,12 +223,15 @@ def q_triangles(
     selected: tuple[int, int] | None = None,
     numbers: bool | None = None,
     column_px: float = theme.MAIN_COLUMN_PX,
-) -> go.Figure:
+    *,
+    as_json: bool = False,
+) -> go.Figure | dict:
     """Each cell split into four triangles (up/right/down/left) coloured by Q(s, a) on a diverging scale.
 
     The numbers are printed in the triangles when four of them fit a cell at theme.MIN_TEXT_SIZE in a column
     ``column_px`` wide (``numbers=False``: never); otherwise hovering a triangle shows its value and the
-    ``selected`` cell's four values stand in a box beside it.
+    ``selected`` cell's four values stand in a box beside it. ``as_json``: the figure's JSON form
+    (:func:`viz.plain.spec`), as a figure cache keeps it.
     """
     W = world.shape[1]
     free = ~(world.wall | world.terminal).reshape(-1)
@@ -328,7 +331,7 @@ def q_triangles(
         clickmode="event+select",
         dragmode=False,
     )
-    return plain.figure(traces, layout)
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
 def _arrows(world: GridWorld, policy: np.ndarray) -> tuple[list, list, list, list, list]:

@@ -64,8 +64,11 @@ def _band_traces(x: np.ndarray, per_seed: np.ndarray, name: str, unit: str) -> l
     ]
 
 
-def learning_curves(result: BatchResult, window: int = 1, optimum: float | None = None) -> go.Figure:
-    """Sum of rewards per episode, mean over seeds with a 10–90 % band, per algorithm."""
+def learning_curves(
+    result: BatchResult, window: int = 1, optimum: float | None = None, *, as_json: bool = False
+) -> go.Figure | dict:
+    """Sum of rewards per episode, mean over seeds with a 10–90 % band, per algorithm (``as_json``: the figure's
+    JSON form, :func:`viz.plain.spec`, as a figure cache keeps it)."""
     x = np.arange(1, result.returns.shape[-1] + 1)
     traces = []
     for j, name in enumerate(result.algorithms):
@@ -103,26 +106,25 @@ def learning_curves(result: BatchResult, window: int = 1, optimum: float | None 
             lo, hi = min(lo, optimum), max(hi, optimum)
         pad = 0.15 * (hi - lo) + 1e-9 + 0.05 * abs(hi)
         layout["yaxis"]["range"] = [lo - 3 * pad, hi + pad]
-    return plain.figure(traces, layout)
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
-def q_error_curves(result: BatchResult) -> go.Figure:
-    """max over reachable (s, a) of |Q − Q*| after each episode, mean over seeds with a band, log scale."""
+def q_error_curves(result: BatchResult, *, as_json: bool = False) -> go.Figure | dict:
+    """max over reachable (s, a) of |Q − Q*| after each episode, mean over seeds with a band, log scale
+    (``as_json``: the JSON form)."""
     x = np.arange(1, result.returns.shape[-1] + 1)
     traces = []
     for j, name in enumerate(result.algorithms):
         traces += _band_traces(x, np.maximum(result.q_error[j], 1e-12), name, "")
     y_axis = theme.log_axis(np.maximum(result.q_error, 1e-12), 400 - 110)
-    return plain.figure(
-        traces,
-        plain.layout(
-            "Error of the learned Q against Q* from value iteration",
-            400,
-            xaxis=dict(title=dict(text="episode")),
-            yaxis={**y_axis, "title": dict(text="‖Q − Q*‖∞ (reachable states)")},
-            legend=dict(orientation="h", y=-0.22),
-        ),
+    layout = plain.layout(
+        "Error of the learned Q against Q* from value iteration",
+        400,
+        xaxis=dict(title=dict(text="episode")),
+        yaxis={**y_axis, "title": dict(text="‖Q − Q*‖∞ (reachable states)")},
+        legend=dict(orientation="h", y=-0.22),
     )
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
 def _grid_height(task: TabularTask) -> int:
@@ -171,9 +173,11 @@ def visits_and_path(
     name: str,
     title: str,
     column_px: float = theme.MAIN_COLUMN_PX,
-) -> go.Figure:
+    *,
+    as_json: bool = False,
+) -> go.Figure | dict:
     """Visit counts (log colour scale, summed over seeds) with the greedy path drawn on top, in a column
-    ``column_px`` wide."""
+    ``column_px`` wide (``as_json``: the JSON form)."""
     H, W = task.shape
     grid = np.log10(1.0 + visits.reshape(H, W).astype(float))
     grid[task.world.wall] = np.nan
@@ -210,7 +214,8 @@ def visits_and_path(
         ),
         labels,
     ]
-    return plain.figure(traces, _grid_layout(task, title, shapes=shapes))
+    layout = _grid_layout(task, title, shapes=shapes)
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
 def replay(
@@ -220,8 +225,11 @@ def replay(
     name: str,
     gamma: float,
     column_px: float = theme.MAIN_COLUMN_PX,
-) -> go.Figure:
-    """One episode as Plotly animation frames: the agent, its trail, and the TD update of each step in numbers."""
+    *,
+    as_json: bool = False,
+) -> go.Figure | dict:
+    """One episode as Plotly animation frames: the agent, its trail, and the TD update of each step in numbers
+    (``as_json``: the JSON form, frames included)."""
     H, W = task.shape
     n = min(len(steps["state"]), MAX_REPLAY_FRAMES)
     states = np.concatenate([steps["state"][:n], steps["next_state"][n - 1 : n]]) if n else np.array([])
@@ -355,4 +363,6 @@ def replay(
         layout,
         dict(title=dict(y=1, yanchor="top", pad=dict(t=12)), margin=dict(t=REPLAY_TOP_PX, b=REPLAY_BOTTOM_PX)),
     )
+    if as_json:
+        return plain.spec(traces, layout, frames)
     return animation.with_frames(plain.figure(traces, layout), frames)
