@@ -1,5 +1,8 @@
 """VAE figures: the latent plane coloured by digit, the decoded manifold, image strips, the latent-walk animation,
-ELBO / reconstruction / KL curves. Digits are drawn as grey heatmaps (ink black on white), no axes."""
+ELBO / reconstruction / KL curves. Digits are drawn as grey heatmaps (ink black on white), no axes.
+
+Every figure is written as plain trace and layout dicts (viz.plain): Plotly's validation of ``update_layout``,
+``update_xaxes`` and ``theme.style`` was ~70 % of the page's rerun."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.generative import vae
-from viz import raster, theme
+from viz import plain, raster, theme
 
 DENSITY_BINS = 90
 """Bins per axis of the codes' density picture behind the latent walk."""
@@ -60,12 +63,11 @@ def _image_heatmap(z: np.ndarray, hover: bool = False, **kwargs) -> dict:
     )
 
 
-def _image_axes(fig: go.Figure, row: int | None = None, col: int | None = None) -> None:
-    where = dict(row=row, col=col) if row is not None else {}
-    fig.update_xaxes(visible=False, constrain="domain", **where)
-    fig.update_yaxes(
-        visible=False, autorange="reversed", constrain="domain", scaleanchor="x" if row is None else None, **where
-    )
+# a lone image: no axes, row 0 on top, square pixels
+IMAGE_AXES = dict(
+    xaxis=dict(visible=False, constrain="domain"),
+    yaxis=dict(visible=False, autorange="reversed", constrain="domain", scaleanchor="x"),
+)
 
 
 def _class_traces(points: np.ndarray, labels: np.ndarray, clickable: bool, size: int = 6) -> list[dict]:
@@ -144,19 +146,18 @@ def latent_scatter(
                 showlegend=False,
             )
         )
-    # unvalidated (the traces are plain dicts written here): this figure is redrawn after every training chunk
-    fig = go.Figure(dict(data=data), _validate=False)
     lo, hi = extent
-    fig.update_layout(
+    layout = plain.layout(
+        title,
+        height,
         annotations=_cluster_labels(points, labels),
-        xaxis=dict(title=names[0], range=[lo, hi], constrain="domain"),
-        yaxis=dict(title=names[1], range=[lo, hi], scaleanchor="x", scaleratio=1),
+        xaxis=dict(title=dict(text=names[0]), range=[lo, hi], constrain="domain"),
+        yaxis=dict(title=dict(text=names[1]), range=[lo, hi], scaleanchor="x", scaleratio=1),
         clickmode="event+select" if clickable else "event",
         dragmode=False,
+        margin=dict(l=55, r=10, t=50, b=50),
     )
-    theme.style(fig, title, height=height)
-    fig.update_layout(margin=dict(l=55, r=10, t=50, b=50))
-    return fig
+    return plain.figure(data, layout)  # redrawn after every training chunk
 
 
 def manifold_figure(
@@ -201,27 +202,31 @@ def manifold_figure(
                 showlegend=False,
             )
         )
-    fig = go.Figure(dict(data=data), _validate=False)  # plain dicts: a click reruns the page with a new figure
-    fig.update_layout(
-        xaxis=dict(title=names[0], range=[lo, hi], constrain="domain", showgrid=False, zeroline=False),
-        yaxis=dict(title=names[1], range=[lo, hi], scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False),
+    layout = plain.layout(
+        title,
+        height,
+        xaxis=dict(title=dict(text=names[0]), range=[lo, hi], constrain="domain", showgrid=False, zeroline=False),
+        yaxis=dict(
+            title=dict(text=names[1]), range=[lo, hi], scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False
+        ),
         clickmode="event+select",
         dragmode=False,
+        margin=dict(l=55, r=10, t=50, b=50),
     )
-    theme.style(fig, title, height=height)
-    fig.update_layout(margin=dict(l=55, r=10, t=50, b=50))
-    return fig
+    return plain.figure(data, layout)  # a click reruns the page with a new figure
 
 
 def digit_figure(image: np.ndarray, title: str, height: int = 300) -> go.Figure:
     """One decoded 8×8 image, large, with its grey levels on hover."""
-    fig = go.Figure(dict(data=[_image_heatmap(image, hover=True)]), _validate=False)
-    # a frame: the image's outer pixels are often white, like the page
-    fig.add_shape(type="rect", x0=-0.5, x1=7.5, y0=-0.5, y1=7.5, line=dict(color=theme.GREY, width=1))
-    _image_axes(fig)
-    theme.style(fig, title, height=height)
-    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10))
-    return fig
+    layout = plain.layout(
+        title,
+        height,
+        # a frame: the image's outer pixels are often white, like the page
+        shapes=[dict(type="rect", x0=-0.5, x1=7.5, y0=-0.5, y1=7.5, line=dict(color=theme.GREY, width=1))],
+        margin=dict(l=10, r=10, t=50, b=10),
+        **IMAGE_AXES,
+    )
+    return plain.figure([_image_heatmap(image, hover=True)], layout)
 
 
 def strip_figure(
@@ -236,8 +241,7 @@ def strip_figure(
     stack = np.stack([images for _, images in rows])  # (r, k, 8, 8)
     canvas = tile(stack)
     step = vae.DIGIT_SIDE + 1
-    fig = go.Figure(dict(data=[_image_heatmap(canvas)]), _validate=False)
-    fig.update_yaxes(
+    yaxis = dict(
         autorange="reversed",
         tickvals=[i * step + 3.5 for i in range(len(rows))],
         ticktext=[name for name, _ in rows],
@@ -247,7 +251,7 @@ def strip_figure(
         ticks="",
     )
     if column_labels:
-        fig.update_xaxes(
+        xaxis = dict(
             tickvals=[j * step + 3.5 for j in range(len(column_labels))],
             ticktext=column_labels,
             showgrid=False,
@@ -256,10 +260,15 @@ def strip_figure(
             ticks="",
         )
     else:
-        fig.update_xaxes(visible=False, constrain="domain")
-    theme.style(fig, title, height=height or 90 + 70 * len(rows))
-    fig.update_layout(margin=dict(l=10, r=10, t=50, b=40 if column_labels else 10))
-    return fig
+        xaxis = dict(visible=False, constrain="domain")
+    layout = plain.layout(
+        title,
+        height or 90 + 70 * len(rows),
+        xaxis=xaxis,
+        yaxis=yaxis,
+        margin=dict(l=10, r=10, t=50, b=40 if column_labels else 10),
+    )
+    return plain.figure([_image_heatmap(canvas)], layout)
 
 
 def grid_figure(images: np.ndarray, columns: int, title: str, height: int = 420) -> go.Figure:
@@ -269,11 +278,8 @@ def grid_figure(images: np.ndarray, columns: int, title: str, height: int = 420)
     padded = np.full((rows * columns, vae.DIGIT_SIDE, vae.DIGIT_SIDE), np.nan)
     padded[:m] = images
     canvas = tile(padded.reshape(rows, columns, vae.DIGIT_SIDE, vae.DIGIT_SIDE))
-    fig = go.Figure(dict(data=[_image_heatmap(canvas)]), _validate=False)
-    _image_axes(fig)
-    theme.style(fig, title, height=height)
-    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10))
-    return fig
+    layout = plain.layout(title, height, margin=dict(l=10, r=10, t=50, b=10), **IMAGE_AXES)
+    return plain.figure([_image_heatmap(canvas)], layout)
 
 
 def curves_figure(runs: dict[str, vae.VAETrainer], colours: dict[str, str], height: int = 440) -> go.Figure:
@@ -287,7 +293,13 @@ def curves_figure(runs: dict[str, vae.VAETrainer], colours: dict[str, str], heig
     )
     gap = 0.06
     share = (1.0 - 2 * gap) / 3
-    data, layout = [], {}
+    data = []
+    layout = plain.layout(
+        "Per epoch (nats per digit)",
+        height,
+        margin=dict(l=70, r=10, t=50, b=50),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
+    )
     for row, (name, values) in enumerate(panels):
         suffix = "" if row == 0 else str(row + 1)
         top = 1.0 - row * (share + gap)
@@ -317,13 +329,7 @@ def curves_figure(runs: dict[str, vae.VAETrainer], colours: dict[str, str], heig
                     hovertemplate=f"{label}, epoch %{{x}}: {name} = %{{y:.2f}}<extra></extra>",
                 )
             )
-    fig = go.Figure(dict(data=data, layout=layout), _validate=False)  # plain dicts, redrawn every chunk
-    theme.style(fig, "Per epoch (nats per digit)", height=height)
-    fig.update_layout(
-        margin=dict(l=70, r=10, t=50, b=50),
-        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
-    )
-    return fig
+    return plain.figure(data, layout)  # redrawn every chunk
 
 
 def norms_figure(walk: vae.Walk, latent_dim: int, height: int = 300) -> go.Figure:
@@ -344,7 +350,9 @@ def norms_figure(walk: vae.Walk, latent_dim: int, height: int = 300) -> go.Figur
             ("spherical", walk.spherical_norms, SPHERICAL_COLOUR),
         )
     ]
-    layout = dict(
+    layout = plain.layout(
+        f"‖z‖ along the walk (dotted: √d = {radius:.2f})",
+        height,
         xaxis=dict(title=dict(text="t")),
         yaxis=dict(title=dict(text="‖z(t)‖"), rangemode="tozero"),
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
@@ -352,9 +360,7 @@ def norms_figure(walk: vae.Walk, latent_dim: int, height: int = 300) -> go.Figur
             dict(type="line", xref="paper", x0=0, x1=1, y0=radius, y1=radius, line=dict(color=theme.GREY, dash="dot"))
         ],
     )
-    fig = go.Figure(dict(data=data, layout=layout), _validate=False)
-    theme.style(fig, f"‖z‖ along the walk (dotted: √d = {radius:.2f})", height=height)
-    return fig
+    return plain.figure(data, layout)
 
 
 def walk_animation(
@@ -431,9 +437,12 @@ def walk_animation(
         )
         for i, t in enumerate(walk.t)
     ]
-    layout = dict(
+    layout = plain.layout(
+        None,
+        height,
+        margin=dict(l=55, r=10, t=60, b=110),
         xaxis=dict(domain=[0.0, 0.5], range=[lo, hi], constrain="domain"),
-        yaxis=dict(title=names[1], range=[lo, hi], scaleanchor="x", scaleratio=1),
+        yaxis=dict(title=dict(text=names[1]), range=[lo, hi], scaleanchor="x", scaleratio=1),
         xaxis2=dict(domain=[0.54, 0.75], anchor="y2", **image_axis),
         yaxis2=dict(anchor="x2", autorange="reversed", scaleanchor="x2", **image_axis),
         xaxis3=dict(domain=[0.79, 1.0], anchor="y3", **image_axis),
@@ -491,7 +500,4 @@ def walk_animation(
     # unvalidated, and frames that carry only what changes: Plotly's checks of every frame's full traces cost
     # several times the rest of the build
     layout["images"] = [background]
-    fig = go.Figure(dict(data=[*paths, *first], layout=layout, frames=frames), _validate=False)
-    theme.style(fig, None, height=height)
-    fig.update_layout(margin=dict(l=55, r=10, t=60, b=110))
-    return fig
+    return plain.figure([*paths, *first], layout, frames)
