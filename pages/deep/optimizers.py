@@ -80,11 +80,7 @@ if diverged:
         "curvature. The path is shown up to the last finite point."
     )
 if runs:
-    left, right = st.columns(2)
-    with left:
-        ui.figure(viz.loss_per_step(surf, runs))
-    with right:
-        ui.figure(viz.loss_per_step(surf, runs, step_sizes=True))
+    ui.figure(viz.per_step(surf, runs))
     st.caption(
         "Final loss gap f − f*: "
         + ", ".join(f"{name} {run.loss[-1] - surf.f_min:.2e}" for name, run in runs.items() if not run.diverged)

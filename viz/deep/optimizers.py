@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from core.deep import optim2d
-from viz.deep.mlp import _axis, _figure
+from viz import plain
+from viz.deep.mlp import _axis
 from viz.theme import BLACK, BLUE, GREEN, GREY, MAIN_COLUMN_PX, MIN_TEXT_SIZE, PURPLE, VERMILION, log_axis
 
+DIVERGED_RGB = (200, 200, 200)  # #C8C8C8
 OPTIMIZER_COLOURS = {"SGD": VERMILION, "Momentum": GREEN, "Adam": BLUE, "Adam (no bias correction)": PURPLE}
+
+
+def _figure(traces: list[dict], title: str | None, height: int, **layout) -> go.Figure:
+    """The figure in the playground's style, built without validation. The margins are left to ``ui.figure``
+    (viz.margins.fit sizes them for the legend below the plot and the colour bar; the fixed margins of
+    viz.deep.mlp's trainer figures cut both off here)."""
+    return plain.figure(traces, plain.layout(title, height, **layout))
 
 
 def trajectories(
@@ -76,26 +90,63 @@ def trajectories(
     )
 
 
-def loss_per_step(surf: optim2d.Surface, runs: dict[str, optim2d.Trajectory], step_sizes: bool = False) -> go.Figure:
-    """f(θ_t) − f* (log) per step, or the length of each step ‖θ_{t+1} − θ_t‖."""
-    curves = [run.step_size if step_sizes else np.maximum(run.loss - surf.f_min, 1e-16) for run in runs.values()]
+def per_step(surf: optim2d.Surface, runs: dict[str, optim2d.Trajectory]) -> go.Figure:
+    """Two panels side by side: the loss gap f(θ_t) − f* (log) per step, and the length of each step
+    ‖θ_{t+1} − θ_t‖ (log). One figure, not two: each Plotly figure costs the browser a fixed ~15 ms to lay out
+    and draw (axes, legend, mode bar) besides its traces, and both panels change together."""
+    gaps = {name: np.maximum(run.loss - surf.f_min, 1e-16) for name, run in runs.items()}
+    panels = (
+        ("Loss gap f(θₜ) − f*", gaps, "x", "y"),
+        ("Step length ‖θₜ₊₁ − θₜ‖", {n: r.step_size for n, r in runs.items()}, "x2", "y2"),
+    )
     traces = [
         dict(
             type="scatter",
-            y=run.step_size if step_sizes else np.maximum(run.loss - surf.f_min, 1e-16),
+            y=curve,
+            xaxis=xaxis,
+            yaxis=yaxis,
             name=name,
+            legendgroup=name,
+            showlegend=xaxis == "x",
             line=dict(color=OPTIMIZER_COLOURS.get(name, BLACK), width=3),
         )
-        for name, run in runs.items()
+        for _, curves, xaxis, yaxis in panels
+        for name, curve in curves.items()
     ]
-    return _figure(
-        traces,
-        "Step length ‖θₜ₊₁ − θₜ‖" if step_sizes else "Loss gap f(θₜ) − f*",
-        340,
-        xaxis=_axis("step t"),
-        yaxis=_axis(None, **log_axis(np.concatenate(curves) if curves else None, 340 - 110)),
-        legend=dict(font=dict(size=MIN_TEXT_SIZE)),
+    height, gap = 360, 0.1
+    plot_px = height - 130  # less the title, the panel titles, the axis titles and the legend
+    layout = dict(
+        xaxis=_axis("step t", domain=[0.0, 0.5 - gap / 2]),
+        xaxis2=_axis("step t", domain=[0.5 + gap / 2, 1.0], anchor="y2"),
+        annotations=[
+            dict(
+                text=title,
+                x=x,
+                y=1.0,
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=16),
+            )
+            for x, (title, *_) in zip((0.25 - gap / 4, 0.75 + gap / 4), panels)
+        ],
+        legend=dict(orientation="h", y=-0.22, yanchor="top", x=0.5, xanchor="center", font=dict(size=MIN_TEXT_SIZE)),
+        margin=dict(t=40),
     )
+    for suffix, (_, curves, *_) in zip(("", "2"), panels):
+        values = np.concatenate(list(curves.values())) if curves else None
+        layout[f"yaxis{suffix}"] = _axis(None, **log_axis(values, plot_px), **({"anchor": "x2"} if suffix else {}))
+    return _figure(traces, None, height, **layout)
+
+
+@functools.cache
+def _grey_pixel() -> str:
+    """A one-pixel PNG in the diverged grey, as a data URI."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), DIVERGED_RGB).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None = None) -> go.Figure:
@@ -111,16 +162,23 @@ def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None 
             colorbar=dict(title=dict(text="log₁₀ gap"), thickness=14),
             hovertemplate="η=%{x:.3g}, μ=%{y:.2f}<br>log₁₀(f − f*)=%{z:.2f}<extra></extra>",
         ),
-        dict(
-            type="heatmap",
-            x=grid.lrs,
-            y=grid.momenta,
-            z=np.where(finite, np.nan, 1.0),
-            colorscale=[[0, "#C8C8C8"], [1, "#C8C8C8"]],
-            showscale=False,
-            hovertemplate="η=%{x:.3g}, μ=%{y:.2f}<br>diverged<extra></extra>",
-        ),
     ]
+    # The diverged cells (NaN: the heatmap leaves them transparent) show a grey picture under the whole plot area,
+    # which is the grid (the heatmap's autorange ends at the outer cells' edges). A second heatmap of just those
+    # cells cost the browser ~10 ms more per draw; no grid lines, which would show on the grey.
+    diverged = dict(
+        source=_grey_pixel(),
+        xref="x domain",
+        yref="y domain",
+        x=0,
+        y=1,
+        sizex=1,
+        sizey=1,
+        sizing="stretch",
+        xanchor="left",
+        yanchor="top",
+        layer="below",
+    )
     if marker is not None:
         traces.append(
             dict(
@@ -136,7 +194,8 @@ def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None 
         traces,
         "Momentum: final loss over learning rate × momentum (grey = diverged)",
         480,
-        xaxis=_axis("learning rate η (log)", **log_axis(grid.lrs, MAIN_COLUMN_PX - 160)),
-        yaxis=_axis("momentum μ"),
+        xaxis=_axis("learning rate η (log)", showgrid=False, **log_axis(grid.lrs, MAIN_COLUMN_PX - 160)),
+        yaxis=_axis("momentum μ", showgrid=False, zeroline=False),
         showlegend=False,
+        images=[diverged] if (~finite).any() else [],
     )
