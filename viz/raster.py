@@ -56,9 +56,11 @@ def field_rgb(values: np.ndarray, colorscale: Colorscale, zmin: float, zmax: flo
 
 
 def png_data_uri(rgb: np.ndarray) -> str:
-    """An (h, w, 3) uint8 image as a ``data:image/png`` URI (fast compression: the image is redrawn often)."""
+    """An (h, w, 3) uint8 image (or (h, w, 4) with alpha) as a ``data:image/png`` URI (fast compression: the
+    image is redrawn often)."""
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), mode="RGB").save(buffer, format="PNG", compress_level=1)
+    mode = "RGBA" if rgb.shape[-1] == 4 else "RGB"
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), mode=mode).save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -6,13 +6,15 @@ on top, as in the layout text.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from core.rl.gridworld import ACTIONS, GridWorld
 from core.rl.mdp import IterationResult, greedy_policy, state_values
-from viz import animation, plain, theme
+from viz import animation, plain, raster, theme
 
 # unit step of each action in figure coordinates (x = col, y = row, y axis reversed)
 _DIRECTION_XY = np.array([(0, -1), (1, 0), (0, 1), (-1, 0)], dtype=float)
@@ -216,6 +218,127 @@ def _selected_outline(cell: tuple[int, int] | None) -> list[dict]:
     return [] if cell is None else [_box(*cell, 0.5, line=dict(color=theme.ORANGE, width=5))]
 
 
+@functools.cache
+def _triangle_palette() -> np.ndarray:
+    """(bins + 1, 4) RGBA: the diverging scale at _COLOUR_BINS levels (Plotly's blend, as sample_colorscale's),
+    then a transparent entry for the gaps between triangles and the cells without a Q."""
+    palette = np.zeros((_COLOUR_BINS + 1, 4), dtype=np.uint8)
+    palette[:-1, :3] = raster.colour_table(plain.colorscale(theme.DIVERGING), _COLOUR_BINS)
+    palette[:-1, 3] = 255
+    palette.setflags(write=False)
+    return palette
+
+
+@functools.lru_cache(maxsize=16)
+def _triangle_stencil(per_cell: int, gap: float) -> np.ndarray:
+    """(per_cell, per_cell): the action whose triangle each pixel of a cell lies in (0 up, 1 right, 2 down,
+    3 left), 4 for the gaps: a band ``gap`` cells wide along the two diagonals and half of it along the edges
+    (two neighbours' halves make one band)."""
+    centre = (np.arange(per_cell) + 0.5) / per_cell - 0.5
+    v, u = np.meshgrid(centre, centre, indexing="ij")  # v: down the rows, u: along the columns
+    action = np.where(np.abs(v) >= np.abs(u), np.where(v < 0, 0, 2), np.where(u > 0, 1, 3))
+    gaps = (np.abs(np.abs(u) - np.abs(v)) < gap * np.sqrt(2) / 2) | (np.maximum(np.abs(u), np.abs(v)) > 0.5 - gap / 2)
+    action[gaps] = 4
+    action.setflags(write=False)
+    return action
+
+
+def q_triangle_image(
+    world: GridWorld, Q: np.ndarray, lo: float, hi: float, side: float, xref: str = "x", yref: str = "y"
+) -> dict:
+    """The Q triangles as one layout image under the axes (``xref``, ``yref``): each free cell split into four
+    triangles (up/right/down/left) coloured by Q(s, a) in _COLOUR_BINS steps of the diverging scale on [lo, hi],
+    with a 1 px gap between triangles at a cell ``side`` px wide; walls and terminals left transparent (their
+    shapes are drawn over them).
+
+    Why a picture: as ~40 filled SVG paths (one per colour step) the triangles took Chromium longer to draw than
+    the rest of the figure; hover comes from :func:`q_values_trace`. About two image pixels per screen pixel, so
+    that the browser's smoothing of the scaled image keeps the diagonals sharp."""
+    H, W = world.shape
+    per_cell = int(np.clip(round(2 * side), 8, 48))
+    per_cell = int(min(per_cell, max(8, np.sqrt(2_000_000 / (H * W)))))  # at most ~2 M pixels for the biggest grids
+    bins = np.clip(np.round((Q - lo) / ((hi - lo) or 1.0) * (_COLOUR_BINS - 1)), 0, _COLOUR_BINS - 1).astype(np.intp)
+    free = ~(world.wall | world.terminal).reshape(-1)
+    # per cell its four bins and the transparent entry (the gaps'); cells without a Q transparent throughout
+    cell_bins = np.full((H * W, 5), _COLOUR_BINS, dtype=np.intp)
+    cell_bins[free, :4] = bins[free]
+    stencil = _triangle_stencil(per_cell, 1.0 / max(side, 1.0))
+    pixels = cell_bins.reshape(H, W, 5)[:, :, stencil]  # (H, W, per_cell, per_cell)
+    rgba = _triangle_palette()[pixels.transpose(0, 2, 1, 3).reshape(H * per_cell, W * per_cell)]
+    return dict(
+        source=raster.png_data_uri(rgba),
+        xref=xref,
+        yref=yref,
+        x=-0.5,
+        y=-0.5,
+        sizex=W,
+        sizey=H,
+        xanchor="left",
+        yanchor="top",
+        sizing="stretch",
+        layer="below",
+    )
+
+
+def q_values_trace(world: GridWorld, Q: np.ndarray, side: float, numbers: bool = True, **axes: str) -> dict:
+    """The Q triangles' values: printed in the triangles (``numbers`` and four of them fit a cell ``side`` px
+    wide at theme.MIN_TEXT_SIZE), and on hover in any case (an invisible marker in each triangle), as the
+    "Q values" trace; ``axes``: its xaxis / yaxis in a figure of subplots."""
+    W = world.shape[1]
+    free_states = np.flatnonzero(~(world.wall | world.terminal).reshape(-1))
+    labels = [_format(Q[s, a]) for s in free_states for a in range(4)]
+    show_numbers = numbers and four_labels_fit(labels, side)
+    # label centres: as far out in each triangle as the widest label allows, at most 0.3 of a cell
+    w_max = max((theme.text_width(t) for t in labels), default=0.0)
+    out_x = min(0.3, (side / 2 - w_max / 2 - _PAD) / side)
+    out_y = min(0.3, (side / 2 - theme.text_height() / 2 - _PAD) / side)
+    offsets = np.abs(_DIRECTION_XY) * [out_x, out_y]
+
+    cx, cy, hover = [], [], []
+    for s in free_states:
+        r, c = divmod(int(s), W)
+        for a in range(4):
+            dx, dy = _DIRECTION_XY[a] * (offsets[a] if show_numbers else 0.3)
+            cx.append(c + dx)
+            cy.append(r + dy)
+            hover.append(f"Q(({r},{c}), {ACTIONS[a]}) = {Q[s, a]:.4g}")
+    trace = dict(
+        type="scatter",
+        x=cx,
+        y=cy,
+        mode="text+markers" if show_numbers else "markers",
+        textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
+        marker=dict(size=max(4, int(side / 3)), opacity=0),
+        hovertext=hover,
+        hoverinfo="text",
+        showlegend=False,
+        name="Q values",
+        **axes,
+    )
+    if show_numbers:
+        trace["text"] = labels
+    return trace
+
+
+def q_colour_bar(lo: float, hi: float, **colorbar) -> dict:
+    """The Q triangles' colour bar on [lo, hi], through an invisible marker trace (``colorbar``: its place)."""
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker=dict(
+            colorscale=plain.colorscale(theme.DIVERGING),
+            cmin=lo,
+            cmax=hi,
+            color=[lo],
+            colorbar=dict(title=dict(text="Q"), thickness=14, **colorbar),
+        ),
+    )
+
+
 def q_triangles(
     world: GridWorld,
     Q: np.ndarray,
@@ -235,84 +358,15 @@ def q_triangles(
     """
     W = world.shape[1]
     free = ~(world.wall | world.terminal).reshape(-1)
-    values = Q[free] if free.any() else np.zeros((1, 4))
-    scale = theme.diverging_scale(values)
+    scale = theme.diverging_scale(Q[free] if free.any() else np.zeros((1, 4)))
     lo, hi = scale["zmin"], scale["zmax"]
-    colours = sample_colorscale(theme.DIVERGING, list(np.linspace(0, 1, _COLOUR_BINS)))
-    bins = np.clip(np.round((Q - lo) / (hi - lo) * (_COLOUR_BINS - 1)), 0, _COLOUR_BINS - 1).astype(int)
-
     side = cell_px(world.shape, column_px, _grid_height(world, column_px), _FRAME_X, _FRAME_Y)
-    labels = [_format(Q[s, a]) for s in np.flatnonzero(free) for a in range(4)]
-    show_numbers = numbers is not False and four_labels_fit(labels, side)
-    # label centres: as far out in each triangle as the widest label allows, at most 0.3 of a cell
-    w_max = max((theme.text_width(t) for t in labels), default=0.0)
-    out_x = min(0.3, (side / 2 - w_max / 2 - _PAD) / side)
-    out_y = min(0.3, (side / 2 - theme.text_height() / 2 - _PAD) / side)
-    offsets = np.abs(_DIRECTION_XY) * [out_x, out_y]
-
-    # one filled path per colour bin: triangles separated by None
-    paths: dict[int, tuple[list, list]] = {}
-    cx, cy, hover = [], [], []
-    for s in np.flatnonzero(free):
-        r, c = divmod(int(s), W)
-        for a in range(4):
-            (x1, y1), (x2, y2) = _TRIANGLES[a]
-            xs, ys = paths.setdefault(int(bins[s, a]), ([], []))
-            xs += [c, c + x1, c + x2, c, None]
-            ys += [r, r + y1, r + y2, r, None]
-            dx, dy = _DIRECTION_XY[a] * (offsets[a] if show_numbers else 0.3)
-            cx.append(c + dx)
-            cy.append(r + dy)
-            hover.append(f"Q(({r},{c}), {ACTIONS[a]}) = {Q[s, a]:.4g}")
-    # plain trace dicts (viz.plain): validating ~45 traces cost ~30 ms on every rerun that changes Q
+    numbers_trace = q_values_trace(world, Q, side, numbers is not False)
+    show_numbers = "text" in numbers_trace
     traces = [
-        dict(
-            type="scatter",
-            x=xs,
-            y=ys,
-            fill="toself",
-            fillcolor=colours[b],
-            mode="lines",
-            line=dict(color="rgba(255,255,255,0.9)", width=1),
-            hoverinfo="skip",
-            showlegend=False,
-        )
-        for b, (xs, ys) in sorted(paths.items())
-    ]
-    numbers_trace = dict(
-        type="scatter",
-        x=cx,
-        y=cy,
-        mode="text+markers" if show_numbers else "markers",
-        textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
-        marker=dict(size=max(4, int(side / 3)), opacity=0),
-        hovertext=hover,
-        hoverinfo="text",
-        showlegend=False,
-        name="Q values",
-    )
-    if show_numbers:
-        numbers_trace["text"] = labels
-    # colour bar through an invisible marker trace
-    colour_bar = dict(
-        type="scatter",
-        x=[None],
-        y=[None],
-        mode="markers",
-        showlegend=False,
-        hoverinfo="skip",
-        marker=dict(
-            colorscale=plain.colorscale(theme.DIVERGING),
-            cmin=lo,
-            cmax=hi,
-            color=[lo],
-            colorbar=dict(title=dict(text="Q"), thickness=14),
-        ),
-    )
-    # a jump or reward token would sit on the number of the down triangle
-    traces += [
         numbers_trace,
-        colour_bar,
+        q_colour_bar(lo, hi),
+        # a jump or reward token would sit on the number of the down triangle
         cell_labels(world, side=side, terminals_only=show_numbers),
         _selection_layer(world),
     ]
@@ -328,6 +382,7 @@ def q_triangles(
         title,
         shapes=cell_shapes(world) + _selected_outline(selected),
         annotations=callouts,
+        images=[q_triangle_image(world, Q, lo, hi, side)],
         clickmode="event+select",
         dragmode=False,
     )
