@@ -21,9 +21,7 @@ from core.rl.tabular_tasks import (
 )
 from ui import contract as ui
 from ui import text_upload
-from viz import theme
 from viz.rl import tabular as viz
-from viz.rl.gridworld import q_triangles
 
 CLIFF, LAKE4, LAKE8, GRID = "CliffWalking", "FrozenLake 4x4", "FrozenLake 8x8", "Gridworld"
 ENVIRONMENTS = (CLIFF, LAKE4, LAKE8, GRID)
@@ -91,22 +89,24 @@ def curves_figure(key: TrainKey, algorithms: tuple[str, ...], window: int) -> di
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def learned_figures(key: TrainKey, name: str, column_px: int) -> tuple[dict, dict, str]:
-    """What algorithm ``name`` learned with its first seed: visits with the greedy path, and Q(s, a) per cell."""
+def learned_figure(key: TrainKey, algorithms: tuple[str, ...]) -> dict:
+    """What each algorithm learned with its first seed, in one figure: visits with the greedy path over Q(s, a)
+    per cell, a column per algorithm."""
     result, _ = train(*key)
     task = build_task(*key[0])
-    j = result.algorithms.index(name)
-    Q = result.Q[j, 0]
-    path = greedy_path(task.mdp, task.start_state, Q)
-    reached = task.mdp.terminal[path[-1]]
-    steps = f"{len(path) - 1} steps to the end" if reached else "the greedy path loops (not yet learned)"
-    visits = viz.visits_and_path(
-        task, result.visits[j].sum(axis=0), path, name, f"{name}: greedy path, {steps}", column_px, as_json=True
+    rows = [result.algorithms.index(name) for name in algorithms]
+    paths = [greedy_path(task.mdp, task.start_state, result.Q[j, 0]) for j in rows]
+    notes = [f"{len(p) - 1} steps to the end" if task.mdp.terminal[p[-1]] else "loops: not yet learned" for p in paths]
+    return viz.learned_panels(
+        task,
+        algorithms,
+        [result.visits[j].sum(axis=0) for j in rows],
+        paths,
+        # the drawing's Q triangles use grid directions (up, right, down, left)
+        [q_in_grid_directions(task, result.Q[j, 0]) for j in rows],
+        notes,
+        as_json=True,
     )
-    # the drawing's Q triangles use grid directions (up, right, down, left)
-    Q_grid = q_in_grid_directions(task, Q)
-    triangles = q_triangles(task.world, Q_grid, title=f"{name}: Q(s, a) per cell", column_px=column_px, as_json=True)
-    return visits, triangles, steps
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -302,17 +302,12 @@ if done_episodes:
     st.markdown(summary)
 
 st.subheader("What each learned (first seed)")
-columns = st.columns(len(result.algorithms))
-column_px = theme.MAIN_COLUMN_PX if len(result.algorithms) == 1 else theme.HALF_COLUMN_PX
-for j, name in enumerate(result.algorithms):
-    visits_figure, triangles_figure, _steps = learned_figures(key, name, column_px)
-    with columns[j]:
-        ui.figure(visits_figure)
-        ui.figure(triangles_figure)
+ui.figure(learned_figure(key, result.algorithms))
 st.caption(
     "Grey: how often each cell was visited over all seeds and episodes (log scale). Each cell's four "
     "triangles are Q(s, ↑), Q(s, →), Q(s, ↓), Q(s, ←); where the cells are too small for the numbers, hover a "
-    "triangle (or a cell's label, such as the cliff's −100) to read it."
+    "triangle (or a cell's label, such as the cliff's −100) to read it. Both algorithms share one colour scale "
+    "for the visits and one for Q."
 )
 
 if result.q_error is not None:
@@ -360,24 +355,27 @@ def replay_part(key: TrainKey, result: BatchResult) -> None:
     if not len(steps["state"]):
         return
     ui.figure(replay_figure(key, replay_name, shown))
-    W = task.shape[1]
-    table = pd.DataFrame(
-        {
-            "s": [str(divmod(int(s), W)) for s in steps["state"]],
-            "a": [
-                ARROWS[task.direction_of_action[int(a)]] + (" (ε)" if e else "")
-                for a, e in zip(steps["action"], steps["explored"])
-            ],
-            "r": steps["reward"],
-            "s′": [str(divmod(int(s), W)) for s in steps["next_state"]],
-            "TD target": steps["target"],
-            "Q(s,a) before": steps["q_before"],
-            "δ": steps["td_error"],
-            "Q(s,a) after": steps["q_after"],
-        }
-    )
-    with st.expander("Every update of this episode as a table"):
-        st.dataframe(table, hide_index=True, width="stretch")
+    # tracked (key, on_change): the table is built and sent only while the expander is open (Streamlit draws a
+    # collapsed expander's content too)
+    table_box = st.expander("Every update of this episode as a table", key="replay_table", on_change="rerun")
+    if table_box.open:
+        W = task.shape[1]
+        table = pd.DataFrame(
+            {
+                "s": [str(divmod(int(s), W)) for s in steps["state"]],
+                "a": [
+                    ARROWS[task.direction_of_action[int(a)]] + (" (ε)" if e else "")
+                    for a, e in zip(steps["action"], steps["explored"])
+                ],
+                "r": steps["reward"],
+                "s′": [str(divmod(int(s), W)) for s in steps["next_state"]],
+                "TD target": steps["target"],
+                "Q(s,a) before": steps["q_before"],
+                "δ": steps["td_error"],
+                "Q(s,a) after": steps["q_after"],
+            }
+        )
+        table_box.dataframe(table, hide_index=True, width="stretch")
     k = int(np.argmax(np.abs(steps["td_error"])))
     which = r"Q(s',a')" if replay_name == "SARSA" else r"\max_{a'} Q(s',a')"
     ui.formula(

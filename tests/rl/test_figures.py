@@ -106,12 +106,22 @@ def cliff_run():
     return task, result
 
 
-def test_cliff_walking_labels_hidden_in_a_half_column_shown_full_width(cliff_run):
+def _learned(task, result, names):
+    """learned_panels of the first seed of each of ``names`` (all from the result's one algorithm), ``as_json``
+    forwarded."""
+    path = np.array([task.start_state, task.start_state - 12])
+    Q = q_in_grid_directions(task, result.Q[0, 0])
+    return lambda **kw: tviz.learned_panels(
+        task, names, [result.visits[0].sum(axis=0)] * len(names), [path] * len(names), [Q] * len(names),
+        ["1 step to the end"] * len(names), **kw,
+    )  # fmt: skip
+
+
+def test_cliff_walking_labels_hidden_in_two_columns_shown_full_width(cliff_run):
     task, result = cliff_run
-    path = np.array([task.start_state])
-    half = tviz.visits_and_path(task, result.visits[0].sum(axis=0), path, "Q-learning", "t", theme.HALF_COLUMN_PX)
-    labels = _trace(half, "labels")
-    assert "-100" not in " ".join(_printed(labels)) and any("-100" in h for h in labels.hovertext)
+    two = _learned(task, result, ("Q-learning", "SARSA"))()
+    for labels in (t for t in two.data if t.name == "labels"):
+        assert "-100" not in " ".join(_printed(labels)) and any("-100" in h for h in labels.hovertext)
     steps = result.traces[("Q-learning", 0)].of_episode(0)
     full = tviz.replay(task, steps, result.visits[0, 0], "Q-learning", 1.0, theme.MAIN_COLUMN_PX)
     shown = _trace(full, "labels")
@@ -183,19 +193,16 @@ def test_plain_grid_figures_are_what_plotly_validation_accepts(builder):
     assert _property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == _property_paths(spec)
 
 
-@pytest.mark.parametrize("builder", ["learning_curves", "q_error_curves", "visits_and_path", "replay", "q_triangles"])
+@pytest.mark.parametrize("builder", ["learning_curves", "q_error_curves", "learned_panels", "replay", "q_triangles"])
 def test_json_form_of_the_q_learning_figures_is_their_figure_json(cliff_run, builder):
     """``as_json=True`` (viz.plain.spec, what the page's figure caches keep) gives the JSON that building the Figure
     and calling ``to_plotly_json`` gives: the same traces, layout and frames, arrays as the same typed arrays."""
     task, result = cliff_run
-    path = np.array([task.start_state, task.start_state - 12])
     steps = result.traces[("Q-learning", 0)].of_episode(3)
     build = {
         "learning_curves": lambda **kw: tviz.learning_curves(result, 5, -13.0, **kw),
         "q_error_curves": lambda **kw: tviz.q_error_curves(result, **kw),
-        "visits_and_path": lambda **kw: tviz.visits_and_path(
-            task, result.visits[0].sum(axis=0), path, "Q-learning", "t", theme.HALF_COLUMN_PX, **kw
-        ),
+        "learned_panels": _learned(task, result, ("Q-learning", "SARSA")),
         "replay": lambda **kw: tviz.replay(task, steps, result.visits[0, 0], "Q-learning", 1.0, **kw),
         "q_triangles": lambda **kw: gviz.q_triangles(
             task.world, q_in_grid_directions(task, result.Q[0, 0]), column_px=theme.HALF_COLUMN_PX, **kw
@@ -204,3 +211,22 @@ def test_json_form_of_the_q_learning_figures_is_their_figure_json(cliff_run, bui
     as_figure = json.loads(pio.to_json(build().to_plotly_json(), validate=False))
     as_json = build(as_json=True)
     assert json.loads(pio.to_json(as_json, validate=False)) == as_figure
+
+
+def test_learned_panels_are_what_plotly_validation_accepts_with_square_cells(cliff_run):
+    """The page's one figure of what each learned: valid properties (none dropped), a column per algorithm, each
+    grid's cells square in pixels (the height and domains computed for it, not only scaleanchor's shrinking)."""
+    task, result = cliff_run
+    spec = _learned(task, result, ("Q-learning", "SARSA"))(as_json=True)
+    spec = json.loads(pio.to_json(spec, validate=False, engine="json"))
+    validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
+    assert _property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == _property_paths(spec)
+    layout = spec["layout"]
+    H, W = task.shape
+    plot_w = theme.MAIN_COLUMN_PX - layout["margin"]["l"] - layout["margin"]["r"]
+    plot_h = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    for k in ("", "2", "3", "4"):
+        x0, x1 = layout[f"xaxis{k}"]["domain"]
+        y0, y1 = layout[f"yaxis{k}"]["domain"]
+        assert (x1 - x0) * plot_w / W == pytest.approx((y1 - y0) * plot_h / H)
+    assert len(spec["layout"]["images"]) == 2  # the Q triangles of each column

@@ -1,5 +1,5 @@
-"""Figures of the Q-learning / SARSA page: learning curves over seeds, visits with the greedy path, the
-error against Q*, and an animated replay of one episode with its TD updates.
+"""Figures of the Q-learning / SARSA page: learning curves over seeds, what each algorithm learned (visits with
+the greedy path, Q per cell), the error against Q*, and an animated replay of one episode with its TD updates.
 
 Grid coordinates as in viz.rl.gridworld: cell (row, col) is centred on (x=col, y=row), the y axis reversed.
 """
@@ -166,55 +166,156 @@ def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndar
     return cols.astype(float), rows.astype(float)
 
 
-def visits_and_path(
+# The "what each learned" panels: one figure, a column per algorithm, visits over Q (see learned_panels).
+PANEL_TITLE_SIZE = 17
+_PANEL_MARGIN = dict(l=40, r=110, t=2 * 1.25 * PANEL_TITLE_SIZE + 12, b=34)  # y ticks, two colour bars, titles
+_PANEL_GAP_X = 44  # the right column's y tick labels
+_PANEL_GAP_Y = 1.25 * PANEL_TITLE_SIZE + 14  # the lower row's title
+_PANEL_MAX_ROW_PX = 300  # a tall grid's row no taller than this (both rows fit a 720 px projector with the titles)
+_PANEL_MAX_CELL_PX = 90
+_PANEL_MIN_ROW_PX = 150  # the colour bar beside a row is as tall as the row
+
+
+def learned_panels(
     task: TabularTask,
-    visits: np.ndarray,
-    path: np.ndarray,
-    name: str,
-    title: str,
+    names: tuple[str, ...],
+    visits: list[np.ndarray],
+    paths: list[np.ndarray],
+    Q_grid: list[np.ndarray],
+    notes: list[str],
     column_px: float = theme.MAIN_COLUMN_PX,
     *,
     as_json: bool = False,
 ) -> go.Figure | dict:
-    """Visit counts (log colour scale, summed over seeds) with the greedy path drawn on top, in a column
-    ``column_px`` wide (``as_json``: the JSON form)."""
+    """What each algorithm learned, in one figure of subplots ``column_px`` wide: a column per algorithm of
+    ``names``; on top its visit counts (``visits``, log colour scale, one scale for all columns) with its greedy
+    path (``paths``, ``notes`` under its name), below its Q(s, a) as four triangles per cell (``Q_grid``, grid
+    directions, one diverging scale for all columns). The cells are square and as large as the column allows.
+
+    Why one figure: four figures cost Chromium four plots to lay out and draw on every change of the training
+    (about as much again as their content); one with subplots draws once."""
     H, W = task.shape
-    grid = np.log10(1.0 + visits.reshape(H, W).astype(float))
-    grid[task.world.wall] = np.nan
-    ticks = [t for t in range(0, int(np.nanmax(grid)) + 2)] if np.isfinite(grid).any() else [0]
-    counts = visits.reshape(H, W)
-    x, y = _path_xy(task, path)
-    colour = COLOURS.get(name, theme.BLACK)
-    # _grid_layout's margins (10 px a side) and the colour bar with its labels
-    side = gviz.cell_px(task.shape, column_px, _grid_height(task), 20 + 70, 70)
-    shapes, labels = _special_cells(task, side)
-    traces = [
-        dict(
-            type="heatmap",
-            z=grid,
-            customdata=counts,
-            colorscale=plain.colorscale("Greys"),
-            zmin=0,
-            showscale=True,
-            colorbar=dict(
-                title=dict(text="visits"), tickvals=ticks, ticktext=[f"{10**t:g}" for t in ticks], thickness=12
-            ),
-            hovertemplate="cell (%{y}, %{x}): %{customdata} visits<extra></extra>",
+    n = len(names)
+    m = _PANEL_MARGIN
+    plot_w = column_px - m["l"] - m["r"]
+    side = min((plot_w - (n - 1) * _PANEL_GAP_X) / n / W, _PANEL_MAX_ROW_PX / H, _PANEL_MAX_CELL_PX)
+    grid_w, grid_h = side * W, side * H
+    # each row at least as tall as a readable colour bar; a flatter grid sits in the middle of its row
+    row_h = max(grid_h, _PANEL_MIN_ROW_PX)
+    height = int(np.ceil(2 * row_h + _PANEL_GAP_Y + m["t"] + m["b"]))
+    plot_h = height - m["t"] - m["b"]
+    free = ~(task.world.wall | task.world.terminal).reshape(-1)
+
+    grids = []
+    for counts in visits:
+        grid = np.log10(1.0 + counts.reshape(H, W).astype(float))
+        grid[task.world.wall] = np.nan
+        grids.append(grid)
+    top = max((float(np.nanmax(g)) for g in grids if np.isfinite(g).any()), default=0.0)
+    ticks = list(range(0, int(top) + 2))
+    q_scale = theme.diverging_scale(np.concatenate([Q[free] for Q in Q_grid]) if free.any() else np.zeros(1))
+    lo, hi = q_scale["zmin"], q_scale["zmax"]
+    rename = {"T": "G"} if task.env_id == "CliffWalking-v1" else None
+
+    layout = plain.layout(None, height, margin=dict(m), showlegend=False, dragmode=False)
+    layout.pop("title", None)  # empty: the panels carry their own titles
+    layout["coloraxis"] = dict(
+        colorscale=plain.colorscale("Greys"),
+        cmin=0,
+        cmax=max(top, 1e-9),
+        colorbar=dict(
+            title=dict(text="visits"),
+            tickvals=ticks,
+            ticktext=[f"{10**t:g}" for t in ticks],
+            thickness=12,
+            y=1.0,
+            yanchor="top",
+            len=row_h / plot_h,
         ),
-        dict(
-            type="scatter",
-            x=x,
-            y=y,
-            mode="lines+markers",
-            line=dict(color=colour, width=5),
-            marker=dict(size=9, color=colour),
-            name="greedy path",
-            hoverinfo="skip",
-            showlegend=False,
-        ),
-        labels,
-    ]
-    layout = _grid_layout(task, title, shapes=shapes)
+    )
+    traces, shapes, annotations, images = [], [], [], []
+    for j, name in enumerate(names):
+        x0 = j * (grid_w + _PANEL_GAP_X) / plot_w
+        for row in range(2):  # 0: visits and path, 1: Q triangles
+            k = row * n + j + 1
+            x_ref, y_ref = ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
+            y1 = 1.0 - (row * (row_h + _PANEL_GAP_Y) + (row_h - grid_h) / 2) / plot_h
+            ticks_shown = row == 1  # the cells' (row, column) under the Q values, as the hover and the replay name them
+            layout["xaxis" if k == 1 else f"xaxis{k}"] = dict(
+                domain=[x0, x0 + grid_w / plot_w],
+                anchor=y_ref,
+                range=[-0.5, W - 0.5],
+                showgrid=False,
+                zeroline=False,
+                showticklabels=ticks_shown,
+                ticks="outside" if ticks_shown else "",
+                **theme.integer_axis(W, grid_w),
+            )
+            layout["yaxis" if k == 1 else f"yaxis{k}"] = dict(
+                domain=[y1 - grid_h / plot_h, y1],
+                anchor=x_ref,
+                range=[H - 0.5, -0.5],
+                showgrid=False,
+                zeroline=False,
+                showticklabels=ticks_shown,
+                ticks="outside" if ticks_shown else "",
+                scaleanchor=x_ref,
+                scaleratio=1,
+                constrain="domain",
+                **theme.integer_axis(H, grid_h, label_px=theme.text_height(theme.FONT_SIZE) + 4),
+            )
+            on = dict(xaxis=x_ref, yaxis=y_ref)
+            title = f"{name}: visits and greedy path<br>{notes[j]}" if row == 0 else f"{name}: Q(s, a) per cell"
+            annotations.append(
+                dict(
+                    text=title,
+                    showarrow=False,
+                    x=0.5,
+                    xref=f"{x_ref} domain",
+                    xanchor="center",
+                    y=1.0,
+                    yref=f"{y_ref} domain",
+                    yanchor="bottom",
+                    yshift=4,
+                    font=dict(size=PANEL_TITLE_SIZE),
+                )
+            )
+            shapes += [{**shape, "xref": x_ref, "yref": y_ref} for shape in gviz.cell_shapes(task.world)]
+            if row == 0:
+                x, y = _path_xy(task, paths[j])
+                colour = COLOURS.get(name, theme.BLACK)
+                traces += [
+                    dict(
+                        type="heatmap",
+                        z=grids[j],
+                        customdata=visits[j].reshape(H, W),
+                        coloraxis="coloraxis",
+                        hovertemplate="cell (%{y}, %{x}): %{customdata} visits<extra></extra>",
+                        **on,
+                    ),
+                    dict(
+                        type="scatter",
+                        x=x,
+                        y=y,
+                        mode="lines+markers",
+                        line=dict(color=colour, width=5),
+                        marker=dict(size=9, color=colour),
+                        name="greedy path",
+                        hoverinfo="skip",
+                        **on,
+                    ),
+                    {**gviz.cell_labels(task.world, rename=rename, size=theme.MIN_TEXT_SIZE, side=side), **on},
+                ]
+            else:
+                values = gviz.q_values_trace(task.world, Q_grid[j], side, **on)
+                images.append(gviz.q_triangle_image(task.world, Q_grid[j], lo, hi, side, x_ref, y_ref))
+                labels = gviz.cell_labels(
+                    task.world, rename=rename, size=theme.MIN_TEXT_SIZE, side=side, terminals_only="text" in values
+                )
+                traces += [values, {**labels, **on}]
+    # the Q colour bar beside the lower row
+    traces.append({**gviz.q_colour_bar(lo, hi, y=0.0, yanchor="bottom", len=row_h / plot_h), "xaxis": "x"})
+    layout.update(shapes=shapes, annotations=annotations, images=images)
     return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
