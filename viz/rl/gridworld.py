@@ -308,7 +308,9 @@ def q_values_trace(world: GridWorld, Q: np.ndarray, side: float, numbers: bool =
         y=cy,
         mode="text+markers" if show_numbers else "markers",
         textfont=dict(size=theme.MIN_TEXT_SIZE, color=theme.BLACK),
-        marker=dict(size=max(4, int(side / 3)), opacity=0),
+        # without the numbers, one invisible marker is drawn, not 4 a cell: hover (and a click) still finds every
+        # point, and the markers were most of the cost of drawing a Q figure in the page (as for viz.deep.mlp's)
+        marker=dict(size=max(4, int(side / 3)), opacity=0, **({} if show_numbers else {"maxdisplayed": 1})),
         hovertext=hover,
         hoverinfo="text",
         showlegend=False,
