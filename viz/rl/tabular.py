@@ -172,7 +172,7 @@ _PANEL_MARGIN = dict(l=40, r=110, t=2 * 1.25 * PANEL_TITLE_SIZE + 12, b=34)  # y
 _PANEL_GAP_X = 44  # the right column's y tick labels
 _PANEL_GAP_Y = 1.25 * PANEL_TITLE_SIZE + 14  # the lower row's title
 _PANEL_MAX_ROW_PX = 300  # a tall grid's row no taller than this (both rows fit a 720 px projector with the titles)
-_PANEL_MAX_CELL_PX = 90
+_PANEL_MAX_CELL_PX = 100
 _PANEL_MIN_ROW_PX = 150  # the colour bar beside a row is as tall as the row
 
 
@@ -198,7 +198,8 @@ def learned_panels(
     n = len(names)
     m = _PANEL_MARGIN
     plot_w = column_px - m["l"] - m["r"]
-    side = min((plot_w - (n - 1) * _PANEL_GAP_X) / n / W, _PANEL_MAX_ROW_PX / H, _PANEL_MAX_CELL_PX)
+    slot_w = (plot_w - (n - 1) * _PANEL_GAP_X) / n
+    side = min(slot_w / W, _PANEL_MAX_ROW_PX / H, _PANEL_MAX_CELL_PX)
     grid_w, grid_h = side * W, side * H
     # each row at least as tall as a readable colour bar; a flatter grid sits in the middle of its row
     row_h = max(grid_h, _PANEL_MIN_ROW_PX)
@@ -235,24 +236,27 @@ def learned_panels(
     )
     traces, shapes, annotations, images = [], [], [], []
     for j, name in enumerate(names):
-        x0 = j * (grid_w + _PANEL_GAP_X) / plot_w
+        # each grid's slot (its column's share of the width, its row): the grid is as large as the slot allows at
+        # square cells and centred in it (constrain="domain"), so that a wider column (1920 px) shows larger cells
+        x0 = j * (slot_w + _PANEL_GAP_X) / plot_w
         for row in range(2):  # 0: visits and path, 1: Q triangles
             k = row * n + j + 1
             x_ref, y_ref = ("x", "y") if k == 1 else (f"x{k}", f"y{k}")
-            y1 = 1.0 - (row * (row_h + _PANEL_GAP_Y) + (row_h - grid_h) / 2) / plot_h
+            y1 = 1.0 - row * (row_h + _PANEL_GAP_Y) / plot_h
             ticks_shown = row == 1  # the cells' (row, column) under the Q values, as the hover and the replay name them
             layout["xaxis" if k == 1 else f"xaxis{k}"] = dict(
-                domain=[x0, x0 + grid_w / plot_w],
+                domain=[x0, x0 + slot_w / plot_w],
                 anchor=y_ref,
                 range=[-0.5, W - 0.5],
                 showgrid=False,
                 zeroline=False,
                 showticklabels=ticks_shown,
                 ticks="outside" if ticks_shown else "",
+                constrain="domain",  # a wider column (1920 px screens) centres the grid, its cells stay square
                 **theme.integer_axis(W, grid_w),
             )
             layout["yaxis" if k == 1 else f"yaxis{k}"] = dict(
-                domain=[y1 - grid_h / plot_h, y1],
+                domain=[y1 - row_h / plot_h, y1],
                 anchor=x_ref,
                 range=[H - 0.5, -0.5],
                 showgrid=False,
