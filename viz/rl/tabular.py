@@ -168,7 +168,7 @@ def _path_xy(task: TabularTask, states: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 # The "what each learned" panels: one figure, a column per algorithm, visits over Q (see learned_panels).
 PANEL_TITLE_SIZE = 17
-_PANEL_MARGIN = dict(l=40, r=110, t=2 * 1.25 * PANEL_TITLE_SIZE + 12, b=34)  # y ticks, two colour bars, titles
+_PANEL_MARGIN = dict(l=40, r=120, t=2 * 1.25 * PANEL_TITLE_SIZE + 12, b=36)  # y ticks, two colour bars, titles
 _PANEL_GAP_X = 44  # the right column's y tick labels
 _PANEL_GAP_Y = 1.25 * PANEL_TITLE_SIZE + 14  # the lower row's title
 _PANEL_MAX_ROW_PX = 300  # a tall grid's row no taller than this (both rows fit a 720 px projector with the titles)
