@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from scripts.screenshot import free_port
+from scripts.serve import stop
 
 ONE_LINE_APP = 'import streamlit as st\nst.set_page_config(page_icon=":material/home:")\nst.title("Hello")\n'
 """The baseline page: Streamlit's floor for a server and a page (its favicon set, as the app's is: without it
@@ -34,14 +35,3 @@ def launch(script: Path, cwd: Path, port: int | None = None, poll_s: float = 0.0
     except BaseException:
         stop(proc)
         raise
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Stop a server: SIGTERM, and SIGKILL if it has not exited 15 s later (Streamlit waits for a session's
-    script thread, e.g. a trainer still playing in a tab)."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)

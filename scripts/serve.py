@@ -97,6 +97,17 @@ def start(
     return proc
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server: SIGTERM, and SIGKILL if it has not exited 15 s later (Streamlit waits for a session's
+    script thread, e.g. a trainer still playing in a tab)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8501)

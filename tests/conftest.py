@@ -1,8 +1,6 @@
 """Shared fixtures: caches are process-global in AppTest, so every test starts with empty ones; the browser
 tests' server and Chromium."""
 
-import subprocess
-
 import pytest
 import streamlit as st
 import torch
@@ -23,15 +21,12 @@ def _clear_streamlit_caches():
 def server():
     """`streamlit run app.py` on a free loopback port for one test module: its base URL."""
     from scripts.screenshot import free_port, start_server
+    from scripts.serve import stop
 
     port = free_port()
     proc = start_server(port)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from core import user_data
-from scripts.screenshot import CHROMIUM_ARGS, free_port
-from scripts.serve import server_env
+from scripts.screenshot import free_port
+from scripts.serve import server_env, stop
 from scripts.serve import start as start_served
 from tests.browser_helpers import CHROMIUM, IDLE
 from ui.registry import COURSE, PAGES
@@ -198,30 +198,11 @@ def _what_went_wrong(page, url_path: str) -> str:
     return ""
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.mark.parametrize("how", ["served", "bare"])
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 @needs_browser
-def test_a_room_opening_a_cold_server_at_once_sees_no_traceback(chromium, how):
+def test_a_room_opening_a_cold_server_at_once_sees_no_traceback(browser, how):
     """Twelve sessions open twelve pages together on a fresh server: every page draws, none shows a traceback.
     ``served``: started by scripts/serve.py (one warm-up run of Home). ``bare``: `streamlit run app.py` and
     nothing else, so the first visits themselves race through the first imports."""
@@ -243,10 +224,10 @@ def test_a_room_opening_a_cold_server_at_once_sees_no_traceback(chromium, how):
             except OSError:
                 assert time.time() < deadline, "the server did not start"
                 time.sleep(0.2)
-        problems = _open_room(f"http://127.0.0.1:{port}", ROOM, chromium)
+        problems = _open_room(f"http://127.0.0.1:{port}", ROOM, browser)
         refused = _upload_without_xsrf_cookie(port)
     finally:
-        _stop(proc)
+        stop(proc)
     assert len(problems) == len(ROOM)
     failed = "\n".join(f"{page}: {why}" for page, why in problems.items() if why)
     assert not failed, f"pages that failed when opened together:\n{failed}"
@@ -274,7 +255,7 @@ def _upload_without_xsrf_cookie(port: int) -> int:
 @pytest.mark.xdist_group("browser")
 @needs_browser
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (needed only for replicas)")
-def test_replicas_behind_nginx_keep_each_browser_on_one_replica(chromium):
+def test_replicas_behind_nginx_keep_each_browser_on_one_replica(browser):
     """Two replicas behind deploy/nginx.conf: each browser context (its page loads, scripts, media and its
     websocket) is served by one replica only, and new visitors spread over both."""
     from deploy.serve_replicas import start_replicas
@@ -283,7 +264,7 @@ def test_replicas_behind_nginx_keep_each_browser_on_one_replica(chromium):
     try:
         contexts = []
         for i, url_path in enumerate(("info-entropy", "sl-regression", "info-jensen", "nn-activations")):
-            context = chromium.new_context(viewport={"width": 1280, "height": 720})
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
             page = context.new_page()
             page.goto(f"{replicas.url}/{url_path}?seed={10 + i}")
             page.wait_for_selector(FIGURE, timeout=120_000)
