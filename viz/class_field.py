@@ -42,18 +42,12 @@ def class_field_image(
     ``ticks_y`` (``to_centres``: it ends at the outer cells' centres, for axes whose range ends there)."""
     dx = 0.0 if to_centres else (ticks_x[-1] - ticks_x[0]) / max(1, len(ticks_x) - 1)
     dy = 0.0 if to_centres else (ticks_y[-1] - ticks_y[0]) / max(1, len(ticks_y) - 1)
-    return dict(
-        source=raster.png_data_uri(class_field_rgb(probs, colours)),
-        xref="x",
-        yref="y",
-        x=float(ticks_x[0] - dx / 2),
-        y=float(ticks_y[-1] + dy / 2),
-        sizex=float(ticks_x[-1] - ticks_x[0] + dx),
-        sizey=float(ticks_y[-1] - ticks_y[0] + dy),
-        sizing="stretch",
-        xanchor="left",
-        yanchor="top",
-        layer="below",
+    return raster.layout_image(
+        raster.png_data_uri(class_field_rgb(probs, colours)),
+        float(ticks_x[0] - dx / 2),
+        float(ticks_y[-1] + dy / 2),
+        float(ticks_x[-1] - ticks_x[0] + dx),
+        float(ticks_y[-1] - ticks_y[0] + dy),
     )
 
 

@@ -64,6 +64,27 @@ def png_data_uri(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def layout_image(
+    source: str, x: float, y: float, sizex: float, sizey: float, *, xref: str = "x", yref: str = "y", **extra
+) -> dict:
+    """A picture under the traces of axes (xref, yref), its top-left corner at (x, y), stretched over sizex × sizey
+    in those axes' units (``extra``: more of Plotly's layout-image properties, e.g. opacity)."""
+    return dict(
+        source=source,
+        xref=xref,
+        yref=yref,
+        x=x,
+        y=y,
+        sizex=sizex,
+        sizey=sizey,
+        sizing="stretch",
+        xanchor="left",
+        yanchor="top",
+        layer="below",
+        **extra,
+    )
+
+
 def field_image(
     ticks_x: np.ndarray,
     ticks_y: np.ndarray,
@@ -81,18 +102,14 @@ def field_image(
     cells' centres instead (for axes whose range ends there: layout images are not clipped to the plot area)."""
     dx = 0.0 if to_centres else (ticks_x[-1] - ticks_x[0]) / max(1, len(ticks_x) - 1)
     dy = 0.0 if to_centres else (ticks_y[-1] - ticks_y[0]) / max(1, len(ticks_y) - 1)
-    return dict(
-        source=png_data_uri(field_rgb(values, colorscale, zmin, zmax)),
+    return layout_image(
+        png_data_uri(field_rgb(values, colorscale, zmin, zmax)),
+        float(ticks_x[0] - dx / 2),
+        float(ticks_y[-1] + dy / 2),
+        float(ticks_x[-1] - ticks_x[0] + dx),
+        float(ticks_y[-1] - ticks_y[0] + dy),
         xref=xref,
         yref=yref,
-        x=float(ticks_x[0] - dx / 2),
-        y=float(ticks_y[-1] + dy / 2),
-        sizex=float(ticks_x[-1] - ticks_x[0] + dx),
-        sizey=float(ticks_y[-1] - ticks_y[0] + dy),
-        sizing="stretch",
-        xanchor="left",
-        yanchor="top",
-        layer="below",
     )
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import functools
-import io
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from core.deep import optim2d
-from viz import plain
+from viz import plain, raster
 from viz.deep.mlp import _axis
 from viz.theme import BLACK, BLUE, GREEN, GREY, MAIN_COLUMN_PX, MIN_TEXT_SIZE, PURPLE, VERMILION, log_axis
 
@@ -144,9 +141,7 @@ def per_step(surf: optim2d.Surface, runs: dict[str, optim2d.Trajectory]) -> go.F
 @functools.cache
 def _grey_pixel() -> str:
     """A one-pixel PNG in the diverged grey, as a data URI."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (1, 1), DIVERGED_RGB).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return raster.png_data_uri(np.array([[DIVERGED_RGB]], dtype=np.uint8))
 
 
 def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None = None) -> go.Figure:
@@ -166,19 +161,7 @@ def momentum_map(grid: optim2d.MomentumGrid, marker: tuple[float, float] | None 
     # The diverged cells (NaN: the heatmap leaves them transparent) show a grey picture under the whole plot area,
     # which is the grid (the heatmap's autorange ends at the outer cells' edges). A second heatmap of just those
     # cells cost the browser ~10 ms more per draw; no grid lines, which would show on the grey.
-    diverged = dict(
-        source=_grey_pixel(),
-        xref="x domain",
-        yref="y domain",
-        x=0,
-        y=1,
-        sizex=1,
-        sizey=1,
-        sizing="stretch",
-        xanchor="left",
-        yanchor="top",
-        layer="below",
-    )
+    diverged = raster.layout_image(_grey_pixel(), 0, 1, 1, 1, xref="x domain", yref="y domain")
     if marker is not None:
         traces.append(
             dict(

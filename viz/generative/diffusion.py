@@ -17,7 +17,7 @@ from PIL import Image
 
 from core.generative import diffusion as diff
 from core.numerics import moving_average
-from viz import animation, plain, theme
+from viz import animation, plain, raster, theme
 
 DATA_COLOUR, NOISED_COLOUR = theme.GREY, theme.BLUE
 DATA_OPACITY = 0.35
@@ -90,18 +90,14 @@ def _data_image(data: np.ndarray, col: int = 1) -> dict:
     picture instead of one SVG marker per point (the page showed the 500 data points in seven panels: half
     of its drawing time in Chromium)."""
     points = np.ascontiguousarray(data, dtype=np.float64)
-    return dict(
-        source=_dots_png(points.tobytes(), len(points)),
+    return raster.layout_image(
+        _dots_png(points.tobytes(), len(points)),
+        -LIMIT,
+        LIMIT,
+        2 * LIMIT,
+        2 * LIMIT,
         xref=_panel(col)["xaxis"],
         yref=_panel(col)["yaxis"],
-        x=-LIMIT,
-        y=LIMIT,
-        sizex=2 * LIMIT,
-        sizey=2 * LIMIT,
-        sizing="stretch",
-        xanchor="left",
-        yanchor="top",
-        layer="below",
     )
 
 

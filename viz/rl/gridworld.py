@@ -265,19 +265,7 @@ def q_triangle_image(
     stencil = _triangle_stencil(per_cell, 1.0 / max(side, 1.0))
     pixels = cell_bins.reshape(H, W, 5)[:, :, stencil]  # (H, W, per_cell, per_cell)
     rgba = _triangle_palette()[pixels.transpose(0, 2, 1, 3).reshape(H * per_cell, W * per_cell)]
-    return dict(
-        source=raster.png_data_uri(rgba),
-        xref=xref,
-        yref=yref,
-        x=-0.5,
-        y=-0.5,
-        sizex=W,
-        sizey=H,
-        xanchor="left",
-        yanchor="top",
-        sizing="stretch",
-        layer="below",
-    )
+    return raster.layout_image(raster.png_data_uri(rgba), -0.5, -0.5, W, H, xref=xref, yref=yref)
 
 
 def q_values_trace(world: GridWorld, Q: np.ndarray, side: float, numbers: bool = True, **axes: str) -> dict:

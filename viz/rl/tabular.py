@@ -347,18 +347,12 @@ def replay(
     # a scaled image keeps the cells' edges sharp; field_rgb puts its last row on top, so the rows go in reversed.
     rgb = raster.field_rgb(grid[::-1], plain.colorscale("Greys"), 0.0, float(np.nanmax(grid)) if visits.any() else 1.0)
     per_cell = int(np.clip(1024 // max(H, W), 4, 32))
-    background = dict(
-        source=raster.png_data_uri(np.repeat(np.repeat(rgb, per_cell, axis=0), per_cell, axis=1)),
-        xref="x",
-        yref="y",
-        x=-0.5,
-        y=-0.5,
-        sizex=W,
-        sizey=H,
-        xanchor="left",
-        yanchor="top",
-        sizing="stretch",
-        layer="below",
+    background = raster.layout_image(
+        raster.png_data_uri(np.repeat(np.repeat(rgb, per_cell, axis=0), per_cell, axis=1)),
+        -0.5,
+        -0.5,
+        W,
+        H,
         opacity=0.6,
     )
     # 10 px margins a side, the title and the caption above, the play controls below
