@@ -26,24 +26,24 @@ def study(name: str, mu: float, sigma: float, seed: int) -> rp.VarianceStudy:
 # the N of the spread) rebuilds that figure only.
 @st.cache_data(max_entries=32, show_spinner=False)
 def affine_figure(mu: float, sigma: float, a: float, b: float, n: int, seed: int) -> dict:
-    return viz.affine_figure(affine(mu, sigma, a, b, n, seed)).to_plotly_json()
+    return viz.affine_figure(affine(mu, sigma, a, b, n, seed), as_json=True)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def flow(name: str, mu: float, sigma: float, seed: int) -> tuple[rp.PathwiseExample, dict]:
     """One draw's chain rule through μ + σε (its numbers) and the figure of the two computation graphs."""
     example = rp.pathwise_example(rp.objective(name), mu, sigma, seed)
-    return example, viz.gradient_flow_figure(example, mu, sigma).to_plotly_json()
+    return example, viz.gradient_flow_figure(example, mu, sigma, as_json=True)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def variance_figure(name: str, mu: float, sigma: float, seed: int) -> dict:
-    return viz.variance_figure(study(name, mu, sigma, seed)).to_plotly_json()
+    return viz.variance_figure(study(name, mu, sigma, seed), as_json=True)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def estimates_figure(name: str, mu: float, sigma: float, seed: int, chosen: int) -> dict:
-    return viz.estimates_figure(study(name, mu, sigma, seed), chosen).to_plotly_json()
+    return viz.estimates_figure(study(name, mu, sigma, seed), chosen, as_json=True)
 
 
 ui.begin(

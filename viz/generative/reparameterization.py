@@ -1,4 +1,8 @@
-"""Reparameterization figures: aN(μ, σ²) + b by sampling, the two computation graphs, the estimators' variance."""
+"""Reparameterization figures: aN(μ, σ²) + b by sampling, the two computation graphs, the estimators' variance.
+
+Every figure is written as plain trace and layout dicts (viz.plain): Plotly's validation of ``make_subplots``,
+``add_trace`` and ``update_*`` was ~40 % of the page's rerun after the estimates themselves. With ``as_json``
+a builder returns the figure's JSON form (what the page's figure cache keeps) without a go.Figure in between."""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.generative import reparameterization as rp
-from viz import theme
+from viz import plain, theme
 
 EPS_COLOUR, X_COLOUR, Y_COLOUR = theme.GREY, theme.BLUE, theme.ORANGE
 ESTIMATOR_COLOURS = {
@@ -24,10 +27,12 @@ def _normal_pdf(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
 
 
-def affine_figure(samples: rp.AffineSamples, height: int = 380) -> go.Figure:
+def affine_figure(samples: rp.AffineSamples, height: int = 380, as_json: bool = False) -> go.Figure | dict:
     """Histograms (as densities) of ε, x = μ + σε and y = a x + b, each with the normal density it should follow."""
     sd_y = abs(samples.a) * samples.sigma
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        height,
         rows=1,
         cols=3,
         horizontal_spacing=0.07,
@@ -42,21 +47,32 @@ def affine_figure(samples: rp.AffineSamples, height: int = 380) -> go.Figure:
         (samples.x, samples.mu, samples.sigma, X_COLOUR, "x"),
         (samples.y, samples.predicted_mean, sd_y, Y_COLOUR, "y"),
     )
+    traces: list[dict] = []
     for col, (values, mean, sd, colour, name) in enumerate(panels, start=1):
+        axes = dict(xaxis=f"x{col if col > 1 else ''}", yaxis=f"y{col if col > 1 else ''}")
         if sd == 0:  # a = 0: y = b for every draw, a point mass (the degenerate normal N(b, 0))
-            fig.add_trace(
-                go.Bar(x=[mean], y=[1.0], width=0.05, marker_color=colour, name=name, showlegend=False),
-                row=1,
-                col=col,
+            traces.append(
+                dict(type="bar", x=[mean], y=[1.0], width=0.05, marker=dict(color=colour), name=name, showlegend=False)
+                | axes
             )
-            fig.add_annotation(
-                text="a = 0: every y = b", x=mean, y=1.0, showarrow=False, yshift=14, row=1, col=col, font=dict(size=14)
+            layout["annotations"].append(
+                dict(
+                    text="a = 0: every y = b",
+                    x=mean,
+                    y=1.0,
+                    showarrow=False,
+                    yshift=14,
+                    xref=axes["xaxis"],
+                    yref=axes["yaxis"],
+                    font=dict(size=14),
+                )
             )
             continue
         counts, edges = np.histogram(values, bins=BINS, density=True)
         centres = 0.5 * (edges[:-1] + edges[1:])
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            dict(
+                type="bar",
                 x=centres,
                 y=counts,
                 width=edges[1] - edges[0],
@@ -64,13 +80,13 @@ def affine_figure(samples: rp.AffineSamples, height: int = 380) -> go.Figure:
                 name=f"samples of {name}",
                 showlegend=False,
                 hovertemplate=f"{name} ≈ %{{x:.2f}}: density %{{y:.3f}}<extra></extra>",
-            ),
-            row=1,
-            col=col,
+            )
+            | axes
         )
         grid = np.linspace(mean - 4 * sd, mean + 4 * sd, 200)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=grid,
                 y=_normal_pdf(grid, mean, sd),
                 mode="lines",
@@ -78,15 +94,19 @@ def affine_figure(samples: rp.AffineSamples, height: int = 380) -> go.Figure:
                 name="the normal density",
                 showlegend=col == 1,
                 hoverinfo="skip",
-            ),
-            row=1,
-            col=col,
+            )
+            | axes
         )
-    fig.update_yaxes(title="density", row=1, col=1)
-    fig.update_layout(bargap=0, legend=dict(orientation="h", y=-0.18, x=0))
-    theme.style(fig, None, height=height)
-    fig.update_layout(margin=dict(l=60, r=10, t=40, b=60))
-    return fig
+    plain.merge(
+        layout,
+        dict(
+            yaxis=dict(title=dict(text="density")),
+            bargap=0,
+            legend=dict(orientation="h", y=-0.18, x=0),
+            margin=dict(l=60, r=10, t=40, b=60),
+        ),
+    )
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
 # --------------------------------------------------------------------------------------------- computation graphs
@@ -139,7 +159,9 @@ def _gradient(tail: tuple[float, float], head: tuple[float, float], text: str, w
     return [arrow, label]
 
 
-def gradient_flow_figure(example: rp.PathwiseExample, mu: float, sigma: float, height: int = 340) -> go.Figure:
+def gradient_flow_figure(
+    example: rp.PathwiseExample, mu: float, sigma: float, height: int = 340, as_json: bool = False
+) -> go.Figure | dict:
     """Two computation graphs of f(z), inputs on top, f(z) at the bottom; blue arrows are the backward pass.
     Sampling z ~ N(μ, σ²) directly: the gradient reaches z and stops (a draw has no derivative in μ, σ).
     z = μ + σε: it reaches μ and σ, with ∂z/∂μ = 1 and ∂z/∂σ = ε (one draw's numbers)."""
@@ -183,33 +205,50 @@ def gradient_flow_figure(example: rp.PathwiseExample, mu: float, sigma: float, h
     notes += _gradient(f_at, z_at, df_dz, right, "right")
     notes += _gradient(z_at, (0.0, _TOP), "∂z/∂μ = 1", right, "left")
     notes += _gradient(z_at, (4.0, _TOP), f"∂z/∂σ = ε = {example.eps:.2f}", right, "right")
-    fig = make_subplots(
+    layout = plain.subplots_layout(
+        None,
+        height,
         rows=1,
         cols=2,
         horizontal_spacing=0.06,
         subplot_titles=("Sampling z ~ N(μ, σ²): the gradient stops at z", "z = μ + σε: it reaches μ and σ"),
     )
-    for col in (1, 2):
+    traces = []
+    for suffix in ("", "2"):
         # an invisible point per panel so that each has axes to draw on
-        fig.add_trace(
-            go.Scatter(x=[0, 4], y=[0, 2.4], mode="markers", marker=dict(opacity=0), hoverinfo="skip"), 1, col
+        traces.append(
+            dict(
+                type="scatter",
+                x=[0, 4],
+                y=[0, 2.4],
+                mode="markers",
+                marker=dict(opacity=0),
+                hoverinfo="skip",
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+            )
         )
-        fig.update_xaxes(visible=False, range=[-1.0, 5.0], fixedrange=True, row=1, col=col)
-        fig.update_yaxes(visible=False, range=[-0.35, 2.75], fixedrange=True, row=1, col=col)
-    fig.update_layout(annotations=list(fig.layout.annotations) + notes, shapes=shapes, showlegend=False, dragmode=False)
-    theme.style(fig, None, height=height)
-    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10))
-    return fig
+        plain.merge(layout[f"xaxis{suffix}"], dict(visible=False, range=[-1.0, 5.0], fixedrange=True))
+        plain.merge(layout[f"yaxis{suffix}"], dict(visible=False, range=[-0.35, 2.75], fixedrange=True))
+    layout["annotations"] += notes
+    plain.merge(layout, dict(shapes=shapes, showlegend=False, dragmode=False, margin=dict(l=10, r=10, t=40, b=10)))
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
 # --------------------------------------------------------------------------------------------- variance
 
 
-def variance_figure(study: rp.VarianceStudy, height: int = 400) -> go.Figure:
+def variance_figure(study: rp.VarianceStudy, height: int = 400, as_json: bool = False) -> go.Figure | dict:
     """Var[ĝ_N] against N (log–log) for ∂J/∂μ and ∂J/∂σ, one line per estimator, a dotted 1/N through N = 1."""
-    fig = make_subplots(
-        rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=("estimates of ∂J/∂μ", "estimates of ∂J/∂σ")
+    layout = plain.subplots_layout(
+        None,
+        height,
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=("estimates of ∂J/∂μ", "estimates of ∂J/∂σ"),
     )
+    traces = []
     values = []
     # the 1/N guide starts at the first estimator with a positive one-draw variance (the pathwise estimate of a
     # step is 0 for every draw: no line on a log axis)
@@ -220,8 +259,10 @@ def variance_figure(study: rp.VarianceStudy, height: int = 400) -> go.Figure:
         for component in (0, 1):
             y = variance[:, component]
             values.append(y)
-            fig.add_trace(
-                go.Scatter(
+            axes = dict(xaxis="x2", yaxis="y2") if component else dict(xaxis="x", yaxis="y")
+            traces.append(
+                dict(
+                    type="scatter",
                     x=study.sizes,
                     y=y,
                     mode="lines+markers",
@@ -231,13 +272,13 @@ def variance_figure(study: rp.VarianceStudy, height: int = 400) -> go.Figure:
                     line=dict(color=colour, width=3),
                     marker=dict(size=7),
                     hovertemplate=f"{estimator}, N = %{{x}}: Var = %{{y:.3g}}<extra></extra>",
-                ),
-                row=1,
-                col=component + 1,
+                    **axes,
+                )
             )
             if estimator == anchor:
-                fig.add_trace(
-                    go.Scatter(
+                traces.append(
+                    dict(
+                        type="scatter",
                         x=study.sizes,
                         y=y[0] / study.sizes,
                         mode="lines",
@@ -246,47 +287,64 @@ def variance_figure(study: rp.VarianceStudy, height: int = 400) -> go.Figure:
                         showlegend=component == 0,
                         line=dict(color=theme.GREY, dash="dot", width=2),
                         hoverinfo="skip",
-                    ),
-                    row=1,
-                    col=component + 1,
+                        **axes,
+                    )
                 )
     positive = np.concatenate(values)
-    for col in (1, 2):
-        fig.update_xaxes(**theme.log_axis(study.sizes, length_px=330, title="N (draws per estimate)"), row=1, col=col)
-        fig.update_yaxes(**theme.log_axis(positive, length_px=260), row=1, col=col)
-    fig.update_yaxes(title="Var[ĝ_N]", row=1, col=1)
-    fig.update_layout(legend=dict(orientation="h", y=1.12, yanchor="bottom", x=0))
-    theme.style(fig, None, height=height)
-    fig.update_layout(margin=dict(l=70, r=10, t=90, b=60))
-    return fig
+    x_axis = theme.log_axis(study.sizes, length_px=330, title=dict(text="N (draws per estimate)"))
+    y_axis = theme.log_axis(positive, length_px=260)
+    for suffix in ("", "2"):
+        plain.merge(layout[f"xaxis{suffix}"], x_axis)
+        plain.merge(layout[f"yaxis{suffix}"], y_axis)
+    plain.merge(
+        layout,
+        dict(
+            yaxis=dict(title=dict(text="Var[ĝ_N]")),
+            legend=dict(orientation="h", y=1.12, yanchor="bottom", x=0),
+            margin=dict(l=70, r=10, t=90, b=60),
+        ),
+    )
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
 
 
-def estimates_figure(study: rp.VarianceStudy, n: int, height: int = 360) -> go.Figure:
+def estimates_figure(study: rp.VarianceStudy, n: int, height: int = 360, as_json: bool = False) -> go.Figure | dict:
     """The spread of the estimates at one N: a box per estimator (mean dashed), the true gradient as a line."""
     row = study.at(n)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(f"ĝ_μ at N = {n}", f"ĝ_σ at N = {n}"))
+    layout = plain.subplots_layout(
+        None,
+        height,
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.1,
+        subplot_titles=(f"ĝ_μ at N = {n}", f"ĝ_σ at N = {n}"),
+    )
+    traces = []
+    shapes = []
     for component in (0, 1):
+        suffix = "2" if component else ""
         for estimator in rp.ESTIMATORS:
-            fig.add_trace(
-                go.Box(
+            traces.append(
+                dict(
+                    type="box",
                     y=study.estimates[estimator][row, :, component],
                     name=estimator.replace("score function", "score fn"),
-                    marker_color=ESTIMATOR_COLOURS[estimator],
+                    marker=dict(color=ESTIMATOR_COLOURS[estimator]),
                     boxmean=True,
                     boxpoints=False,
                     showlegend=False,
                     hoverinfo="y",
-                ),
-                row=1,
-                col=component + 1,
+                    xaxis=f"x{suffix}",
+                    yaxis=f"y{suffix}",
+                )
             )
-        fig.add_hline(
-            y=study.true_gradient[component],
-            line=dict(color=theme.BLACK, dash="dash", width=2),
-            row=1,
-            col=component + 1,
+        shapes.append(
+            plain.hline(
+                study.true_gradient[component],
+                dict(color=theme.BLACK, dash="dash", width=2),
+                xref=f"x{suffix} domain",
+                yref=f"y{suffix}",
+            )
         )
-    fig.update_xaxes(tickfont=dict(size=14))
-    theme.style(fig, None, height=height)
-    fig.update_layout(margin=dict(l=60, r=10, t=40, b=40))
-    return fig
+    plain.update_axes(layout, "x", tickfont=dict(size=14))
+    plain.merge(layout, dict(shapes=shapes, margin=dict(l=60, r=10, t=40, b=40)))
+    return plain.spec(traces, layout) if as_json else plain.figure(traces, layout)
