@@ -45,6 +45,13 @@ def wait_for_page(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_timeout(2000)  # let Plotly and fragments finish drawing
 
 
+# 90 % of a screen, so that a figure cut at one screen's bottom edge shows whole on the next
+SCROLL_ONE_SCREEN_JS = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  main.scrollBy(0, 0.9 * main.clientHeight);
+}"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="+")
@@ -52,6 +59,12 @@ def main() -> None:
     parser.add_argument("--query", default="")
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument(
+        "--screens",
+        type=int,
+        default=1,
+        help="Screens per page: after the first, the page scrolled one screen down each",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,13 +80,17 @@ def main() -> None:
                     url += "?" + args.query
                 page.goto(url)
                 wait_for_page(page)
-                target = out / f"{path}.png"
-                page.screenshot(path=str(target), full_page=True)
-                print(target)
+                for screen in range(args.screens):
+                    if screen:
+                        # Streamlit scrolls its main section, not the document: full_page alone shows one screen
+                        page.evaluate(SCROLL_ONE_SCREEN_JS)
+                        page.wait_for_timeout(700)  # figures drawn lazily as they come into view
+                    target = out / (f"{path}.png" if screen == 0 else f"{path}-{screen + 1}.png")
+                    page.screenshot(path=str(target), full_page=True)
+                    print(target)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        serve.stop(proc)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,15 @@ def test_log_axis_ignores_non_positive_values_and_takes_overrides():
     assert axis["dtick"] == 1 and axis["range"] == [-3, 1] and axis["title"] == dict(text="t")
 
 
+def test_log_axis_pads_its_autorange_beyond_the_values():
+    # lines get no autorange padding from Plotly: without it a curve's maximum lies on the plot's top edge
+    low, high = theme.log_axis([1e-4, 1.0])["autorangeoptions"]["include"]
+    assert low == pytest.approx(1e-4 / 10**0.2) and high == pytest.approx(10**0.2)
+    low, high = theme.log_axis([30, 30])["autorangeoptions"]["include"]  # one value: still a little room
+    assert low < 30 < high
+    assert "autorangeoptions" not in theme.log_axis(None)
+
+
 def test_log_axis_is_accepted_by_plotly():
     fig = go.Figure(go.Scatter(x=[1, 2], y=[1e-4, 1]))
     fig.update_yaxes(**theme.log_axis([1e-4, 1]))

@@ -144,6 +144,10 @@ def log_axis(values=None, length_px: float = 300, **overrides) -> dict:
     ticks at 2…9 where a decade is long enough for them; over a narrower range the ticks 1, 2, 5 of each decade
     (or Plotly's linear steps inside one decade) are labelled in full ("20", "50", "0.02"). ``overrides`` are
     further axis properties (title, range, …).
+
+    The autorange also takes in a twentieth of the span beyond the extreme ``values`` (at least 0.02 decades):
+    Plotly pads a log axis for markers but not for lines, so a curve at its maximum (a diverged or stalled
+    optimizer, an error curve's first point) would run along the plot's top edge, on the frame line.
     """
     import numpy as np
 
@@ -151,6 +155,10 @@ def log_axis(values=None, length_px: float = 300, **overrides) -> dict:
     v = v[np.isfinite(v) & (v > 0)]
     axis: dict = dict(type="log")
     span = float(np.log10(v.max() / v.min())) if v.size else 8.0
+    if v.size:
+        # include only widens the autorange (never clips a trace); a given range overrides it
+        pad = 10.0 ** max(0.05 * span, 0.02)
+        axis.update(autorangeoptions=dict(include=[float(v.min() / pad), float(v.max() * pad)]))
     # Plotly pads the range a little: count a tenth of a decade more on each side
     px_per_decade = length_px / max(span + 0.2, 0.2)
     if span >= 2:
