@@ -83,19 +83,35 @@ def optimizer_step(
     Every rule acts entry by entry, so all parameter arrays are updated as one flat vector (the same numbers,
     bit for bit, in a few NumPy calls instead of several per array: a small network's step is call-bound).
     """
-    t = state.t + 1
-    theta, g = _flat(params), _flat(grads)
+    velocity = _flat(state.velocity) if state.velocity else None
+    second = _flat(state.second) if state.second else None
+    theta, velocity, second = flat_step(_flat(params), _flat(grads), state.t + 1, velocity, second, config)
+    buffers = [_split(b, params) for b in (velocity, second) if b is not None]
+    return _split(theta, params), OptimizerState(state.t + 1, *buffers)
+
+
+def flat_step(
+    theta: np.ndarray,
+    g: np.ndarray,
+    t: int,
+    velocity: np.ndarray | None,
+    second: np.ndarray | None,
+    config: OptimizerConfig,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Step ``t`` (from 1) of :func:`optimizer_step` on flat vectors: the parameters θ, the gradient g and the
+    buffers (momentum's v or Adam's m, then Adam's v; None before the first step, or where the rule has none).
+    Returns the new θ and buffers as new arrays; for a caller that keeps its parameters as one vector."""
     if config.name == "sgd":
         # θ ← θ − η g
-        return _split(theta - config.lr * g, params), OptimizerState(t)
+        return theta - config.lr * g, None, None
     if config.name == "momentum":
-        old = _flat(state.velocity) if state.velocity else np.zeros_like(theta)
+        old = velocity if velocity is not None else np.zeros_like(theta)
         # v ← μ v + g
         velocity = config.momentum * old + g
         # θ ← θ − η v
-        return _split(theta - config.lr * velocity, params), OptimizerState(t, _split(velocity, params))
-    old_m = _flat(state.velocity) if state.velocity else np.zeros_like(theta)
-    old_v = _flat(state.second) if state.second else np.zeros_like(theta)
+        return theta - config.lr * velocity, velocity, None
+    old_m = velocity if velocity is not None else np.zeros_like(theta)
+    old_v = second if second is not None else np.zeros_like(theta)
     # m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g²
     m = config.beta1 * old_m + (1.0 - config.beta1) * g
     v = config.beta2 * old_v + (1.0 - config.beta2) * g * g
@@ -105,5 +121,4 @@ def optimizer_step(
     else:
         c1 = c2 = 1.0
     # θ ← θ − η m̂ / (√v̂ + ε)
-    new = theta - config.lr * (m / c1) / (np.sqrt(v / c2) + config.eps)
-    return _split(new, params), OptimizerState(t, _split(m, params), _split(v, params))
+    return theta - config.lr * (m / c1) / (np.sqrt(v / c2) + config.eps), m, v

@@ -39,12 +39,12 @@ def training(depth: int, width: int, steps: int, seed: int) -> dict[str, np.ndar
 # the figures it changes.
 @st.cache_data(max_entries=32, show_spinner=False)
 def curves_figure(shown: tuple[str, ...], threshold: float) -> dict:
-    return viz.activation_curves(np.linspace(-6, 6, 481), shown, threshold).to_plotly_json()
+    return viz.activation_curves(np.linspace(-6, 6, 481), shown, threshold, as_json=True)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def norms_figure(depth: int, width: int, seed: int) -> dict:
-    return viz.gradient_norms(norms(depth, width, seed)).to_plotly_json()
+    return viz.gradient_norms(norms(depth, width, seed), as_json=True)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -56,13 +56,14 @@ def training_figure(depth: int, width: int, steps: int, seed: int, shown: tuple[
         "cross_entropy",
         f"Training the same deep net (SGD, η = 0.3): solid = {first}",
         extra={name: curves[name] for name in rest},
-    ).to_plotly_json()
+        as_json=True,
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def saturation_figure(z_out: float) -> dict:
     z = np.linspace(-8, 8, 321)
-    return viz.output_saturation(z, mlp_studies.output_loss_curves(z), marker=z_out).to_plotly_json()
+    return viz.output_saturation(z, mlp_studies.output_loss_curves(z), marker=z_out, as_json=True)
 
 
 if not shown:

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.deep import mlp, toy_data
-from viz import class_field, raster
+from viz import class_field, plain, raster
 from viz.theme import (
     BLACK,
     BLUE,
@@ -50,8 +50,10 @@ def _themed_layout(titled: bool, height: int) -> dict:
     return style(go.Figure(), "title" if titled else None, height=height).layout.to_plotly_json()
 
 
-def _figure(traces: list[dict], title: str | None, height: int, **layout) -> go.Figure:
-    """A figure in the playground's style (viz.theme.style) from trace dicts; ``layout`` keys override."""
+def _figure(traces: list[dict], title: str | None, height: int, as_json: bool = False, **layout) -> go.Figure | dict:
+    """A figure in the playground's style (viz.theme.style) from trace dicts; ``layout`` keys override. With
+    ``as_json``, the figure's JSON form (what a figure cache keeps, :func:`viz.plain.spec`) without a go.Figure
+    in between (building one and converting it back cost ~2 ms of a small figure)."""
     base = copy.deepcopy(_themed_layout(bool(title), height))
     if title:
         base["title"]["text"] = title
@@ -59,6 +61,8 @@ def _figure(traces: list[dict], title: str | None, height: int, **layout) -> go.
     # second time after measuring its legend and colour bar), which halved the trainer's frame rate.
     base["margin"] = {**base["margin"], **layout.pop("margin", {}), "autoexpand": False}
     base.update(layout)
+    if as_json:
+        return plain.spec(traces, base)
     return go.Figure({"data": traces, "layout": base}, _validate=False)
 
 
@@ -316,7 +320,9 @@ def _nearest_cells(ticks: np.ndarray, field: np.ndarray, at: np.ndarray) -> np.n
     return field[np.ix_(index, index)]
 
 
-def loss_curves(history: np.ndarray, loss_name: str, title: str = "Loss", extra: dict | None = None) -> go.Figure:
+def loss_curves(
+    history: np.ndarray, loss_name: str, title: str = "Loss", extra: dict | None = None, as_json: bool = False
+) -> go.Figure | dict:
     """Train and test loss against the step, from rows (step, train, test); ``extra`` adds more such runs."""
     runs = {"": history, **(extra or {})}
     dashes = ("solid", "dot", "dash", "dashdot")
@@ -346,6 +352,7 @@ def loss_curves(history: np.ndarray, loss_name: str, title: str = "Loss", extra:
         traces,
         title,
         320,
+        as_json=as_json,
         xaxis=_axis("step"),
         yaxis=_axis("cross-entropy" if loss_name == "cross_entropy" else "squared error", rangemode="tozero"),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right", font=dict(size=14)),
@@ -482,7 +489,7 @@ def network(
 # --------------------------------------------------------------------------------------------- activations
 
 
-def activation_curves(z: np.ndarray, names: Sequence[str], threshold: float) -> go.Figure:
+def activation_curves(z: np.ndarray, names: Sequence[str], threshold: float, as_json: bool = False) -> go.Figure | dict:
     """g(z) (solid) and g'(z) (dotted) for each activation, with the saturated region (g' < threshold) shaded."""
     traces, shapes = [], []
     for k, name in enumerate(names):
@@ -513,13 +520,14 @@ def activation_curves(z: np.ndarray, names: Sequence[str], threshold: float) -> 
         traces,
         f"g (solid) and g′ (dotted); shaded where g′ < {threshold:g}: saturated",
         420,
+        as_json=as_json,
         xaxis=_axis("z"),
         yaxis=_axis("value", range=[-1.2, 2.2]),
         shapes=shapes,
     )
 
 
-def gradient_norms(norms: dict[str, np.ndarray]) -> go.Figure:
+def gradient_norms(norms: dict[str, np.ndarray], as_json: bool = False) -> go.Figure | dict:
     """‖∂L/∂W^[l]‖ per layer l for each activation, log scale."""
     traces = [
         dict(
@@ -537,14 +545,18 @@ def gradient_norms(norms: dict[str, np.ndarray]) -> go.Figure:
         traces,
         "Gradient norm ‖∂L/∂W^[l]‖ per layer, at initialisation",
         400,
+        as_json=as_json,
         xaxis=_axis("layer l (1 = first hidden, last = output)", dtick=1),
         yaxis=_axis("‖∂L/∂W^[l]‖ (log)", type="log", exponentformat="power"),
     )
 
 
 def output_saturation(
-    z: np.ndarray, curves: dict[str, tuple[np.ndarray, np.ndarray]], marker: float | None = None
-) -> go.Figure:
+    z: np.ndarray,
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    marker: float | None = None,
+    as_json: bool = False,
+) -> go.Figure | dict:
     """Loss and |∂L/∂z| of a sigmoid output against z, for the true label y = 1."""
     traces = []
     for k, (name, (loss, grad)) in enumerate(curves.items()):
@@ -591,6 +603,7 @@ def output_saturation(
         traces,
         "Sigmoid output unit, true label y = 1",
         420,
+        as_json=as_json,
         xaxis=_axis("z^[L] (output pre-activation)"),
         yaxis=_axis("value", range=[0, 3.3]),
         shapes=shapes,
