@@ -302,7 +302,7 @@ def draw(trainers: dict) -> None:
     with left:
         if trainer.config.net.softmax_output:
             chart = viz.class_boundary(
-                ticks, outputs[-1], data, clickable=clickable, hover=clickable, title="Decision regions"
+                ticks, outputs[-1], data, clickable=clickable, hover=clickable, title="Decision regions", as_json=True
             )
         else:
             chart = viz.boundary(
@@ -313,6 +313,7 @@ def draw(trainers: dict) -> None:
                 clickable=clickable,
                 hover=clickable,
                 title="Decision boundary",
+                as_json=True,  # the JSON form without a go.Figure in between: each live frame builds it anew
             )
         ui.figure(
             chart,
@@ -320,7 +321,7 @@ def draw(trainers: dict) -> None:
             on_select=functools.partial(add_your_point, scaling, data.classes) if yours else add_clicked_point,
             selection_mode="points",
         )
-        ui.figure(viz.loss_curves(np.array(trainer.history), loss_name, "Train and test loss"))
+        ui.figure(viz.loss_curves(np.array(trainer.history), loss_name, "Train and test loss", as_json=True))
     with right:
         tiles = [a[:, ::TILE_STRIDE, ::TILE_STRIDE] for a in outputs]
         ui.figure(
@@ -331,6 +332,7 @@ def draw(trainers: dict) -> None:
                 trainer.config.feature_names,
                 hover=not session.running,
                 class_names=data.classes,
+                as_json=True,
             )
         )
         softmax_tiles = (

@@ -8,8 +8,6 @@ into a layout taken once from :func:`viz.theme.style` and skip Plotly's per-prop
 
 from __future__ import annotations
 
-import copy
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,7 +26,6 @@ from viz.theme import (
     SKY,
     VERMILION,
     YELLOW,
-    style,
     text_width,
 )
 
@@ -45,18 +42,13 @@ Only one of them is drawn (``maxdisplayed``): hover and click still find every p
 transparent markers was most of the figure's cost in Chromium (~45 of ~65 ms for the decision boundary)."""
 
 
-@functools.cache
-def _themed_layout(titled: bool, height: int) -> dict:
-    return style(go.Figure(), "title" if titled else None, height=height).layout.to_plotly_json()
-
-
 def _figure(traces: list[dict], title: str | None, height: int, as_json: bool = False, **layout) -> go.Figure | dict:
     """A figure in the playground's style (viz.theme.style) from trace dicts; ``layout`` keys override. With
     ``as_json``, the figure's JSON form (what a figure cache keeps, :func:`viz.plain.spec`) without a go.Figure
     in between (building one and converting it back cost ~2 ms of a small figure)."""
-    base = copy.deepcopy(_themed_layout(bool(title), height))
-    if title:
-        base["title"]["text"] = title
+    # the themed layout with its template shared, not copied: a deep copy of the template (7 kB of nested dicts)
+    # was the largest Python cost of the NN trainer's live frame (py-spy, 17 % of the server's samples)
+    base = plain.layout(title, height)
     # Fixed margins: with Plotly's automatic margins every update inside Streamlit drew the figure twice (the
     # second time after measuring its legend and colour bar), which halved the trainer's frame rate.
     base["margin"] = {**base["margin"], **layout.pop("margin", {}), "autoexpand": False}
@@ -123,7 +115,8 @@ def boundary(
     hover: bool = True,
     title: str | None = None,
     height: int = 520,
-) -> go.Figure:
+    as_json: bool = False,
+) -> go.Figure | dict:
     """P(y=1|x) over the plane (white = 0.5, the boundary drawn at 0.5) with the train/test points.
 
     ``clickable`` lays an invisible grid of points over the plane so that a click selects a position (a live
@@ -196,6 +189,7 @@ def boundary(
         images=[raster.field_image(ticks, ticks, prob, CLASS_SCALE, 0.0, 1.0, to_centres=True)],
         clickmode="event+select",
         dragmode=False,
+        as_json=as_json,
     )
 
 
@@ -208,7 +202,8 @@ def class_boundary(
     hover: bool = True,
     title: str | None = None,
     height: int = 520,
-) -> go.Figure:
+    as_json: bool = False,
+) -> go.Figure | dict:
     """K classes: each point of the plane in the colour of argmax_k P(y=k|x), paler where max_k P(y=k|x) is lower
     (white where all K are equally likely), the borders between the regions, and the training points.
 
@@ -278,6 +273,7 @@ def class_boundary(
         images=[class_field.class_field_image(ticks, ticks, probs, colours)],
         clickmode="event+select",
         dragmode=False,
+        as_json=as_json,
     )
 
 
@@ -368,7 +364,8 @@ def network(
     *,
     hover: bool = True,
     class_names: Sequence[str] | None = None,
-) -> go.Figure:
+    as_json: bool = False,
+) -> go.Figure | dict:
     """The network as TF Playground draws it: each unit a mini heatmap of its output a^[l]_j(x1, x2),
     each weight a line (blue positive, orange negative, width ∝ |w|).
 
@@ -483,6 +480,7 @@ def network(
         images=tiles,
         showlegend=False,
         dragmode=False,
+        as_json=as_json,
     )
 
 
