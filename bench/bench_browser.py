@@ -417,12 +417,12 @@ def _verdict(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
 
-def live_trainers(page, servers: tuple[tuple[str, int], tuple[str, int]], views, seconds: float, repeats: int) -> list:
-    """(view, median Playing with the live charts, the same on the baseline server or None): ``servers`` is
+def live_trainers(page, pair: tuple[tuple[str, int], tuple[str, int]], views, seconds: float, repeats: int) -> list:
+    """(view, median Playing with the live charts, the same on the baseline server or None): ``pair`` is
     ((base URL, pid) of the app, the same of the baseline server); the two measured alternately, ``repeats``
     times each for the NN trainer, once each for the other views (or, with repeats = 1, the baseline for the NN
     trainer only)."""
-    (base, pid), (base_old, pid_old) = servers
+    (base, pid), (base_old, pid_old) = pair
     rows = []
     for view in views:
         n = repeats if view is NN_TRAINER else 1
@@ -477,8 +477,8 @@ def run(quick: bool = False) -> str:
             page = browser.new_context(viewport=VIEWPORT).new_page()
             baseline = start_server(port_old, env=LIVE_CHART_OFF)
             try:
-                servers = ((base, server.pid), (f"http://127.0.0.1:{port_old}", baseline.pid))
-                trained = live_trainers(page, servers, trainers, seconds, nn_repeats)
+                pair = ((base, server.pid), (f"http://127.0.0.1:{port_old}", baseline.pid))
+                trained = live_trainers(page, pair, trainers, seconds, nn_repeats)
             finally:
                 servers.stop(baseline)
             with_gc = None
