@@ -57,8 +57,10 @@ EXCEPTION = "[data-testid='stException']"
 VISIT_TIMEOUT_MS = 180_000
 
 # The seed box and every single-thumb slider with its key (Streamlit puts `st-key-<key>` on a keyed widget's box).
+# The seed box is ui.seed's number input: a select box keyed `seed` (Deep RL compared: which of the benchmark's five
+# seeds to plot) takes no seed of 100 or more, so a session's own seed there was counted as state bleed.
 DISCOVER_JS = """() => {
-  const seed = document.querySelector('.st-key-seed input');
+  const seed = document.querySelector('.st-key-seed [data-testid="stNumberInput"] input');
   const sliders = [...document.querySelectorAll('[data-testid="stSlider"]')].map((el) => {
     const box = el.closest('[class*="st-key-"]');
     const thumbs = el.querySelectorAll('[role="slider"]');
@@ -188,19 +190,25 @@ async def _settled(page) -> None:
 async def visit(page, base: str, session: int, where: Visit) -> Seen:
     seen = Seen(session, where)
     start = time.perf_counter()
+    stage = "opening the address"  # what the visit waited for when it failed
     try:
         await page.goto(base + where.address, wait_until="commit")
+        stage = "its first figure"
         await page.wait_for_selector(FIGURE if where.figure else "h1", timeout=VISIT_TIMEOUT_MS)
         seen.figure_s = time.perf_counter() - start
+        stage = "the page title"
         await page.wait_for_selector("h1", timeout=VISIT_TIMEOUT_MS)
+        stage = "the end of the page's run"
         await page.wait_for_selector(IDLE, timeout=VISIT_TIMEOUT_MS)
+        stage = "the figures to settle"
         await _settled(page)
         seen.exceptions = await page.locator(EXCEPTION).count()
         if where.figure:
             seen.fingerprint = fingerprint(await page.evaluate(FIGURES_JS))
         seen.widgets = await page.evaluate(WIDGETS_JS, [key for key, _ in where.params])
     except Exception as error:  # a Playwright timeout: recorded, the tour goes on
-        seen.failure = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+        first_line = str(error).splitlines()[0][:120] if str(error) else ""
+        seen.failure = f"waiting for {stage}, {time.perf_counter() - start:.0f} s: {type(error).__name__} {first_line}"
     return seen
 
 
@@ -555,6 +563,9 @@ def report(result: LoadResult, title: str, setup: str) -> tuple[list[str], dict]
     failures = sum(n["failures"] for n in numbers.values())
     n_pages = len({v.url_path for tour in result.tours for v in tour})
     examples = [f"`{s.visit.address}`" for n in numbers.values() for s in n["bled"]][:3]
+    unfinished = [
+        f"`{s.visit.address}` ({name}; {s.failure})" for name, ph in result.phases.items() for s in ph.seen if s.failure
+    ]
     browser_share = 1 - sum(ph.server_cpu_s for ph in list(result.phases.values())[:2]) / max(
         1e-9, sum(ph.machine_cpu_s for ph in list(result.phases.values())[:2])
     )
@@ -584,6 +595,8 @@ def report(result: LoadResult, title: str, setup: str) -> tuple[list[str], dict]
         f"({slowdown:.2f}×: p95 {busy['p95']:.2f} s against {alone['p95']:.2f} s alone; {failures} visits not "
         f"finished; in the browsers, drawing on the same cores as the trainers' live figures, {drawn_slowdown:.2f}×).",
     ]
+    if unfinished:
+        lines += ["", "Not finished: " + "; ".join(unfinished[:6]) + ("; …" if len(unfinished) > 6 else "") + "."]
     return lines, numbers
 
 
