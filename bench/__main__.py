@@ -51,7 +51,7 @@ def _header(quick: bool) -> str:
             "",
             f"Measured {date.today().isoformat()} by `python -m bench{' --quick' if quick else ''}` on "
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy "
-            f"{numpy.__version__}, torch {torch.__version__} (CPU, {torch.get_num_threads()} threads). Each section "
+            f"{numpy.__version__}, torch {torch.__version__} (CPU). Each section "
             "comes from one module in `bench/` (`python -m bench --only <module>` reruns one); every timing is "
             "given against a baseline measured in the same run, so a busy machine shows in both. Timings live "
             "here, never as test assertions.",
