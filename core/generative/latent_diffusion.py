@@ -71,6 +71,32 @@ def autoencoder_fingerprint(autoencoder: vae.VAETrainer) -> str:
     return digest.hexdigest()[:12]
 
 
+def standardised_codes(autoencoder: vae.VAETrainer) -> tuple[np.ndarray, np.ndarray, float]:
+    """(z_0, m, s): the standardised codes z_0 = (μ_φ(x) − m)/s of all 1797 digits (the latent DDPM's data), their
+    mean m and their scale s (one number for all d coordinates, so the code's shape is kept)."""
+    codes, _ = autoencoder.codes()  # μ_φ(x), (1797, d)
+    # m = (1/n) Σ μ_φ(x_n),  s = √((1/(n d)) Σ ‖μ_φ(x_n) − m‖²)
+    shift = codes.mean(axis=0)
+    scale = float(np.sqrt(((codes - shift) ** 2).mean())) or 1.0
+    # z_0 = (μ_φ(x) − m)/s
+    return (codes - shift) / scale, shift, scale
+
+
+def forward_decoded(
+    autoencoder: vae.VAETrainer, schedule: diff.Schedule, t: int, seed: int, count: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """The forward process on the codes of the first ``count`` digits, both ends seen through the decoder: what the
+    latent ε_θ will learn to undo, shown before it is trained. Images (count, 8, 8) of decoder(m + s z_0) and of
+    decoder(m + s z_t), with ε from the seed's first draw (as the pixel page's forward process)."""
+    z0, shift, scale = standardised_codes(autoencoder)
+    z0 = z0[:count]
+    eps = np.random.default_rng(dd.draw_stream(seed, 0)).standard_normal(z0.shape)
+    # z_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε
+    zt = diff.q_sample(z0, t, schedule, eps)
+    # x = sigmoid(decoder_θ(m + s z))
+    return autoencoder.decode(shift + scale * z0), autoencoder.decode(shift + scale * zt)
+
+
 class LatentDiffusionTrainer(dd.VectorDiffusionTrainer):
     """The DDPM on the standardised VAE codes z_0 = (μ_φ(x) − m)/s of all 1797 digits (D = d)."""
 
@@ -81,12 +107,8 @@ class LatentDiffusionTrainer(dd.VectorDiffusionTrainer):
             raise InputError("Latent diffusion needs a trained VAE: train it to the end of its budget first.")
         self.latent_config = config
         self.autoencoder = autoencoder
-        codes, _ = autoencoder.codes()  # μ_φ(x), (1797, d)
-        # m = (1/n) Σ μ_φ(x_n),  s = √((1/(n d)) Σ ‖μ_φ(x_n) − m‖²)
-        self.shift = codes.mean(axis=0)
-        self.scale = float(np.sqrt(((codes - self.shift) ** 2).mean())) or 1.0
-        # z_0 = (μ_φ(x) − m)/s
-        super().__init__(config.ddpm, (codes - self.shift) / self.scale)
+        z0, self.shift, self.scale = standardised_codes(autoencoder)
+        super().__init__(config.ddpm, z0)
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """x = sigmoid(decoder_θ(m + s z)): standardised codes (m, d) as grey images (m, 8, 8), by the VAE."""

@@ -192,11 +192,25 @@ sampler = ui.select("Frames of", "sampler", dd.SAMPLERS, "DDPM", container=contr
 if training:
     st.caption("Training: the frames appear when it finishes, or at the current ε_θ on **Pause**.")
 elif not ready:
-    st.caption(
-        "Press **Train** to fit the latent ε_θ (a few seconds): the frames, the cost and the quality follow."
-        if vae_ready
-        else "The frames appear once both models are trained."
-    )
+    if vae_ready and trainer is not None and trainer.diverged_reason is not None:
+        st.caption("No frames from a diverged ε_θ (the notice above says why): Reset and train it again.")
+    elif vae_ready:
+        st.caption(
+            "Press **Train** to fit the latent ε_θ (a few seconds): the frames, the cost and the quality follow. "
+            "Until then, the forward process on the codes of real digits at the scrubbed t, seen through the decoder:"
+        )
+        decoded_x0, decoded_xt = ldm.forward_decoded(
+            autoencoder, ui.attempt(diff.make_schedule, schedule_kind, T), t, seed
+        )
+        ui.figure(
+            viz.samples_figure(
+                {"decoder(m + s·z₀): the codes of x₀": decoded_x0, f"decoder(m + s·z_t), t = {t}": decoded_xt},
+                columns=5,
+                height=300,
+            )
+        )
+    else:
+        st.caption("The frames appear once both models are trained.")
 else:
     if not trainer.finished:
         ui.caution(f"Training was stopped after {trainer.steps:,} of {steps:,} steps: these frames come from that ε_θ.")

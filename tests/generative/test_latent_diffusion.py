@@ -61,6 +61,23 @@ def test_codes_are_standardised_encoder_means(small_vae):
     assert trainer.dim == 4
 
 
+def test_forward_process_before_training_is_the_decoded_q_sample_of_the_trainers_codes(small_vae):
+    schedule = diff.make_schedule("linear", 20)
+    x0_seen, xt_seen = ldm.forward_decoded(small_vae, schedule, 15, seed=3, count=4)
+    trainer = ldm.LatentDiffusionTrainer(SMALL, small_vae)  # the codes the latent ε_θ trains on
+    z0 = trainer.data[:4]
+    eps = np.random.default_rng(dd.draw_stream(3, 0)).standard_normal(z0.shape)
+    # z_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε, written out here rather than through diffusion.q_sample
+    zt = np.sqrt(schedule.alpha_bars[15]) * z0 + np.sqrt(1 - schedule.alpha_bars[15]) * eps
+    np.testing.assert_allclose(x0_seen, trainer.decode(z0), atol=1e-6)
+    np.testing.assert_allclose(xt_seen, trainer.decode(zt), atol=1e-6)
+    assert x0_seen.shape == (4, 8, 8)
+    # at t = 0 nothing is noised; by the end of the schedule x_t no longer looks like x_0
+    x0_again, at_zero = ldm.forward_decoded(small_vae, schedule, 0, seed=3, count=4)
+    np.testing.assert_allclose(at_zero, x0_again, atol=1e-6)
+    assert np.abs(xt_seen - x0_seen).mean() > np.abs(at_zero - x0_again).mean()
+
+
 def test_forward_and_reverse_steps_run_the_shared_schedule_code(monkeypatch, small_vae):
     """Training noises through diffusion.q_sample, sampling is diffusion.ddpm_sample / ddim_sample with x̂_0 from
     diffusion.predict_x0, all on the schedule of diffusion.make_schedule: the latent model has no step of its own."""
@@ -187,6 +204,15 @@ def test_page_opens_on_both_shipped_models_with_the_cost_and_quality():
     tables = [m.value for m in at.markdown if "FLOPs" in m.value and "ratio" in m.value]
     assert tables, "no cost table"
     assert any("pixel-space DDPM" in m.value for m in at.markdown)
+
+
+def test_page_with_a_seed_nothing_is_shipped_for_draws_the_forward_process_until_trained():
+    # the VAE is the VAE page's run (seed 0, shipped); the latent ε_θ of seed 108 is not shipped: before its Train
+    # the page still draws a figure (a class-load test had waited 180 s for one)
+    at = run_page("pages/generative/latent_diffusion.py", {"seed": "108"})
+    assert_healthy(at, "seed 108")
+    assert any("Until then, the forward process" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) >= 1
 
 
 def test_page_with_an_untrained_vae_asks_for_it_first():
