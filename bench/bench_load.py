@@ -10,9 +10,9 @@ against `streamlit run app.py` (scripts/serve.py). Bounded: a fixed number of se
   (``gd.data`` of every Plotly figure, hashed). This also fills the caches, so both timed phases below see the
   same warm server.
 - **Alone**: the touring sessions all at once. Per visit: seconds from opening the address to its first figure
-  drawn, exceptions on the page, its figure data against the reference (a different hash is *state bleed*: the
-  session drew something that its own settings do not give), and its widgets (the seed box shows its seed, the
-  slider its value).
+  drawn, exceptions on the page, its figure data against the reference (different data is *state bleed*: the
+  session drew something that its own settings do not give; numbers within ``ROUND_OFF`` are not), and its
+  widgets (the seed box shows its seed, the slider its value).
 - **With trainers**: the same tours again while two more sessions train (the NN trainer playing, DQN training:
   reset and trained again whenever it finishes): the touring sessions' figure times against the phase alone show
   whether training in one session freezes the others; the trainers' redraws per second show they kept going.
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import math
 import os
 import sys
 import threading
@@ -111,6 +113,8 @@ class Seen:
     widgets: dict = field(default_factory=dict)
     failure: str | None = None
     """Why the visit did not finish (a timeout), else None."""
+    figures: list[str] | None = None
+    """The figure data as drawn, kept only where its fingerprint is not the reference's (to say what differs)."""
 
 
 @dataclass
@@ -187,7 +191,9 @@ async def _settled(page) -> None:
         await page.wait_for_timeout(250)
 
 
-async def visit(page, base: str, session: int, where: Visit) -> Seen:
+async def visit(page, base: str, session: int, where: Visit, expected: str | None = None) -> Seen:
+    """Open ``where`` and wait for its figures; ``expected``: the reference fingerprint (the figure data is kept
+    when it differs)."""
     seen = Seen(session, where)
     start = time.perf_counter()
     stage = "opening the address"  # what the visit waited for when it failed
@@ -204,7 +210,10 @@ async def visit(page, base: str, session: int, where: Visit) -> Seen:
         await _settled(page)
         seen.exceptions = await page.locator(EXCEPTION).count()
         if where.figure:
-            seen.fingerprint = fingerprint(await page.evaluate(FIGURES_JS))
+            figures = await page.evaluate(FIGURES_JS)
+            seen.fingerprint = fingerprint(figures)
+            if expected is None or seen.fingerprint != expected:
+                seen.figures = figures
         seen.widgets = await page.evaluate(WIDGETS_JS, [key for key, _ in where.params])
     except Exception as error:  # a Playwright timeout: recorded, the tour goes on
         first_line = str(error).splitlines()[0][:120] if str(error) else ""
@@ -225,14 +234,13 @@ async def discover(browser, base: str, url_paths: list[str]) -> dict[str, dict]:
     return found
 
 
-async def reference(browser, base: str, visits: list[Visit]) -> dict[Visit, str | None]:
+async def reference(browser, base: str, visits: list[Visit]) -> dict[Visit, Seen]:
     """Each address opened alone, one after the other: the figure data it gives."""
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
     result = {}
     for where in dict.fromkeys(visits):
-        seen = await visit(page, base, -1, where)
-        result[where] = seen.fingerprint if seen.failure is None else None
+        result[where] = await visit(page, base, -1, where)
     await context.close()
     return result
 
@@ -240,11 +248,12 @@ async def reference(browser, base: str, visits: list[Visit]) -> dict[Visit, str 
 # --------------------------------------------------------------------------------------------- the phases
 
 
-async def _tour(browser, base: str, session: int, tour: list[Visit], cookies: dict) -> list[Seen]:
-    """One student: a browser context that opens its pages one after the other."""
+async def _tour(browser, base: str, session: int, tour: list[Visit], cookies: dict, expected: dict) -> list[Seen]:
+    """One student: a browser context that opens its pages one after the other (``expected``: address → its
+    reference fingerprint)."""
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
-    seen = [await visit(page, base, session, where) for where in tour]
+    seen = [await visit(page, base, session, where, expected.get(where)) for where in tour]
     cookies[session] = {c["name"]: c["value"] for c in await context.cookies()}
     await context.close()
     return seen
@@ -411,7 +420,16 @@ def _sample_rss(pid: int | None, stop: threading.Event, peak: list[int]) -> None
 
 
 async def phase(
-    browser, base: str, tours, *, trainers: bool, drawn: bool, pid: int | None, cookies: dict, lead_s: float = 8
+    browser,
+    base: str,
+    tours,
+    *,
+    trainers: bool,
+    drawn: bool,
+    pid: int | None,
+    cookies: dict,
+    expected: dict,
+    lead_s: float = 8,
 ) -> Phase:
     """All tours at once — in browser contexts (``drawn``) or as bare websocket sessions — with or without the
     two training sessions (browsers, or websocket sessions that rerun the live fragment on the server's timer)."""
@@ -432,7 +450,7 @@ async def phase(
     start = time.perf_counter()
     cpu_before = (process_tree_cpu(pid) if pid else 0.0, machine_cpu())
     if drawn:
-        tasks = [_tour(browser, base, i, tour, cookies) for i, tour in enumerate(tours)]
+        tasks = [_tour(browser, base, i, tour, cookies, expected) for i, tour in enumerate(tours)]
     else:
         tasks = [_ws_tour(base, i, tour) for i, tour in enumerate(tours)]
     seen = await asyncio.gather(*tasks)
@@ -455,7 +473,8 @@ async def phase(
 @dataclass
 class LoadResult:
     tours: list[list[Visit]]
-    reference: dict[Visit, str | None]
+    reference: dict[Visit, Seen]
+    """Each address opened alone: its figure data (``fingerprint``, ``figures``)."""
     phases: dict[str, Phase]
     """By name: see PHASES."""
     cookies: dict[int, dict[str, str]] = field(default_factory=dict)
@@ -487,9 +506,12 @@ async def load(base: str, quick: bool, pid: int | None = None) -> LoadResult:
         found = await discover(browser, base, url_paths)
         tours = plan(found, sessions, per_session, url_paths)
         refs = await reference(browser, base, [v for tour in tours for v in tour])
+        expected = {where: seen.fingerprint for where, seen in refs.items() if seen.failure is None}
         for name, options in PHASES:
             lead_s = 3 if quick else 8
-            phases[name] = await phase(browser, base, tours, pid=pid, cookies=cookies, lead_s=lead_s, **options)
+            phases[name] = await phase(
+                browser, base, tours, pid=pid, cookies=cookies, expected=expected, lead_s=lead_s, **options
+            )
         await browser.close()
     return LoadResult(tours, refs, phases, cookies)
 
@@ -508,24 +530,82 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (x - low)
 
 
-def leaks(result: LoadResult, ph: Phase) -> list[Seen]:
-    """Visits whose figure data or widgets are not what their own address gives (drawn phases only)."""
-    bad = []
+ROUND_OFF = 1e-9
+"""Largest relative difference at which two drawn numbers count as one value. The same float code can differ in
+its last bits between two processes (BLAS kernels pick their SIMD path by the arrays' memory alignment), and
+another session's settings change a figure by far more than this."""
+
+
+def _leaves(value, path: str = ""):
+    """(path, leaf) of every number, string, bool and null in a decoded JSON value."""
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from _leaves(value[key], f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def figure_difference(got: list[str], want: list[str]) -> tuple[float, list[str]]:
+    """How two visits' figure data differ: (the largest relative difference of numbers at the same place, the
+    places where anything else differs — a value of another type, a missing or extra trace or key — at most 3)."""
+    if len(got) != len(want):
+        return 0.0, [f"{len(got)} figures drawn against {len(want)}"]
+    largest, other = 0.0, []
+    for k, (a, b) in enumerate(zip(got, want, strict=True)):
+        leaves_a, leaves_b = dict(_leaves(json.loads(a))), dict(_leaves(json.loads(b)))
+        for path in sorted(leaves_a.keys() | leaves_b.keys()):
+            x, y = leaves_a.get(path, "<none>"), leaves_b.get(path, "<none>")
+            if x == y:
+                continue
+            numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
+            if numbers and math.isfinite(x) and math.isfinite(y):
+                largest = max(largest, abs(x - y) / max(abs(x), abs(y)))
+            elif len(other) < 3:
+                other.append(f"figure {k + 1}{path}: {str(x)[:40]} against {str(y)[:40]}")
+    return largest, other
+
+
+@dataclass
+class Flag:
+    """A drawn visit whose figures or widgets were not what its own address gives alone."""
+
+    seen: Seen
+    why: str
+    bleed: bool
+    """False where the figure data is the reference's up to ``ROUND_OFF`` and the widgets match."""
+
+
+def flags(result: LoadResult, ph: Phase) -> list[Flag]:
+    """Every drawn visit of ``ph`` that differs from its reference, with what differs."""
+    out = []
     for s in ph.seen:
         if s.failure is not None or s.fingerprint is None:
             continue
-        want = result.reference.get(s.visit)
-        if (want is not None and s.fingerprint != want) or not widgets_match(s.widgets, s.visit):
-            bad.append(s)
-    return bad
+        ref = result.reference.get(s.visit)
+        widgets_ok = widgets_match(s.widgets, s.visit)
+        figures_ok = ref is None or ref.fingerprint is None or s.fingerprint == ref.fingerprint
+        if widgets_ok and figures_ok:
+            continue
+        why, bleed = [], not widgets_ok
+        if not widgets_ok:
+            why.append(f"widgets show {s.widgets}")
+        if not figures_ok:
+            largest, other = figure_difference(s.figures or [], ref.figures or [])
+            bleed = bleed or bool(other) or largest > ROUND_OFF
+            why += other or [f"numbers differ by at most {largest:.1e} (relative)"]
+        out.append(Flag(s, "; ".join(why), bleed))
+    return out
 
 
 def distinguishable(result: LoadResult) -> int:
     """How many pages gave different figure data for different sessions' settings (where a leak would show)."""
     by_page: dict[str, set] = {}
-    for where, fp in result.reference.items():
-        if fp is not None:
-            by_page.setdefault(where.url_path, set()).add(fp)
+    for where, ref in result.reference.items():
+        if ref.fingerprint is not None:
+            by_page.setdefault(where.url_path, set()).add(ref.fingerprint)
     return sum(1 for fps in by_page.values() if len(fps) > 1)
 
 
@@ -540,10 +620,11 @@ def report(result: LoadResult, title: str, setup: str) -> tuple[list[str], dict]
     for name, ph in result.phases.items():
         times = ph.figure_times
         failures = [s for s in ph.seen if s.failure is not None]
-        bled = leaks(result, ph)
+        flagged = flags(result, ph)
+        bled = [f for f in flagged if f.bleed]
         drawn = any(s.fingerprint is not None for s in ph.seen)
         numbers[name] = dict(
-            p50=percentile(times, 0.5), p95=percentile(times, 0.95), leaks=len(bled), bled=bled,
+            p50=percentile(times, 0.5), p95=percentile(times, 0.95), leaks=len(bled), flagged=flagged,
             exceptions=sum(s.exceptions for s in ph.seen) + ph.trainer_exceptions, failures=len(failures),
         )  # fmt: skip
         fps = ", ".join(f"{f:.1f}" for f in ph.trainer_fps) or "—"
@@ -562,7 +643,12 @@ def report(result: LoadResult, title: str, setup: str) -> tuple[list[str], dict]
     leaked = sum(n["leaks"] for n in numbers.values())
     failures = sum(n["failures"] for n in numbers.values())
     n_pages = len({v.url_path for tour in result.tours for v in tour})
-    examples = [f"`{s.visit.address}`" for n in numbers.values() for s in n["bled"]][:3]
+    described = [
+        f"`{f.seen.visit.address}` ({name}; {'state bleed' if f.bleed else 'not bleed'}: {f.why})"
+        for name, n in numbers.items()
+        for f in n["flagged"]
+    ]
+    examples = [f"`{f.seen.visit.address}`" for n in numbers.values() for f in n["flagged"] if f.bleed][:3]
     unfinished = [
         f"`{s.visit.address}` ({name}; {s.failure})" for name, ph in result.phases.items() for s in ph.seen if s.failure
     ]
@@ -585,7 +671,8 @@ def report(result: LoadResult, title: str, setup: str) -> tuple[list[str], dict]
         f"the CPU of those phases (in a hall each student's laptop draws its own). *Websocket only*: the same "
         f"visits as the server sees them, request → the first figure's message, nothing drawn. State bleed: "
         f"figure data and widgets of every drawn visit against its address opened alone ({distinguishable(result)} "
-        f"pages draw different data for different sessions' settings, so a leak there would show). The baseline "
+        f"pages draw different data for different sessions' settings, so a leak there would show); numbers that "
+        f"differ by at most {ROUND_OFF:.0e} relative are round-off, not bleed. The baseline "
         f"for the figure times is the same phase without trainers.",
         "",
         f"Goal 0 exceptions: {_verdict(exceptions == 0)} ({exceptions}). Goal 0 state bleed: "
@@ -595,6 +682,8 @@ def report(result: LoadResult, title: str, setup: str) -> tuple[list[str], dict]
         f"({slowdown:.2f}×: p95 {busy['p95']:.2f} s against {alone['p95']:.2f} s alone; {failures} visits not "
         f"finished; in the browsers, drawing on the same cores as the trainers' live figures, {drawn_slowdown:.2f}×).",
     ]
+    if described:
+        lines += ["", "Visits not drawn as alone: " + "; ".join(described[:6]) + ("; …" if len(described) > 6 else "")]
     if unfinished:
         lines += ["", "Not finished: " + "; ".join(unfinished[:6]) + ("; …" if len(unfinished) > 6 else "") + "."]
     return lines, numbers
