@@ -44,10 +44,14 @@ def run(quick: bool = False) -> str:
         result = asyncio.run(load(replicas.url, quick))
         routes = replicas.routes()
         nginx_log = (replicas.prefix / "logs" / "error.log").read_text().splitlines()
+        answered = (replicas.prefix / "logs" / "access.log").read_text().splitlines()
     finally:
         replicas.stop()
     sticky, checked, per_replica, others = stickiness(result.cookies, routes)
     failed = [line for line in nginx_log if any(level in line for level in ("[error]", "[crit]", "[alert]"))]
+    # what the browsers got: the access log's status field ($msec $mlp_replica $upstream_addr $status "request")
+    statuses = [(line, line.split(" ", 4)[3] if line.count(" ") >= 3 else "") for line in answered]
+    server_errors = [line for line, status in statuses if status.isdigit() and int(status) >= 500]
     setup = (
         f"{REPLICAS} replicas of `streamlit run app.py` (scripts/serve.py, loopback ports) behind nginx "
         "(`python -m deploy.serve_replicas`: cookie stickiness, websocket upgrade), the load of bench_load "
@@ -60,8 +64,10 @@ def run(quick: bool = False) -> str:
         f"Goal every session stays on one replica: {'**met**' if sticky == checked and checked else '**not met**'} "
         f"({sticky} of {checked} touring sessions served by exactly one replica for all their requests, the "
         f"websocket included{'; ' + '; '.join(others) if others else ''}). Goal the sessions spread over the "
-        f"replicas: {'**met**' if len(per_replica) == REPLICAS else '**not met**'} ({spread}). nginx logged "
-        f"{len(failed)} failed requests{': ' + failed[0][:200] if failed else ''}.",
+        f"replicas: {'**met**' if len(per_replica) == REPLICAS else '**not met**'} ({spread}). nginx answered "
+        f"{len(server_errors)} of {len(answered)} requests with a 5xx status"
+        f"{' (' + server_errors[0][:160] + ')' if server_errors else ''} and logged {len(failed)} errors"
+        f"{': ' + failed[0][:200] if failed else ''}.",
     ]
     return "\n".join(lines)
 
