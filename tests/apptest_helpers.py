@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from ui.contract import CAUTION_ICON, PROBLEM_ICON, URL_ICON
@@ -26,6 +28,15 @@ def run_page(path: str, query: dict[str, str] | None = None) -> AppTest:
         at.switch_page(path)
         at.run()
     return at
+
+
+def array_of(value) -> np.ndarray:
+    """A figure's numbers from its JSON: a list, or Plotly's typed-array form {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+    return np.asarray(value, dtype=float)
 
 
 def all_charts(at: AppTest) -> list:

@@ -63,8 +63,10 @@ def order_blind(config: tfm.TransformerConfig) -> float | None:
 @st.cache_data(max_entries=256, show_spinner=False)
 def memo_figure(key: tuple, _build) -> dict:
     """A figure's JSON, built once per ``key`` (what it shows: configs, step counts, weight hashes, settings);
-    a rerun that changes nothing it shows sends the cached JSON instead of building the figure again."""
-    return _build().to_plotly_json()
+    a rerun that changes nothing it shows sends the cached JSON instead of building the figure again. ``_build``
+    gives a go.Figure or the JSON form itself (viz.plain)."""
+    fig = _build()
+    return fig if isinstance(fig, dict) else fig.to_plotly_json()
 
 
 def state(trainer) -> tuple:

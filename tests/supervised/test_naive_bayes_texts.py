@@ -3,7 +3,6 @@ same tokenization, the zero-count problem at α = 0, and every malformed input n
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import warnings
@@ -18,7 +17,7 @@ from sklearn.naive_bayes import MultinomialNB
 from core.errors import InputError
 from core.supervised import naive_bayes_texts as nbt
 from core.user_data import MAX_CLASSES
-from tests.apptest_helpers import assert_healthy, run_page
+from tests.apptest_helpers import array_of, assert_healthy, run_page
 
 TEXTS = """spam\twin a free prize now
 spam\tfree money for you
@@ -142,15 +141,6 @@ def test_malformed_sentence_is_named(sentence, fragment):
 PAGE = "pages/supervised/naive_bayes.py"
 
 
-def _array(value) -> np.ndarray:
-    """A trace's numbers from its JSON: a list, or Plotly's typed-array form {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
-    return np.asarray(value, dtype=float)
-
-
 def _figures(at) -> list:
     return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
 
@@ -161,10 +151,10 @@ def test_page_on_your_texts_draws_the_table_and_both_posteriors():
     table, bars = _figures(at)
     report = nbt.texts_report(TEXTS, 1.0, "free money for you")
     assert table[0]["x"] == list(report.result.distinct)
-    np.testing.assert_allclose(_array(table[0]["z"]), report.result.likelihoods)
+    np.testing.assert_allclose(array_of(table[0]["z"]), report.result.likelihoods)
     raw, smoothed = bars
-    np.testing.assert_allclose(_array(raw["y"]), np.nan_to_num(report.raw_result.posterior))
-    np.testing.assert_allclose(_array(smoothed["y"]), report.result.posterior)
+    np.testing.assert_allclose(array_of(raw["y"]), np.nan_to_num(report.raw_result.posterior))
+    np.testing.assert_allclose(array_of(smoothed["y"]), report.result.posterior)
     assert any("Zero-count problem" in m.value and "'money'" in m.value for m in at.markdown)
 
 

@@ -4,9 +4,8 @@ query row outlined, accuracy and loss curves of two runs, and the softmax satura
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
-from viz import theme
+from viz import plain, theme
 
 SELECTED_COLOUR = theme.VERMILION
 GRID_CELL_PX = 150
@@ -22,12 +21,13 @@ def _axis_name(index: int, axis: str) -> str:
     return axis if index == 0 else f"{axis}{index + 1}"
 
 
-def heads_grid(
-    attention: np.ndarray, tokens: list[str], selected: tuple[int, int], query: int, *, title: str
-) -> go.Figure:
+def heads_grid(attention: np.ndarray, tokens: list[str], selected: tuple[int, int], query: int, *, title: str) -> dict:
     """All maps A (layers × heads, each L × L, rows = queries): one small heatmap per head, an empty text label
     on every cell (Plotly heatmaps report no clicks: these do, with layer, head, query and key as their
-    customdata), the selected head framed and its query row outlined."""
+    customdata), the selected head framed and its query row outlined.
+
+    Returned as the figure's JSON form (viz.plain, no validation): choosing another head, query or input
+    rebuilds it, and Plotly's validation of its 16 axes took ~60 ms of that rerun."""
     layers, heads, L, _ = attention.shape
     gap = 0.03
     width, height = (1 - gap * (heads - 1)) / heads, (1 - 0.08 * (layers - 1)) / layers
@@ -100,7 +100,7 @@ def heads_grid(
                     y=1.0,
                     yanchor="bottom",
                     showarrow=False,
-                    font=dict(size=theme.MIN_TEXT_SIZE + 2, color=SELECTED_COLOUR if chosen else None),
+                    font=dict(size=theme.MIN_TEXT_SIZE + 2, **({"color": SELECTED_COLOUR} if chosen else {})),
                 )
             )
             if chosen:
@@ -128,103 +128,99 @@ def heads_grid(
                         line=dict(color=SELECTED_COLOUR, width=2),
                     )
                 )
-    fig = go.Figure(dict(data=data), _validate=False)
-    fig.update_layout(**layout, shapes=shapes, annotations=notes, clickmode="event+select", dragmode=False)
-    theme.style(fig, title, height=int(GRID_CELL_PX * 1.25 * layers + 90))
-    fig.update_layout(margin=dict(l=10, r=10, t=80, b=10))
-    return fig
+    grid_layout = plain.layout(
+        title,
+        int(GRID_CELL_PX * 1.25 * layers + 90),
+        **layout,
+        shapes=shapes,
+        annotations=notes,
+        clickmode="event+select",
+        dragmode=False,
+        margin=dict(l=10, r=10, t=80, b=10),
+    )
+    return plain.spec(data, grid_layout)
 
 
 def head_map(
     A: np.ndarray, tokens: list[str], query: int, answer_positions: list[int], *, title: str, height: int = 520
-) -> go.Figure:
+) -> dict:
     """One head's A enlarged (rows = queries, columns = keys, each row sums to 1), the values written in the
-    cells, the selected query row outlined and the answer rows' labels in bold."""
+    cells, the selected query row outlined and the answer rows' labels in bold (the figure's JSON form, as
+    :func:`heads_grid`)."""
     L = len(tokens)
     labels = token_labels(tokens)
     shown = [f"<b>{label}</b>" if k in answer_positions else label for k, label in enumerate(labels)]
     cell_px = theme.MAIN_COLUMN_PX / (L + 2)
     text = np.where(A >= 0.005, np.vectorize(lambda v: f"{v:.2f}".lstrip("0"))(A), "")
     fits = theme.text_width(".00") <= cell_px - 4
-    fig = go.Figure(
-        dict(
-            data=[
-                dict(
-                    type="heatmap",
-                    z=np.round(A, 3),
-                    x=labels,
-                    y=shown,
-                    colorscale=theme.SEQUENTIAL,
-                    zmin=0,
-                    zmax=1,
-                    text=text,
-                    texttemplate="%{text}" if fits else None,
-                    textfont=dict(size=theme.MIN_TEXT_SIZE),
-                    hovertemplate="query %{y}<br>key %{x}<br>A = %{z:.3f}<extra></extra>",
-                    colorbar=dict(title=dict(text="A", side="right")),
-                )
-            ]
-        ),
-        _validate=False,
+    heatmap = dict(
+        type="heatmap",
+        z=np.round(A, 3),
+        x=labels,
+        y=shown,
+        colorscale=theme.SEQUENTIAL,
+        zmin=0,
+        zmax=1,
+        text=text.tolist(),
+        textfont=dict(size=theme.MIN_TEXT_SIZE),
+        hovertemplate="query %{y}<br>key %{x}<br>A = %{z:.3f}<extra></extra>",
+        colorbar=dict(title=dict(text="A", side="right")),
     )
-    fig.update_layout(
-        shapes=[
-            dict(
-                type="rect",
-                xref="x",
-                yref="y",
-                x0=-0.5,
-                x1=L - 0.5,
-                y0=query - 0.5,
-                y1=query + 0.5,
-                line=dict(color=SELECTED_COLOUR, width=4),
-            )
-        ]
+    if fits:
+        heatmap["texttemplate"] = "%{text}"
+    row = dict(type="rect", xref="x", yref="y", x0=-0.5, x1=L - 0.5, y0=query - 0.5, y1=query + 0.5)
+    map_layout = plain.layout(title, height, shapes=[row | dict(line=dict(color=SELECTED_COLOUR, width=4))])
+    plain.update_axes(map_layout, "y", autorange="reversed", title=dict(text="query (row of A)"), type="category")
+    plain.update_axes(
+        map_layout, "x", title=dict(text="key (column of A)"), tickangle=-45 if L > 9 else 0, type="category"
     )
-    fig.update_yaxes(autorange="reversed", title="query (row of A)", type="category")
-    fig.update_xaxes(title="key (column of A)", tickangle=-45 if L > 9 else 0, type="category")
-    return theme.style(fig, title, height=height)
+    return plain.spec([heatmap], map_layout)
 
 
-def accuracy_curves(runs: dict[str, tuple[list[int], list[float]]], colours: dict[str, str], ceiling=None) -> go.Figure:
+def accuracy_curves(runs: dict[str, tuple[list[int], list[float]]], colours: dict[str, str], ceiling=None) -> dict:
     """Test accuracy against gradient steps for each run; ``ceiling`` = (value, label) draws a dashed line
-    (the order-blind bound)."""
-    fig = go.Figure()
-    for label, (steps, values) in runs.items():
-        fig.add_trace(
-            go.Scatter(
-                x=steps,
-                y=values,
-                name=label,
-                mode="lines",
-                line=dict(color=colours[label], width=3),
-                hovertemplate=f"{label}<br>step %{{x}}<br>accuracy %{{y:.3f}}<extra></extra>",
-            )
+    (the order-blind bound). The figure's JSON form (viz.plain): it is rebuilt on every frame of training."""
+    traces = [
+        dict(
+            type="scatter",
+            x=list(steps),
+            y=list(values),
+            name=label,
+            mode="lines",
+            line=dict(color=colours[label], width=3),
+            hovertemplate=f"{label}<br>step %{{x}}<br>accuracy %{{y:.3f}}<extra></extra>",
         )
+        for label, (steps, values) in runs.items()
+    ]
+    curves_layout = plain.layout(None, 340, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     if ceiling is not None:
         value, text = ceiling
-        fig.add_hline(
-            y=value,
-            line=dict(color=theme.GREY, dash="dash", width=2),
-            annotation=dict(text=text, font=dict(size=theme.MIN_TEXT_SIZE), xanchor="right", x=1),
-        )
-    fig.update_yaxes(title="test accuracy", range=[0, 1.04], tickformat=".0%")
-    fig.update_xaxes(title="gradient step")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return theme.style(fig, None, height=340)
+        curves_layout["shapes"] = [plain.hline(value, dict(color=theme.GREY, dash="dash", width=2))]
+        curves_layout["annotations"] = [_hline_note(value, text, dict(size=theme.MIN_TEXT_SIZE))]
+    plain.update_axes(curves_layout, "y", title=dict(text="test accuracy"), range=[0, 1.04], tickformat=".0%")
+    plain.update_axes(curves_layout, "x", title=dict(text="gradient step"))
+    return plain.spec(traces, curves_layout)
 
 
-def loss_curves(runs: dict[str, list[float]], colours: dict[str, str], window: int = 20) -> go.Figure:
-    """Training cross-entropy per step (a trailing mean over ``window`` steps), log axis."""
+def _hline_note(y: float, text: str, font: dict) -> dict:
+    """The annotation ``fig.add_hline(y, annotation=...)`` puts at the line's top right (Plotly's default)."""
+    return dict(
+        text=text, font=font, showarrow=False, xref="x domain", yref="y", x=1, y=y, xanchor="right", yanchor="bottom"
+    )
+
+
+def loss_curves(runs: dict[str, list[float]], colours: dict[str, str], window: int = 20) -> dict:
+    """Training cross-entropy per step (a trailing mean over ``window`` steps), log axis (the JSON form, as
+    :func:`accuracy_curves`)."""
     from core.numerics import moving_average
 
-    fig = go.Figure()
-    values = []
+    traces, values = [], []
     for label, losses in runs.items():
         smooth = moving_average(np.asarray(losses, dtype=float), window)
         values.append(smooth)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=np.arange(1, len(smooth) + 1),
                 y=smooth,
                 name=label,
@@ -234,32 +230,35 @@ def loss_curves(runs: dict[str, list[float]], colours: dict[str, str], window: i
             )
         )
     joined = np.concatenate(values) if values else np.array([1.0])
-    fig.update_yaxes(**theme.log_axis(joined, length_px=220), title="loss (nats)")
-    fig.update_xaxes(title="gradient step")
-    fig.update_layout(showlegend=False)
-    return theme.style(fig, None, height=340)
+    curves_layout = plain.layout(None, 340, showlegend=False)
+    plain.update_axes(curves_layout, "y", **theme.log_axis(joined, length_px=220), title=dict(text="loss (nats)"))
+    plain.update_axes(curves_layout, "x", title=dict(text="gradient step"))
+    return plain.spec(traces, curves_layout)
 
 
-def saturation_bars(peaks: dict[str, np.ndarray], colours: dict[str, str], length: int) -> go.Figure:
+def saturation_bars(peaks: dict[str, np.ndarray], colours: dict[str, str], length: int) -> dict:
     """Mean largest weight per row of A, per layer and head, for each run (1 = one-hot rows: a saturated
-    softmax; 1/L = uniform rows)."""
-    fig = go.Figure()
+    softmax; 1/L = uniform rows); the JSON form, as :func:`accuracy_curves`."""
+    traces = []
     for label, values in peaks.items():
         layers, heads = values.shape
-        fig.add_trace(
-            go.Bar(
+        traces.append(
+            dict(
+                type="bar",
                 x=[f"L{layer + 1} H{head + 1}" for layer in range(layers) for head in range(heads)],
-                y=values.ravel(),
+                y=np.asarray(values).ravel(),
                 name=label,
-                marker_color=colours[label],
+                marker=dict(color=colours[label]),
                 hovertemplate=f"{label}<br>%{{x}}<br>mean max A = %{{y:.3f}}<extra></extra>",
             )
         )
-    fig.add_hline(
-        y=1 / length,
-        line=dict(color=theme.GREY, dash="dash", width=2),
-        annotation=dict(text=f"uniform 1/L = {1 / length:.2f}", font=dict(size=theme.MIN_TEXT_SIZE)),
+    bars_layout = plain.layout(
+        None,
+        340,
+        barmode="group",
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        shapes=[plain.hline(1 / length, dict(color=theme.GREY, dash="dash", width=2))],
+        annotations=[_hline_note(1 / length, f"uniform 1/L = {1 / length:.2f}", dict(size=theme.MIN_TEXT_SIZE))],
     )
-    fig.update_yaxes(title="mean of max_m A_nm", range=[0, 1.05])
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
-    return theme.style(fig, None, height=340)
+    plain.update_axes(bars_layout, "y", title=dict(text="mean of max_m A_nm"), range=[0, 1.05])
+    return plain.spec(traces, bars_layout)
