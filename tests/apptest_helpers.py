@@ -39,6 +39,36 @@ def array_of(value) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
+def property_paths(obj, prefix: str = "") -> set[str]:
+    """Every property path of a figure's JSON (into dicts and lists of dicts), empty lists, dicts and nulls (unset
+    for Plotly.js; validation drops them) left out."""
+    if isinstance(obj, dict):
+        return {
+            path
+            for key, value in obj.items()
+            if value not in ([], {}, None)
+            for path in {f"{prefix}{key}"} | property_paths(value, f"{prefix}{key}.")
+        }
+    if isinstance(obj, list) and obj and isinstance(obj[0], dict):
+        return {path for i, value in enumerate(obj) for path in property_paths(value, f"{prefix}{i}.")}
+    return set()
+
+
+def assert_valid_figure(fig) -> dict:
+    """A figure written without validation (viz.plain's JSON form, or an unvalidated go.Figure) is what Plotly's
+    validation accepts: it raises on a misspelt property, and keeps every property set (none dropped as
+    invalid). Returns the figure's JSON as Plotly.js gets it."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    spec = json.loads(pio.to_json(fig, validate=False, engine="json"))
+    validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
+    assert property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == property_paths(spec)
+    return spec
+
+
 def all_charts(at: AppTest) -> list:
     """Every figure on the page: the st.plotly_chart ones, and the live charts a training frame draws instead
     (ui/live_chart.py, a custom component: AppTest lists it as an unknown "bidi_component" element)."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.information.divergences import gaussian_kl_monte_carlo
 from core.information.joint import joint_report
+from tests.apptest_helpers import array_of, assert_valid_figure
 from viz.information import divergences as div_viz
 from viz.information import joint as joint_viz
 
@@ -24,3 +26,20 @@ def test_monte_carlo_kl_log_axes_are_readable():
     fig = div_viz.monte_carlo_kl(mc, 2.0)
     for axis in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.yaxis2):
         assert axis.type == "log" and (isinstance(axis.dtick, int) or axis.tickformat)
+
+
+def test_entropy_figures_are_what_plotly_validation_accepts():
+    """The entropy page's figures, written as unvalidated JSON (viz.plain): every property valid and kept; the
+    surprisal terms sum to H in the right panel, the category axes keep number-like names as names."""
+    from core.information.entropy import entropy
+    from viz.information import entropy as entropy_viz
+
+    p = np.array([0.5, 0.25, 0.125, 0.125])
+    assert_valid_figure(entropy_viz.binary_entropy_curve(0.3, 2.0))
+    bars = assert_valid_figure(entropy_viz.distribution_with_surprisal(p, 2.0, ("1", "2", "3", "4")))
+    assert sum(array_of(bars["data"][1]["y"])) == pytest.approx(entropy(p, 2.0))
+    assert {bars["layout"]["xaxis"]["type"], bars["layout"]["xaxis2"]["type"]} == {"category"}
+    assert_valid_figure(entropy_viz.entropy_vs_bound(1.75, 2.0, 2.0))
+    chars = tuple("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV ")
+    many = assert_valid_figure(entropy_viz.character_bars(chars, np.arange(len(chars), 0, -1).astype(float), 2.0))
+    assert len(many["data"][0]["x"]) == entropy_viz.MAX_CHARACTER_BARS + 1  # the rest in one "…" bar

@@ -270,7 +270,7 @@ def test_outcomes_typed_as_names_are_counted_like_counter():
     p, changed, names, n = parse_outcomes("2 1 1")
     np.testing.assert_allclose(p, [0.5, 0.25, 0.25])
     assert changed and names is None and n is None
-    bars = entropy_viz.distribution_with_surprisal(p, 2.0, ("1", "2", "3")).to_dict()
+    bars = entropy_viz.distribution_with_surprisal(p, 2.0, ("1", "2", "3"))  # the JSON form
     assert bars["layout"]["xaxis"]["type"] == "category"  # names that look like numbers stay names
 
 

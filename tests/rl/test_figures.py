@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -14,6 +13,7 @@ from core.rl.gridworld import PRESETS, parse_layout
 from core.rl.mdp import greedy_policy, q_iteration, state_values
 from core.rl.tabular import TDConfig, agent_seeds, run_agents
 from core.rl.tabular_tasks import cliff_walking_task, optimal_q, q_in_grid_directions
+from tests.apptest_helpers import assert_valid_figure
 from viz import theme
 from viz.rl import deep
 from viz.rl import gridworld as gviz
@@ -163,20 +163,6 @@ def test_episode_render_fills_the_column_with_equal_aspect():
     assert plot_h >= 400
 
 
-def _property_paths(obj, prefix: str = "") -> set[str]:
-    """Every property path of a figure's JSON (into dicts and lists of dicts), empty lists left out."""
-    if isinstance(obj, dict):
-        return {
-            path
-            for key, value in obj.items()
-            if value != []
-            for path in {f"{prefix}{key}"} | _property_paths(value, f"{prefix}{key}.")
-        }
-    if isinstance(obj, list) and obj and isinstance(obj[0], dict):
-        return {path for i, value in enumerate(obj) for path in _property_paths(value, f"{prefix}{i}.")}
-    return set()
-
-
 @pytest.mark.parametrize("builder", ["q_triangles", "value_and_policy", "convergence"])
 def test_plain_grid_figures_are_what_plotly_validation_accepts(builder):
     """The grid figures are written as unvalidated dicts (viz.plain): Plotly's validation of their JSON raises
@@ -188,9 +174,7 @@ def test_plain_grid_figures_are_what_plotly_validation_accepts(builder):
         "value_and_policy": lambda: gviz.value_and_policy(world, V, greedy_policy(result.Q), selected=world.start),
         "convergence": lambda: gviz.convergence(result.deltas, 1e-4, k=3),
     }[builder]()
-    spec = json.loads(pio.to_json(fig, validate=False, engine="json"))
-    validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
-    assert _property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == _property_paths(spec)
+    assert_valid_figure(fig)
 
 
 @pytest.mark.parametrize("builder", ["learning_curves", "q_error_curves", "learned_panels", "replay", "q_triangles"])
@@ -218,9 +202,7 @@ def test_learned_panels_are_what_plotly_validation_accepts_with_square_cells(cli
     same square cells in every panel, at least 20 px in the main column."""
     task, result = cliff_run
     spec = _learned(task, result, ("Q-learning", "SARSA"))(as_json=True)
-    spec = json.loads(pio.to_json(spec, validate=False, engine="json"))
-    validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
-    assert _property_paths(json.loads(pio.to_json(validated, validate=False, engine="json"))) == _property_paths(spec)
+    spec = assert_valid_figure(spec)
     layout = spec["layout"]
     H, W = task.shape
     plot_w = theme.MAIN_COLUMN_PX - layout["margin"]["l"] - layout["margin"]["r"]

@@ -3,10 +3,14 @@ axes."""
 
 from __future__ import annotations
 
+import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from core.sequence import rnn as seq
+from tests.apptest_helpers import array_of, assert_valid_figure
 from viz.sequence import rnn as rnn_viz
+from viz.sequence import transformer as tf_viz
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +34,6 @@ def test_gradient_norm_log_axis_is_readable(report):
 def test_heads_grid_reports_layer_head_query_key_on_click():
     """Plotly heatmaps send no clicks in Streamlit: every small map carries a click target (an empty text label)
     per cell whose customdata names (layer, head, query, key), and the selected head and query row are outlined."""
-    import numpy as np
-
-    from tests.apptest_helpers import array_of
-    from viz.sequence import transformer as tf_viz
-
     attention = np.random.default_rng(0).dirichlet(np.ones(5), size=(2, 3, 5))  # (layers, heads, L, L)
     fig = tf_viz.heads_grid(attention, list("ab|__"), (1, 2), 3, title="t")  # the JSON form
     markers = [trace for trace in fig["data"] if trace["type"] == "scatter"]
@@ -49,45 +48,16 @@ def test_heads_grid_reports_layer_head_query_key_on_click():
     assert outlined and outlined[0]["y0"] == 2.5 and outlined[0]["y1"] == 3.5
 
 
-def _property_paths(obj, prefix: str = "") -> set[str]:
-    """Every property path of a figure's JSON (into dicts and lists of dicts), empty lists, dicts and nulls (unset for
-    Plotly.js; validation drops them) left out."""
-    if isinstance(obj, dict):
-        return {
-            path
-            for key, value in obj.items()
-            if value not in ([], {}, None)
-            for path in {f"{prefix}{key}"} | _property_paths(value, f"{prefix}{key}.")
-        }
-    if isinstance(obj, list) and obj and isinstance(obj[0], dict):
-        return {path for i, value in enumerate(obj) for path in _property_paths(value, f"{prefix}{i}.")}
-    return set()
-
-
 @pytest.mark.parametrize("length", [8, 60])
 def test_heads_figures_are_what_plotly_validation_accepts(length):
     """heads_grid and head_map are written as unvalidated dicts (viz.plain): Plotly's validation of their JSON
     raises on any misspelt property and keeps every property they set; the enlarged head writes its values in
     the cells only where they fit (60 tokens make 12 px cells), and outlines the chosen query row."""
-    import json
-
-    import numpy as np
-    import plotly.graph_objects as go
-    import plotly.io as pio
-
-    from viz.sequence import transformer as tf_viz
-
     rng = np.random.default_rng(1)
     tokens = [str(k % 10) for k in range(length)]
     attention = rng.dirichlet(np.ones(length), size=(2, 4, length))
-    for fig in (
-        tf_viz.heads_grid(attention, tokens, (0, 1), 2, title="grid"),
-        tf_viz.head_map(attention[1, 2], tokens, 2, [length - 1], title="head"),
-    ):
-        spec = json.loads(pio.to_json(fig, validate=False, engine="json"))
-        validated = go.Figure(spec).to_plotly_json()  # raises ValueError on an invalid property
-        as_validated = json.loads(pio.to_json(validated, validate=False, engine="json"))
-        assert _property_paths(as_validated) == _property_paths(spec)
+    assert_valid_figure(tf_viz.heads_grid(attention, tokens, (0, 1), 2, title="grid"))
+    assert_valid_figure(tf_viz.head_map(attention[1, 2], tokens, 2, [length - 1], title="head"))
     head = tf_viz.head_map(attention[1, 2], tokens, 2, [length - 1], title="head")
     assert ("texttemplate" in head["data"][0]) == (length <= 8)
     assert head["layout"]["shapes"][0]["y0"] == 1.5 and head["layout"]["yaxis"]["autorange"] == "reversed"
@@ -96,14 +66,6 @@ def test_heads_figures_are_what_plotly_validation_accepts(length):
 def test_transformer_curves_are_what_plotly_validation_accepts():
     """The accuracy, loss and saturation figures (viz.plain, rebuilt on every training frame): every property
     valid and kept, the order-blind and uniform lines drawn where the page asks."""
-    import json
-
-    import numpy as np
-    import plotly.graph_objects as go
-    import plotly.io as pio
-
-    from viz.sequence import transformer as tf_viz
-
     rng = np.random.default_rng(2)
     colours = {"reference": "#0072B2", "no positions": "#E69F00"}
     runs = {"reference": ([0, 50, 100], [0.1, 0.6, 0.95]), "no positions": ([0, 50, 100], [0.1, 0.3, 0.33])}
@@ -112,11 +74,8 @@ def test_transformer_curves_are_what_plotly_validation_accepts():
         "loss": tf_viz.loss_curves({label: rng.random(100) + 0.1 for label in colours}, colours),
         "saturation": tf_viz.saturation_bars({label: rng.random((2, 4)) for label in colours}, colours, 13),
     }
-    for name, fig in figures.items():
-        spec = json.loads(pio.to_json(fig, validate=False, engine="json"))
-        validated = go.Figure(spec)  # raises ValueError on an invalid property
-        as_validated = json.loads(pio.to_json(validated.to_plotly_json(), validate=False, engine="json"))
-        assert _property_paths(as_validated) == _property_paths(spec), name
+    for fig in figures.values():
+        assert_valid_figure(fig)
     assert go.Figure(figures["accuracy"]).layout.shapes[0].y0 == 0.33
     assert go.Figure(figures["saturation"]).layout.shapes[0].y0 == pytest.approx(1 / 13)
     assert go.Figure(figures["loss"]).layout.yaxis.type == "log"
