@@ -17,7 +17,7 @@ from sklearn.naive_bayes import MultinomialNB
 from core.errors import InputError
 from core.supervised import naive_bayes_texts as nbt
 from core.user_data import MAX_CLASSES
-from tests.apptest_helpers import array_of, assert_healthy, run_page
+from tests.apptest_helpers import array_of, assert_healthy, assert_valid_figure, run_page
 
 TEXTS = """spam\twin a free prize now
 spam\tfree money for you
@@ -211,3 +211,19 @@ def test_page_bad_sentence_is_named_beside_it():
     at.run()
     assert_healthy(at, "naive Bayes, empty sentence")
     assert any("no words" in e.value for e in at.error)
+
+
+def test_naive_bayes_figures_are_what_plotly_validation_accepts():
+    """Both pairs of naive-Bayes figures are written as unvalidated JSON (viz.plain): every property valid and
+    kept; a zero likelihood of the sentence outlined, the generated message's words boxed."""
+    from core.supervised import naive_bayes as nb
+    from viz.supervised import naive_bayes as nb_viz
+
+    r = nb.naive_bayes_report(60, 1.0, "free money meeting", 3)
+    table = assert_valid_figure(nb_viz.nb_likelihood_table(r.model, r.message))
+    assert len(table["layout"]["shapes"]) == 3  # free, money, meeting
+    assert_valid_figure(nb_viz.nb_posterior_bars(r.model, r.message, r.result))
+    report = nbt.texts_report(TEXTS, 0.0, "free money for you")
+    outlined = assert_valid_figure(nb_viz.texts_likelihood_table(report.model, report.result))
+    assert len(outlined["layout"]["shapes"]) == int((report.result.likelihoods[:, :16] == 0).sum()) > 0
+    assert_valid_figure(nb_viz.texts_posterior_bars(report))
