@@ -75,3 +75,27 @@ def test_live_graph_follows_the_dark_theme_and_the_presenter_view(browser, serve
         page.get_by_role("button", name="Play").wait_for(timeout=20_000)
     finally:
         page.close()
+
+
+def test_a_trainer_whose_chunk_outlasts_the_timer_still_moves(browser, server):
+    """DQN trains ~0.35 s per chunk against a 0.2 s fragment timer: the browser asks for the next run before
+    this one ends, and Streamlit stops a run at its next element. Each run must still get its frame out (the
+    frame is drawn before the chunk): the live graph receives frame after frame while the steps go up."""
+    page = browser.new_page(viewport=PROJECTOR)
+    try:
+        page.goto(f"{server}/rl-dqn?seed=7")  # a seed nothing is shipped for: it opens untrained
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+        page.wait_for_selector(IDLE, timeout=90_000)
+        page.locator(".st-key-rl_dqn_train button").first.click()
+        page.wait_for_selector(".mlp-live-chart .main-svg", timeout=30_000)
+        first = page.evaluate(PROBE_JS, "first")
+        page.wait_for_function(
+            f"() => (document.querySelector('.mlp-live-chart') || {{}}).__mlpFrames >= {first['frames'] + 4}",
+            timeout=30_000,
+        )
+        later = page.evaluate(PROBE_JS, None)
+        assert later["marked"] == "first" and later["data"] != first["data"], "one graph, drawing new data"
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.locator(".st-key-rl_dqn_pause button").first.click()
+    finally:
+        page.close()

@@ -81,12 +81,14 @@ def test_train_runs_one_chunk_per_rerun_and_pause_stops_it():
     at = _app_test()
     assert _curve(at) == "curve: None"
     assert "Not trained yet" in at.caption[0].value
-    _button(at, "counter_train").click().run()  # a click, then the fragment trains one chunk
+    # each fragment run draws its frame, then trains one chunk (ui/training.py: a newer request can stop a run
+    # only at an element, so the frame goes out first): a frame shows the chunks of the runs before it
+    _button(at, "counter_train").click().run()  # a click: the untrained frame, then the first chunk
+    assert _curve(at) == "curve: []"
+    at.run()  # the fragment's timer tick: the first chunk drawn, one more trained
     assert _curve(at) == "curve: [1.0, 2.0, 3.0]"
-    at.run()  # the fragment's timer tick: one more chunk
+    _button(at, "counter_pause").click().run()  # paused: the whole page draws both chunks
     assert _curve(at) == "curve: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]"
-    _button(at, "counter_pause").click().run()
-    assert _curve(at).endswith("6.0]")
     at.run()  # paused: nothing more is trained
     assert _curve(at).endswith("6.0]")
     assert "6 / 10 steps" in at.caption[0].value
@@ -216,10 +218,11 @@ def test_a_paused_trainer_offers_its_run_as_a_recording():
     _button(at, "rec_pause").click().run()
     assert len(_recording_button(at)) == 1
     record = at.session_state[recording._RECORDINGS]["rec"]
-    assert record["labels"] == ["3", "6", "9"] and record["prefix"] == "steps: "
+    # each live frame is drawn before its run's chunk: the frames show 0, 3 and 6 steps (9 were trained)
+    assert record["labels"] == ["0", "3", "6"] and record["prefix"] == "steps: "
     snapshots = recording.as_dicts([frame[0] for frame in record["frames"]])  # the live chart's JSON, decoded
     curves = [export._array(snapshot["data"][0]["y"]).tolist() for snapshot in snapshots]
-    assert curves == [[float(i) ** 2 for i in range(1, n + 1)] for n in (3, 6, 9)]
+    assert curves == [[float(i) ** 2 for i in range(1, n + 1)] for n in (0, 3, 6)]
     spec = animation.recording(snapshots, record["labels"])
     assert [export._array(f["data"][0]["y"]).tolist() for f in spec["frames"]] == curves
     assert spec["layout"]["sliders"][0]["active"] == 2 and "Save as GIF" in export.html(spec, "run")

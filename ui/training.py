@@ -9,7 +9,7 @@ draws the controls, and hands a draw function to :meth:`TrainingSession.live`::
     session.controls()                                   # the buttons and the progress bar
     session.live(lambda trainers: ui.figure(curves(trainers)))   # redrawn after every chunk while training
 
-Where the time goes: while training, only the ``live`` fragment reruns (one chunk per trainer, then a redraw);
+Where the time goes: while training, only the ``live`` fragment reruns (a redraw, then one chunk per trainer);
 the rest of the page is drawn once when training stops. Pause is a button outside the fragment, so Streamlit
 interrupts the fragment at its next element: the stop takes effect within one chunk. The buttons act through
 ``on_click`` callbacks, which run before the script; Streamlit (1.67) keeps a click's trigger when it coalesces
@@ -158,6 +158,8 @@ class TrainingSession:
         self.build_untrained = build_untrained
         self.chunk_seconds = chunk_seconds
         self._running_key = f"_train_running_{name}"
+        self._chunk_key = f"_train_chunk_seconds_{name}"
+        """session_state: the wall seconds of the last chunk trained (shown on the next frame's progress line)."""
         self._origin_key = f"_train_origin_{name}"
         self._store: OrderedDict = st.session_state.setdefault(f"_train_store_{name}", OrderedDict())
         self._origin: dict = st.session_state.setdefault(self._origin_key, {})
@@ -392,17 +394,24 @@ class TrainingSession:
         def _live() -> None:
             if self.running and not self.all_finished():
                 self._ensure_trainers()
-                progress = st.empty()
-                self._show_progress(progress, self.progress_text())
-                start = time.perf_counter()
-                self._train_round(self.chunk, timed=True)
-                self._show_progress(progress, f"{self.progress_text()} · chunk {time.perf_counter() - start:.2f} s")
+                last = st.session_state.get(self._chunk_key)
+                self._show_progress(st.empty(), self.progress_text() + (f" · chunk {last:.2f} s" if last else ""))
                 from ui import contract, live_chart
 
                 live_chart.begin_frame(self.name)  # each figure of the frame: the same live graph as last frame
                 # figures of a moving frame (no mode bar, no export), and one frame of the run's recording
                 with contract.live_frame(), recording.drawing(self.name, live=True, label=self._steps_label):
                     draw(self.trainers())
+                # The frame first, then the chunk: Streamlit stops a run for a newer request only where the run
+                # sends an element, and the browser's timer asks for the next run every `interval` whether this
+                # one has ended or not. With the chunk first, a run longer than the timer (a 0.35 s chunk, a
+                # 0.2 s timer) was stopped at its first element after training, every time: the models trained,
+                # but in Chromium the figures of DQN, the policy gradients, the digit diffusions … never moved.
+                # Now the frame is out before the chunk starts, and the chunk has no element to be stopped at.
+                # (The frame shows the state before this chunk: the next run draws this chunk's result.)
+                start = time.perf_counter()
+                self._train_round(self.chunk, timed=True)
+                st.session_state[self._chunk_key] = time.perf_counter() - start
                 if self.all_finished():
                     st.session_state[self._running_key] = False
                     st.rerun()
