@@ -216,7 +216,8 @@ def test_trainer_page_steps_plays_and_survives_divergence():
     at.button(key="nn_step").click().run()
     assert_healthy(at, "step")
     assert at.metric[0].value == "1"
-    at.button(key="nn_train").click().run()  # playing: each run of the fragment trains one chunk
+    at.button(key="nn_train").click().run()  # playing: each run of the fragment draws, then trains one chunk
+    at.run()  # the fragment's timer tick: the first chunk drawn
     assert_healthy(at, "play")
     assert int(at.metric[0].value.replace(",", "")) > 1
     at.button(key="nn_pause").click().run()

@@ -96,15 +96,18 @@ def _button(at, name):
 def test_skip_page_trains_both_nets_and_shows_the_accuracy():
     from tests.apptest_helpers import all_charts, assert_healthy, run_page
 
-    at = run_page("pages/deep/skip_connections.py", {"depth": "4", "steps": "50"})
+    at = run_page("pages/deep/skip_connections.py", {"depth": "4", "steps": "100"})
     assert len(at.get("plotly_chart")) == 1  # gradient norms; no training curves before Train
-    _button(at, "train").click().run()  # one chunk of 25 steps per net
+    # each fragment run draws its frame, then trains one chunk of 25 steps per net (ui/training.py)
+    _button(at, "train").click().run()  # the untrained frame (no curves yet), then the first chunk
+    at.run()  # the timer tick: the first chunk drawn
     assert_healthy(at, "skip connections after Train")
     assert len(all_charts(at)) == 2
-    assert "plain 25 / 50 · residual 25 / 50" in at.get("progress")[0].proto.text  # one count per net
-    at.run()  # the next chunk finishes both nets; the page reruns once with the accuracy
+    assert "plain 25 / 100 · residual 25 / 100" in at.get("progress")[0].proto.text  # one count per net
+    at.run()
+    at.run()  # the last chunk finishes both nets; the page reruns once with the accuracy
     assert_healthy(at, "skip connections finished")
-    assert any("Training accuracy" in m.value and "after 50 steps" in m.value for m in at.markdown)
+    assert any("Training accuracy" in m.value and "after 100 steps" in m.value for m in at.markdown)
     assert _button(at, "train").disabled
     _button(at, "reset").click().run()
     assert not any("Training accuracy" in m.value for m in at.markdown)
@@ -114,12 +117,15 @@ def test_skip_page_reports_a_diverged_residual_net_while_the_plain_one_trains_on
     from tests.apptest_helpers import assert_healthy, run_page
 
     # ReLU + He: each residual block adds the variance of its branch, the forward pass overflows at once
-    at = run_page("pages/deep/skip_connections.py", {"act": "relu", "init": "He", "lr": "0.05", "steps": "50"})
-    _button(at, "train").click().run()
-    assert any("residual: training diverged" in w.value for w in at.warning)  # shown while the plain net trains
+    at = run_page("pages/deep/skip_connections.py", {"act": "relu", "init": "He", "lr": "0.05", "steps": "100"})
+    _button(at, "train").click().run()  # the untrained frame, then the first chunk (the residual net diverges)
     at.run()
+    assert any("residual: training diverged" in w.value for w in at.warning)  # shown while the plain net trains
+    assert "plain 25 / 100" in at.get("progress")[0].proto.text
+    at.run()
+    at.run()  # the plain net's last chunk: the page reruns once with the accuracy
     assert_healthy(at, "skip connections, residual diverged")
     assert any(
-        "plain" in m.value and "after 50 steps" in m.value and "residual diverged" in m.value for m in at.markdown
+        "plain" in m.value and "after 100 steps" in m.value and "residual diverged" in m.value for m in at.markdown
     )
     assert any("residual: training diverged" in w.value for w in at.warning)

@@ -190,7 +190,8 @@ def test_page_trains_and_samples_after_the_button():
     at = run_page("pages/generative/diffusion.py", {"T": "20", "steps": "200", "hidden": "64"})
     assert_healthy(at, "default")
     charts = len(at.get("plotly_chart"))  # forward cloud, schedule, the empty reverse-process figure
-    _button(at, "train").click().run()  # one chunk of 100 steps: only the loss is drawn while training
+    _button(at, "train").click().run()  # the untrained frame, then one chunk (ui/training.py: frame, then chunk)
+    at.run()  # the timer tick: that chunk's loss drawn, one more trained; only the loss is drawn while training
     assert_healthy(at, "training")
     assert len(all_charts(at)) == charts
     # chunks are sized by time: the first one is small and measures the speed
