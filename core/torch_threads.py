@@ -7,6 +7,7 @@ RL comparison page) use this one, and importing torch costs ~0.8 s and ~300 MB.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 TRAIN_THREADS = 1
@@ -27,3 +28,24 @@ def torch_threads(n: int = TRAIN_THREADS) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+_GLOBAL_RNG = threading.RLock()
+"""Held while a block draws from torch's global generator (see :func:`seeded_global_rng`)."""
+
+
+@contextlib.contextmanager
+def seeded_global_rng(seed: int) -> Iterator[None]:
+    """Run a block with torch's global generator seeded with ``seed``, and restore it afterwards
+    (``torch.random.fork_rng``), under one process-wide lock.
+
+    Why the lock: PyTorch's default initialisation draws from the global generator, and every browser session's
+    script thread shares it. ``fork_rng`` restores its state but does not make it the thread's own: two sessions
+    building models at the same moment drew from it in turn, and each got weights of neither seed (bench_load,
+    20 sessions at once: the tiny transformer and VAE vs GAN drew other numbers than their own seed gives).
+    """
+    import torch  # here: importing this module must not import torch (see the module docstring)
+
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

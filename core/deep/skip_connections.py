@@ -21,6 +21,7 @@ from core.datasets import digits
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
+from core.torch_threads import seeded_global_rng
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,7 @@ def build_pair(config: SkipConfig) -> tuple[DeepNet, DeepNet]:
     """The plain and the residual net with *identical* initial weights (same seed, same shapes)."""
     _validate(config)
     default_stream, init_stream = _streams(config.seed)[:2]
-    with torch.random.fork_rng(devices=[]):  # PyTorch's default init draws from the global generator
-        torch.manual_seed(torch_seed(default_stream))
+    with seeded_global_rng(torch_seed(default_stream)):  # PyTorch's default init draws from the global generator
         plain = DeepNet(config, residual=False)
     if config.init != "PyTorch default":
         generator = torch.Generator().manual_seed(torch_seed(init_stream))

@@ -33,6 +33,7 @@ from torch import nn
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
+from core.torch_threads import seeded_global_rng
 
 DATASETS = ("two moons", "8 Gaussians", "spiral")
 SCHEDULES = ("linear", "cosine")
@@ -369,8 +370,7 @@ class DiffusionTrainer:
         self.x0 = torch.tensor(self.data, dtype=torch.float32)
         self.alpha_bars = torch.tensor(self.schedule.alpha_bars, dtype=torch.float32)
         self.generator = torch.Generator().manual_seed(torch_seed(seed_stream(config.seed, TRAIN_STREAM)))
-        with torch.random.fork_rng():
-            torch.manual_seed(torch_seed(seed_stream(config.seed, INIT_STREAM)))
+        with seeded_global_rng(torch_seed(seed_stream(config.seed, INIT_STREAM))):
             self.model = EpsilonNet(config.T, config.hidden)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.losses: list[float] = []

@@ -41,7 +41,7 @@ from core.errors import InputError
 from core.generative import diffusion as diff
 from core.numerics import seed_streams, torch_seed
 from core.snapshot import PRETRAINED_DIR, load_module_arrays, restore_module_run, save_module_run, snapshot_path
-from core.torch_threads import torch_threads
+from core.torch_threads import seeded_global_rng, torch_threads
 
 PIXELS = DIGIT_SIDE * DIGIT_SIDE
 SAMPLERS = ("DDPM", "DDIM")
@@ -209,8 +209,7 @@ class VectorDiffusionTrainer:
             raise InputError(f"The training data must be a non-empty (n, D) array; got shape {self.data.shape}.")
         self.dim = self.data.shape[1]
         self.rng = np.random.default_rng(seed_stream(config.seed, TRAIN_STREAM))
-        with torch.random.fork_rng():
-            torch.manual_seed(torch_seed(seed_stream(config.seed, INIT_STREAM)))
+        with seeded_global_rng(torch_seed(seed_stream(config.seed, INIT_STREAM))):
             self.model = VectorEpsilonNet(
                 self.schedule.alpha_bars, self.data.mean(axis=0), self.data.var(axis=0), config.hidden, config.layers
             )

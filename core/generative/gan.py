@@ -46,7 +46,7 @@ from core.snapshot import (
     save_snapshot,
     snapshot_path,
 )
-from core.torch_threads import torch_threads
+from core.torch_threads import seeded_global_rng, torch_threads
 
 NON_SATURATING = "non-saturating"
 SATURATING = "saturating"
@@ -254,8 +254,7 @@ class GANTrainer:
             self.data if config.data == toy2d.USER else toy2d.sample(config.data, EVAL_SAMPLES, data_stream)
         )
         self.centres = toy2d.ring_centres() if config.data == toy2d.RING else None
-        with torch.random.fork_rng():
-            torch.manual_seed(torch_seed(streams[INIT_STREAM]))
+        with seeded_global_rng(torch_seed(streams[INIT_STREAM])):
             self.generator_net, self.discriminator_net = self.build_networks(self.data.shape[1])
         self.g_optimizer = torch.optim.Adam(self.generator_net.parameters(), lr=config.g_lr, betas=ADAM_BETAS)
         self.d_optimizer = torch.optim.Adam(self.discriminator_net.parameters(), lr=config.d_lr, betas=ADAM_BETAS)

@@ -34,7 +34,7 @@ from core.datasets import DIGIT_SIDE, digits
 from core.errors import InputError
 from core.numerics import seed_streams, torch_seed
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
-from core.torch_threads import torch_threads
+from core.torch_threads import seeded_global_rng, torch_threads
 
 PIXELS = DIGIT_SIDE * DIGIT_SIDE
 LATENT_DIMS = (2, 3, 4, 8, 16)
@@ -186,8 +186,7 @@ class VAETrainer:
         self.config = validate(config)
         self.x, self.labels = self.training_data()
         self.generator = torch.Generator().manual_seed(torch_seed(seed_stream(config.seed, TRAIN_STREAM)))
-        with torch.random.fork_rng():
-            torch.manual_seed(torch_seed(seed_stream(config.seed, INIT_STREAM)))
+        with seeded_global_rng(torch_seed(seed_stream(config.seed, INIT_STREAM))):
             self.model = self.build_model()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.losses: list[float] = []

@@ -39,7 +39,7 @@ from core.snapshot import (
     save_snapshot,
     snapshot_path,
 )
-from core.torch_threads import torch_threads
+from core.torch_threads import seeded_global_rng, torch_threads
 
 CELLS = ("RNN", "LSTM")
 OPTIMIZERS = ("Adam", "SGD")
@@ -138,7 +138,7 @@ def _orthogonal(n: int) -> torch.Tensor:
 
 class MemoryNet(nn.Module):
     """torch.nn.RNN or torch.nn.LSTM (one layer) and a linear read-out of h_T to the K symbols; built from torch's
-    global generator (the trainer seeds it inside ``torch.random.fork_rng``)."""
+    global generator (the trainer seeds it inside ``core.torch_threads.seeded_global_rng``)."""
 
     def __init__(self, config: MemoryConfig):
         super().__init__()
@@ -245,8 +245,7 @@ class MemoryTrainer:
     def __init__(self, config: MemoryConfig):
         self.config = validate(config)
         init, train, test = seed_streams(config.seed, 3)
-        with torch.random.fork_rng():
-            torch.manual_seed(torch_seed(init))
+        with seeded_global_rng(torch_seed(init)):
             self.net = MemoryNet(config)
         self.rng = np.random.default_rng(train)
         x, y = memory_batch(config.symbols, config.delay, TEST_EXAMPLES, np.random.default_rng(test))

@@ -33,7 +33,7 @@ from core.sequence import tasks
 from core.sequence.attention import MultiHeadResult, multi_head_attention, positional_encoding
 from core.sequence.common import fingerprint
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
-from core.torch_threads import torch_threads
+from core.torch_threads import seeded_global_rng, torch_threads
 
 LAYER_NORM_EPS = 1e-5
 MAX_STEPS = 20_000
@@ -189,8 +189,7 @@ def test_inputs(config: TransformerConfig) -> list[list[str]]:
 
 def initial_model(config: TransformerConfig) -> TinyTransformer:
     """The untrained model of a config: its weights drawn from the seed's init stream (the same every call)."""
-    with torch.random.fork_rng():
-        torch.manual_seed(torch_seed(seed_streams(config.seed, 3)[INIT_STREAM]))
+    with seeded_global_rng(torch_seed(seed_streams(config.seed, 3)[INIT_STREAM])):
         return TinyTransformer(validate(config))
 
 

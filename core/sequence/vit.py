@@ -33,7 +33,7 @@ from core.sequence.attention import MultiHeadResult, image_patches
 from core.sequence.common import fingerprint
 from core.sequence.transformer import Encoder, init_weights, numpy_encoder, weights_of
 from core.snapshot import PRETRAINED_DIR, restore_module_run, save_module_run, snapshot_path
-from core.torch_threads import torch_threads
+from core.torch_threads import seeded_global_rng, torch_threads
 
 VIT_PATCHES = (2, 4)
 TEST_SHARE = 0.2
@@ -166,8 +166,7 @@ class ViTTrainer:
     def __init__(self, config: ViTConfig):
         self.config = validate(config)
         init, train, _ = seed_streams(config.seed, 3)
-        with torch.random.fork_rng():
-            torch.manual_seed(torch_seed(init))
+        with seeded_global_rng(torch_seed(init)):
             self.model = TinyViT(config)
         self.generator = torch.Generator().manual_seed(torch_seed(train))
         images, labels = digits()
