@@ -32,10 +32,7 @@ def png_options(name: str) -> dict:
 
 
 def _animated(fig) -> bool:
-    if fig.frames:
-        return True
-    spec = getattr(fig, "_spec", None)  # a figure passed on as its JSON dict (viz.plain.Spec)
-    return bool(spec and spec.get("frames"))
+    return bool(fig.frames)  # a go.Figure's, or a viz.plain.Spec's JSON frames
 
 
 def _download(row, label: str, icon: str, data, file_name: str, mime: str, key: str, help: str) -> None:
