@@ -58,3 +58,77 @@ def test_iso_lines_trace_a_circle():
 def test_colorbar_trace_is_outside_the_plot():
     trace = raster.colorbar_trace(SCALE, 0.0, 1.0, {"title": {"text": "P"}}, outside=20.0)
     assert min(trace["x"]) >= 20.0 and trace["zmin"] == 0.0 and trace["zmax"] == 1.0
+
+
+# --------------------------------------------------------------------------------------------- dots
+
+BLUE, VERMILION = "#0072B2", "#D55E00"
+
+
+def _pixel_centre(i: int, j: int, side: int, lo: float = 0.0, hi: float = 1.0) -> tuple[float, float]:
+    """The (x, y) of pixel (row i, column j) of a side × side picture over [lo, hi]² (row 0 at the top)."""
+    step = (hi - lo) / side
+    return lo + (j + 0.5) * step, hi - (i + 0.5) * step
+
+
+def test_a_dot_lands_on_its_pixel_with_its_colour_and_opacity():
+    x, y = _pixel_centre(5, 12, 40)
+    rgba = raster.dots_rgba([(np.array([[x, y]]), BLUE)], (0, 1), (0, 1), (40, 40), 3.0, 0.6)
+    assert rgba.shape == (40, 40, 4)
+    np.testing.assert_array_equal(rgba[5, 12, :3], (0x00, 0x72, 0xB2))
+    assert rgba[5, 12, 3] == round(0.6 * 255)
+    # the disc: nothing beyond r + ½ from the centre, and its area (coverage summed over opacity) is π r²
+    rows, cols = np.nonzero(rgba[..., 3])
+    assert np.hypot(rows - 5, cols - 12).max() <= 3.5
+    assert rgba[..., 3].sum() / 255 / 0.6 == pytest.approx(np.pi * 3.0**2, rel=0.05)
+
+
+def test_overlapping_dots_stack_as_plotly_markers_do():
+    """k translucent markers of opacity o over one another cover 1 − (1 − o)^k (the "over" rule, k times)."""
+    x, y = _pixel_centre(10, 10, 20)
+    for k in (1, 2, 5):
+        rgba = raster.dots_rgba([(np.repeat([[x, y]], k, axis=0), BLUE)], (0, 1), (0, 1), (20, 20), 2.0, 0.35)
+        assert rgba[10, 10, 3] == round((1 - 0.65**k) * 255)
+
+
+def test_groups_are_painted_in_order():
+    x, y = _pixel_centre(8, 8, 16)
+    dot = np.array([[x, y]])
+    first_blue = raster.dots_rgba([(dot, BLUE), (dot, VERMILION)], (0, 1), (0, 1), (16, 16), 2.0, 1.0)
+    first_red = raster.dots_rgba([(dot, VERMILION), (dot, BLUE)], (0, 1), (0, 1), (16, 16), 2.0, 1.0)
+    np.testing.assert_array_equal(first_blue[8, 8], (0xD5, 0x5E, 0x00, 255))
+    np.testing.assert_array_equal(first_red[8, 8], (0x00, 0x72, 0xB2, 255))
+    # half-opaque red over opaque blue: the blend 0.5 red + 0.5 blue, fully opaque
+    blend = raster.dots_rgba([(dot, BLUE, 2.0), (dot, VERMILION, 2.0)], (0, 1), (0, 1), (16, 16), 2.0, 1.0)
+    assert blend[8, 8, 3] == 255
+
+
+def test_points_outside_the_picture_or_missing_are_left_out():
+    points = np.array([[5.0, 5.0], [np.nan, 0.5], [-3.0, 0.5]])
+    rgba = raster.dots_rgba([(points, BLUE)], (0, 1), (0, 1), (10, 10), 1.5, 0.8)
+    assert not rgba[..., 3].any()
+
+
+def test_dots_image_covers_the_ranges_and_keeps_its_picture():
+    points = np.random.default_rng(0).normal(size=(300, 2))
+    image = raster.dots_image([(points, BLUE)], (-3, 3), (-2, 2), radius_px=3, opacity=0.7, xref="x2", yref="y2")
+    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == (-3, 2, 6, 4)
+    assert (image["xref"], image["yref"], image["layer"]) == ("x2", "y2", "below")
+    picture = Image.open(io.BytesIO(base64.b64decode(image["source"].split(",", 1)[1])))
+    assert picture.size == (raster.DOTS_IMAGE_PX, round(raster.DOTS_IMAGE_PX * 4 / 6))  # the ranges' shape
+    again = raster.dots_image([(points.copy(), BLUE)], (-3, 3), (-2, 2), radius_px=3, opacity=0.7)
+    assert again["source"] is image["source"]  # the same dots are drawn once
+
+
+def test_the_palette_picture_looks_like_the_full_one():
+    """The PNG keeps DOTS_PALETTE colours: every pixel within a few levels of the unquantised picture."""
+    rng = np.random.default_rng(1)
+    groups = [(rng.normal(size=(180, 2)), colour) for colour in (BLUE, VERMILION, "#009E73", "#F0E442", "#000000")]
+    full = raster.dots_rgba(groups, (-3, 3), (-3, 3), (320, 320), 3.0, 0.75).astype(float)
+    image = raster.dots_image(groups, (-3, 3), (-3, 3), radius_px=3.0, opacity=0.75, size_px=(320, 320))
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(image["source"].split(",", 1)[1]))).convert("RGBA"))
+    # compare as drawn on white (what the figure shows)
+    on_white = lambda px: px[..., :3] * px[..., 3:] / 255 + 255 * (1 - px[..., 3:] / 255)  # noqa: E731
+    difference = np.abs(on_white(full) - on_white(shown.astype(float)))
+    assert np.percentile(difference, 99) < 12
+    assert difference.mean() < 1.5

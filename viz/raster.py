@@ -143,3 +143,129 @@ def colorbar_trace(colorscale: Colorscale, zmin: float, zmax: float, colorbar: d
         hoverinfo="skip",
         showlegend=False,
     )
+
+
+# --------------------------------------------------------------------------------------------- dots
+
+DOTS_IMAGE_PX = 640
+"""Longer side of a dots picture: above a half-column panel's size on a 1920-px screen, so the dots stay crisp."""
+
+
+def _disc(radius_px: float, opacity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dot's kernel: the pixel offsets (dx, dy) it touches and log(1 − o·w) of each, w the fraction of that
+    pixel inside the disc."""
+    reach = int(np.ceil(radius_px + 0.5))
+    dy, dx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    w = np.clip(radius_px + 0.5 - np.hypot(dx, dy), 0.0, 1.0)
+    inside = w > 0
+    return dx[inside], dy[inside], np.log1p(-opacity * np.minimum(w[inside], 1 - 1e-9))
+
+
+def dots_rgba(
+    groups: Sequence[tuple],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    size_px: tuple[int, int],
+    radius_px: float,
+    opacity: float,
+) -> np.ndarray:
+    """Scattered points as round dots on a transparent (h, w, 4) uint8 image over x_range × y_range (row 0 at the
+    top): ``groups`` of (points (n, 2), colour) or (points, colour, its own radius_px), painted in order, each
+    group over the ones before, as Plotly paints its traces.
+
+    Translucent dots stack as Plotly's markers do: where k dots of opacity o overlap, the coverage is
+    1 − (1 − o)^k. Each dot's edge is antialiased (a pixel at distance d from the centre is covered by
+    w = clip(r + ½ − d, 0, 1)), so the coverage of a group at a pixel is 1 − Π_dots (1 − o·w): summed as logs
+    with one bincount per group."""
+    width, height = size_px
+    (x0, x1), (y0, y1) = x_range, y_range
+    premultiplied = np.zeros((height * width, 3), dtype=np.float32)
+    alpha = np.zeros(height * width, dtype=np.float32)
+    for points, colour, *own_radius in groups:
+        dx, dy, log_clear = _disc(own_radius[0] if own_radius else radius_px, opacity)
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        points = points[np.isfinite(points).all(axis=1)]
+        if not len(points):
+            continue
+        # pixel centres: column j at x0 + (j + ½)·(x1 − x0)/w; rows run down from y1
+        cx = np.rint((points[:, 0] - x0) / (x1 - x0) * width - 0.5).astype(np.int64)
+        cy = np.rint((y1 - points[:, 1]) / (y1 - y0) * height - 0.5).astype(np.int64)
+        cols = (cx[:, None] + dx[None, :]).ravel()
+        rows = (cy[:, None] + dy[None, :]).ravel()
+        keep = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
+        weights = np.broadcast_to(log_clear, (len(points), len(log_clear))).ravel()[keep]
+        # only the pixels under this group's dots change (a small part of the picture)
+        touched, slot = np.unique(rows[keep] * width + cols[keep], return_inverse=True)
+        coverage = (-np.expm1(np.bincount(slot, weights=weights))).astype(np.float32)  # 1 − Π (1 − o·w)
+        # this group over what is painted so far (premultiplied colour)
+        rgb = np.asarray(_rgb(colour), dtype=np.float32)
+        premultiplied[touched] = premultiplied[touched] * (1 - coverage)[:, None] + coverage[:, None] * rgb[None, :]
+        alpha[touched] = alpha[touched] * (1 - coverage) + coverage
+    rgba = np.zeros((height * width, 4), dtype=np.uint8)
+    painted = np.flatnonzero(alpha)
+    rgba[painted, :3] = np.rint(np.clip(premultiplied[painted] / alpha[painted, None], 0, 255))
+    rgba[painted, 3] = np.rint(alpha[painted] * 255)
+    return rgba.reshape(height, width, 4)
+
+
+DOTS_PALETTE = 256
+"""Colours of a dots picture's PNG palette (the most a PNG palette holds): the dots' colours at the levels their
+edges and overlaps make. Drawn on white, 99 % of the pixels stay within 13 of 255 levels of the full picture (64
+colours: 30, and up to 183 where five colours overlap), and the file is ~3× smaller than the full RGBA one."""
+
+
+@functools.lru_cache(maxsize=32)
+def _dots_png(key: tuple, x_range, y_range, size_px, radius_px, opacity) -> str:
+    groups = [(np.frombuffer(points, dtype=np.float64).reshape(-1, 2), *rest) for points, *rest in key]
+    rgba = dots_rgba(groups, x_range, y_range, size_px, radius_px, opacity)
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").quantize(DOTS_PALETTE, method=Image.Quantize.FASTOCTREE).save(
+        buffer, format="PNG", compress_level=3
+    )
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def dots_image(
+    groups: Sequence[tuple],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    *,
+    radius_px: float,
+    opacity: float,
+    size_px: tuple[int, int] | None = None,
+    xref: str = "x",
+    yref: str = "y",
+) -> dict:
+    """A layout image of the dots of :func:`dots_rgba`, stretched over x_range × y_range of axes (xref, yref): one
+    ``<image>`` where Plotly would draw one SVG path per point (1,800 markers took ~150 ms to draw in Chromium;
+    the picture a few). ``size_px`` defaults to DOTS_IMAGE_PX on the longer side of the ranges' shape; a
+    ``radius_px`` is in that picture's pixels. The same dots (a data set that does not change) are drawn once
+    and kept."""
+    (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
+    if size_px is None:
+        aspect = (y1 - y0) / (x1 - x0)
+        size_px = (
+            (DOTS_IMAGE_PX, max(1, round(DOTS_IMAGE_PX * aspect)))
+            if aspect <= 1
+            else (max(1, round(DOTS_IMAGE_PX / aspect)), DOTS_IMAGE_PX)
+        )
+    key = tuple(
+        (np.ascontiguousarray(points, dtype=np.float64).tobytes(), str(colour), *(float(r) for r in radius))
+        for points, colour, *radius in groups
+    )
+    source = _dots_png(key, (x0, x1), (y0, y1), tuple(size_px), float(radius_px), float(opacity))
+    return layout_image(source, x0, y1, x1 - x0, y1 - y0, xref=xref, yref=yref)
+
+
+def legend_entry(name: str, colour: str, size: int, opacity: float, **extra) -> dict:
+    """A legend item for dots drawn in a picture: a marker trace with no points (``extra``: legendgroup, axes)."""
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="markers",
+        name=name,
+        marker=dict(color=colour, size=size, opacity=opacity),
+        hoverinfo="skip",
+        **extra,
+    )

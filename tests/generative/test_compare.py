@@ -253,6 +253,22 @@ def test_points_figure_draws_what_the_view_asks_for():
     assert {"VAE samples", "VAE decoder mean μ_θ(z)"} <= set(names[viz.BOTH])
 
 
+def test_points_figure_draws_its_dots_as_one_picture_per_panel_and_keeps_every_point_for_hover():
+    trainer = cmp.PointsVAETrainer(SMALL_VAE)
+    summary = cmp.summarize(trainer)
+    figure = viz.points_figure(trainer.x.numpy(), summary, summary, vae_view=viz.BOTH)
+    images = figure.layout.images
+    assert [(i.xref, i.yref) for i in images] == [("x", "y"), ("x2", "y2")]
+    assert all(i.source.startswith("data:image/png;base64,") for i in images)
+    hover = [t for t in figure.data if t.hovertemplate and t.x is not None and len(t.x) > 1]
+    shown = min(viz.POINTS_SHOWN, len(trainer.x))
+    training = [t for t in hover if t.name == "training points"]
+    assert len(training) == 2 and all(len(t.x) == shown for t in training)
+    # drawn by the picture, not as markers: Plotly draws one of each hover trace's points
+    assert all(t.marker.maxdisplayed == 1 for t in hover)
+    assert {t.name for t in figure.data if t.showlegend is not False} >= {"training points", "VAE samples"}
+
+
 def test_page_opens_on_shipped_runs_in_both_tabs():
     tables = []
     for tab in ("2-D points", "8×8 digits"):

@@ -345,3 +345,19 @@ def test_page_reports_a_diverging_learning_rate_and_keeps_the_other_run():
     diverged = [w.value for w in at.warning if "training diverged" in w.value]
     assert diverged and "learning rate 1 is too large" in diverged[0]
     assert any("5 / 5" in c.value for c in at.caption)  # the run that did not diverge trained to its end
+
+
+def test_latent_scatter_draws_the_codes_as_one_picture_and_keeps_each_for_hover_and_clicks():
+    labels = vae.digits()[1]
+    points = np.random.default_rng(0).normal(size=(len(labels), 2))
+    figure = viz.latent_scatter(points, labels, ("z₁", "z₂"), (-3.0, 3.0), title="codes", clickable=True)
+    (image,) = figure.layout.images
+    assert (image.x, image.y, image.sizex, image.sizey) == (-3.0, 3.0, 6.0, 6.0)
+    classes = [t for t in figure.data if t.customdata is not None]
+    assert [t.name for t in classes] == [str(d) for d in range(10)]
+    # every code is still a point (hover names it, a click picks it), drawn by the picture instead of as a marker
+    picked = np.concatenate([np.asarray(t.customdata) for t in classes])
+    np.testing.assert_array_equal(np.sort(picked), np.arange(len(labels)))
+    for trace in classes:
+        np.testing.assert_allclose(np.asarray(trace.x), points[np.asarray(trace.customdata), 0], rtol=1e-6)
+        assert trace.marker.maxdisplayed == 1

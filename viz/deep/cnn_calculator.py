@@ -187,16 +187,15 @@ def receptive_field_figure(result: Result, row_index: int, i: int, j: int) -> go
         )
     ]
     if clickable:
-        # what a click selects: one empty text label per unit (a heatmap's clicks select nothing in Streamlit;
-        # empty text draws far faster than markers)
+        # what a click selects: one invisible point per unit (a heatmap's clicks select nothing in Streamlit)
         ys, xs = np.mgrid[0:h2, 0:w2]
         traces.append(
             dict(
                 type="scatter",
                 x=xs.ravel().astype(np.int16),
                 y=ys.ravel().astype(np.int16),
-                mode="text",
-                text=[""] * (h2 * w2),
+                mode="markers",
+                marker=plain.click_marker(),
                 hovertemplate="unit (row %{y}, col %{x})<extra></extra>",
                 name="output units",
                 showlegend=False,

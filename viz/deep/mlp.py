@@ -36,12 +36,6 @@ CLASS_COLOUR_NAMES = ("orange", "blue", "green", "vermilion", "purple", "sky", "
 CLASS_SCALE = [[0.0, ORANGE], [0.5, "#FFFFFF"], [1.0, BLUE]]
 
 
-CLICK_MARKER = dict(size=11, color="rgba(0,0,0,0)", maxdisplayed=1)
-"""The invisible markers of a click grid (a click selects the nearest one: Plotly reports clicks only on points).
-Only one of them is drawn (``maxdisplayed``): hover and click still find every point, and drawing 1,089
-transparent markers was most of the figure's cost in Chromium (~45 of ~65 ms for the decision boundary)."""
-
-
 def _figure(traces: list[dict], title: str | None, height: int, as_json: bool = False, **layout) -> go.Figure | dict:
     """A figure in the playground's style (viz.theme.style) from trace dicts; ``layout`` keys override. With
     ``as_json``, the figure's JSON form (what a figure cache keeps, :func:`viz.plain.spec`) without a go.Figure
@@ -120,7 +114,7 @@ def boundary(
     """P(y=1|x) over the plane (white = 0.5, the boundary drawn at 0.5) with the train/test points.
 
     ``clickable`` lays an invisible grid of points over the plane so that a click selects a position (a live
-    view leaves it out: nobody clicks a moving chart, and Plotly reports no clicks on images); see CLICK_MARKER.
+    view leaves it out: nobody clicks a moving chart, and Plotly reports no clicks on images); see viz.plain.click_marker.
     ``hover=False`` leaves out the points' hover labels (a live frame).
     """
     prob = np.asarray(prob, dtype=np.float64)
@@ -161,7 +155,7 @@ def boundary(
                 x=g1.ravel().astype(np.float32),
                 y=g2.ravel().astype(np.float32),
                 mode="markers",
-                marker=CLICK_MARKER,
+                marker=plain.click_marker(),
                 customdata=_nearest_cells(ticks, prob, click_ticks).ravel().astype(np.float32),
                 name="click to add",
                 showlegend=False,
@@ -244,7 +238,7 @@ def class_boundary(
                 x=g1.ravel().astype(np.float32),
                 y=g2.ravel().astype(np.float32),
                 mode="markers",
-                marker=CLICK_MARKER,
+                marker=plain.click_marker(),
                 customdata=cells.max(axis=0).ravel().astype(np.float32),
                 text=[data.classes[k] for k in winner],
                 name="click to add",
@@ -286,7 +280,7 @@ def empty_plane(title: str | None = None, height: int = 520, data: toy_data.Data
         x=g1.ravel().astype(np.float32),
         y=g2.ravel().astype(np.float32),
         mode="markers",
-        marker=CLICK_MARKER,
+        marker=plain.click_marker(),
         name="click to add",
         showlegend=False,
         hovertemplate="x1=%{x:.2f}, x2=%{y:.2f} (click: add a point)<extra></extra>",

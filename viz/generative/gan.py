@@ -167,8 +167,8 @@ def game_figure(
                 type="scatter",
                 x=g1.ravel().astype(np.float32),
                 y=g2.ravel().astype(np.float32),
-                mode="text",  # empty labels: as clickable as transparent markers, and cheaper to draw
-                text=[""] * g1.size,
+                mode="markers",
+                marker=plain.click_marker(),
                 name="click to add",
                 showlegend=False,
                 hovertemplate="(%{x:.2f}, %{y:.2f}): click to add a point<extra></extra>",
