@@ -170,8 +170,8 @@ def dots_rgba(
     opacity: float,
 ) -> np.ndarray:
     """Scattered points as round dots on a transparent (h, w, 4) uint8 image over x_range × y_range (row 0 at the
-    top): ``groups`` of (points (n, 2), colour) or (points, colour, its own radius_px), painted in order, each
-    group over the ones before, as Plotly paints its traces.
+    top): ``groups`` of (points (n, 2), colour), or (points, colour, its own radius_px) or (points, colour,
+    radius_px, opacity), painted in order, each group over the ones before, as Plotly paints its traces.
 
     Translucent dots stack as Plotly's markers do: where k dots of opacity o overlap, the coverage is
     1 − (1 − o)^k. Each dot's edge is antialiased (a pixel at distance d from the centre is covered by
@@ -181,8 +181,8 @@ def dots_rgba(
     (x0, x1), (y0, y1) = x_range, y_range
     premultiplied = np.zeros((height * width, 3), dtype=np.float32)
     alpha = np.zeros(height * width, dtype=np.float32)
-    for points, colour, *own_radius in groups:
-        dx, dy, log_clear = _disc(own_radius[0] if own_radius else radius_px, opacity)
+    for points, colour, *own in groups:
+        dx, dy, log_clear = _disc(own[0] if own else radius_px, own[1] if len(own) > 1 else opacity)
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         points = points[np.isfinite(points).all(axis=1)]
         if not len(points):
@@ -240,7 +240,7 @@ def dots_image(
     ``<image>`` where Plotly would draw one SVG path per point (1,800 markers took ~150 ms to draw in Chromium;
     the picture a few). ``size_px`` defaults to DOTS_IMAGE_PX on the longer side of the ranges' shape; a
     ``radius_px`` is in that picture's pixels. The same dots (a data set that does not change) are drawn once
-    and kept."""
+    and kept. One picture per axes: Plotly draws a single image of several that share their place and size."""
     (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
     if size_px is None:
         aspect = (y1 - y0) / (x1 - x0)
@@ -250,8 +250,8 @@ def dots_image(
             else (max(1, round(DOTS_IMAGE_PX / aspect)), DOTS_IMAGE_PX)
         )
     key = tuple(
-        (np.ascontiguousarray(points, dtype=np.float64).tobytes(), str(colour), *(float(r) for r in radius))
-        for points, colour, *radius in groups
+        (np.ascontiguousarray(points, dtype=np.float64).tobytes(), str(colour), *(float(v) for v in own))
+        for points, colour, *own in groups
     )
     source = _dots_png(key, (x0, x1), (y0, y1), tuple(size_px), float(radius_px), float(opacity))
     return layout_image(source, x0, y1, x1 - x0, y1 - y0, xref=xref, yref=yref)

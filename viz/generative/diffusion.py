@@ -7,13 +7,8 @@ thousandth of the plotted square's side is far below a pixel): a third of the JS
 
 from __future__ import annotations
 
-import base64
-import functools
-import io
-
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from core.generative import diffusion as diff
 from core.numerics import moving_average
@@ -21,6 +16,7 @@ from viz import animation, plain, raster, theme
 
 DATA_COLOUR, NOISED_COLOUR = theme.GREY, theme.BLUE
 DATA_OPACITY = 0.35
+NOISED_OPACITY, SAMPLE_OPACITY = 0.7, 0.75
 DDPM_COLOUR, DDIM_COLOUR = theme.VERMILION, theme.GREEN
 # Every cloud is drawn on the same square so that scrubbing t does not rescale the axes.
 LIMIT = 3.5
@@ -52,57 +48,57 @@ def _panel(col: int) -> dict:
     return dict(xaxis="x" if col == 1 else f"x{col}", yaxis="y" if col == 1 else f"y{col}")
 
 
-DATA_IMAGE_PX = 640
-"""Side of the data picture: above the panels' size on a 1920-px screen, so the dots stay crisp."""
-DATA_DOT_PX = 3.2
-"""Radius of a data dot in that picture (a 4-px marker in a ~400-px panel, scaled alike)."""
-_SUPERSAMPLE = 2
+DATA_MARKER_PX = 4
+"""A data dot's diameter in the browser."""
+PANEL_PX = 400
+"""A square panel's side in the browser (about: its figure's height less the margins, on any screen): a marker of
+size s px is a dot of radius s/2 · DOTS_IMAGE_PX / PANEL_PX in its picture."""
 
 
-@functools.lru_cache(maxsize=16)
-def _dots_png(points: bytes, count: int) -> str:
-    """The data x₀ (``count`` points, float64 bytes) as grey dots on a transparent square PNG over [−LIMIT, LIMIT]²:
-    a 35 % grey per dot, stacked as Plotly's translucent markers stack (alpha 1 − 0.65ᵏ where k dots overlap),
-    antialiased by drawing at twice the size."""
-    xy = np.frombuffer(points, dtype=np.float64).reshape(count, 2)
-    side, radius = DATA_IMAGE_PX * _SUPERSAMPLE, DATA_DOT_PX * _SUPERSAMPLE
-    reach = int(np.ceil(radius))
-    dy, dx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
-    inside = dx**2 + dy**2 <= radius**2
-    px = np.rint((xy[:, 0] + LIMIT) / (2 * LIMIT) * side).astype(int)
-    py = np.rint((LIMIT - xy[:, 1]) / (2 * LIMIT) * side).astype(int)  # image rows run down
-    cols = (px[:, None] + dx[inside][None, :]).ravel()
-    rows = (py[:, None] + dy[inside][None, :]).ravel()
-    keep = (cols >= 0) & (cols < side) & (rows >= 0) & (rows < side)
-    stacked = np.bincount(rows[keep] * side + cols[keep], minlength=side * side).reshape(side, side)
-    coverage = (1 - (1 - DATA_OPACITY) ** np.arange(stacked.max() + 1)).astype(np.float32)  # by overlap count
-    alpha = coverage[stacked].reshape(DATA_IMAGE_PX, _SUPERSAMPLE, DATA_IMAGE_PX, _SUPERSAMPLE).mean(axis=(1, 3))
-    rgba = np.zeros((DATA_IMAGE_PX, DATA_IMAGE_PX, 4), dtype=np.uint8)
-    rgba[..., :3] = [int(DATA_COLOUR[k : k + 2], 16) for k in (1, 3, 5)]
-    rgba[..., 3] = np.rint(alpha * 255)
-    buffer = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", compress_level=6)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _data_image(data: np.ndarray, col: int = 1) -> dict:
-    """The data x₀ as a layout image under panel ``col``'s points: the same grey cloud in every panel, drawn as one
-    picture instead of one SVG marker per point (the page showed the 500 data points in seven panels: half
-    of its drawing time in Chromium)."""
-    points = np.ascontiguousarray(data, dtype=np.float64)
-    return raster.layout_image(
-        _dots_png(points.tobytes(), len(points)),
-        -LIMIT,
-        LIMIT,
-        2 * LIMIT,
-        2 * LIMIT,
+def _dots(groups: list[tuple[np.ndarray, str, float, float]], col: int = 1) -> dict:
+    """Points as one layout image under panel ``col``'s traces: (points, colour, marker size in px, opacity) painted
+    in order (the page showed the 500 data points in seven panels, and up to 1,000 samples in one: as SVG
+    markers, most of its drawing time in Chromium). One picture per panel: Plotly draws one of several images
+    that share their place."""
+    scale = raster.DOTS_IMAGE_PX / PANEL_PX
+    return raster.dots_image(
+        [(np.asarray(points), colour, size / 2 * scale, opacity) for points, colour, size, opacity in groups],
+        (-LIMIT, LIMIT),
+        (-LIMIT, LIMIT),
+        radius_px=1.0,
+        opacity=1.0,
         xref=_panel(col)["xaxis"],
         yref=_panel(col)["yaxis"],
     )
 
 
+def _data_dots(data: np.ndarray) -> tuple[np.ndarray, str, float, float]:
+    """The data x₀ as a group of grey dots (:func:`_dots`): the same picture under every panel that shows no other
+    points."""
+    return (data, DATA_COLOUR, DATA_MARKER_PX, DATA_OPACITY)
+
+
+def _points(points: np.ndarray, name: str, colour: str, size: int, opacity: float, col: int = 1) -> list[dict]:
+    """Points drawn in a picture (:func:`_dots`): their hover (one invisible marker each) and legend entry."""
+    return [
+        dict(
+            type="scatter",
+            x=animation.plain(points[:, 0], 3),
+            y=animation.plain(points[:, 1], 3),
+            mode="markers",
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            marker=plain.click_marker(size + 4),
+            hovertemplate=f"{name} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            **_panel(col),
+        ),
+        raster.legend_entry(name, colour, size, opacity, legendgroup=name, showlegend=col == 1, **_panel(col)),
+    ]
+
+
 def _data_trace(data: np.ndarray, show_legend: bool = True, col: int = 1) -> dict:
-    """The data's legend entry (the points themselves are the layout image of :func:`_data_image`)."""
+    """The data's legend entry (the points themselves are in the panel's picture, :func:`_with_data`)."""
     return dict(
         type="scatter",
         x=[None],
@@ -117,8 +113,13 @@ def _data_trace(data: np.ndarray, show_legend: bool = True, col: int = 1) -> dic
     )
 
 
-def _with_data(layout: dict, data: np.ndarray, cols: int = 1) -> dict:
-    layout["images"] = [*layout.get("images", []), *(_data_image(data, col) for col in range(1, cols + 1))]
+def _with_data(layout: dict, data: np.ndarray, cols: int = 1, over: dict | None = None) -> dict:
+    """The data's picture under each of ``cols`` panels, with the dot groups ``over[col]`` painted over it."""
+    over = over or {}
+    layout["images"] = [
+        *layout.get("images", []),
+        *(_dots([_data_dots(data), *over.get(col, [])], col) for col in range(1, cols + 1)),
+    ]
     return layout
 
 
@@ -143,23 +144,14 @@ def forward_cloud(report: diff.ForwardReport, t: int) -> go.Figure:
             )
         )
     traces.append(_data_trace(report.data))
-    traces.append(
-        dict(
-            type="scatter",
-            x=animation.plain(xt[:, 0], 3),
-            y=animation.plain(xt[:, 1], 3),
-            mode="markers",
-            name=f"x_{t}",
-            marker=dict(color=NOISED_COLOUR, size=5, opacity=0.7),
-        )
-    )
+    traces += _points(xt, f"x_{t}", NOISED_COLOUR, 5, NOISED_OPACITY)
     layout = plain.layout(
         f"q(x_t | x₀) at t = {t}: ᾱ_t = {alpha_bar:.4f}",
         500,
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
     )
     _square_axes(layout)
-    _with_data(layout, report.data)
+    _with_data(layout, report.data, over={1: [(xt, NOISED_COLOUR, 5, NOISED_OPACITY)]})
     return plain.figure(traces, layout)
 
 
@@ -234,38 +226,32 @@ def reverse_empty(data: np.ndarray) -> go.Figure:
     return plain.figure([_data_trace(data)], layout)
 
 
-def _two_panels(title: str, subplot_titles: tuple[str, str], height: int, data: np.ndarray) -> dict:
+def _two_panels(
+    title: str, subplot_titles: tuple[str, str], height: int, data: np.ndarray, over: dict | None = None
+) -> dict:
     layout = plain.subplots_layout(
         title, height, rows=1, cols=2, subplot_titles=subplot_titles, horizontal_spacing=0.06
     )
     _square_axes(layout, cols=2)
-    return _with_data(layout, data, cols=2)
+    return _with_data(layout, data, cols=2, over=over)
 
 
 def samples_figure(data: np.ndarray, ddpm: diff.Trajectory, ddim: diff.Trajectory) -> go.Figure:
     """DDPM (left) and DDIM (right) samples x_0 over the data, both from the same x_T."""
     ddpm_steps, ddim_steps = len(ddpm.timesteps) - 1, len(ddim.timesteps) - 1
+    samplers = (("DDPM", ddpm, DDPM_COLOUR), ("DDIM", ddim, DDIM_COLOUR))
     layout = _two_panels(
         "Samples x₀ vs the data (same x_T for both samplers)",
         (f"DDPM: {ddpm_steps} stochastic steps", f"DDIM (η = 0): {ddim_steps} deterministic steps"),
         520,
         data,
+        over={col: [(t.samples, colour, 5, SAMPLE_OPACITY)] for col, (_, t, colour) in enumerate(samplers, 1)},
     )
     traces = []
-    for col, (name, trajectory, colour) in enumerate((("DDPM", ddpm, DDPM_COLOUR), ("DDIM", ddim, DDIM_COLOUR)), 1):
+    for col, (name, trajectory, colour) in enumerate(samplers, 1):
         traces.append(_data_trace(data, show_legend=col == 1, col=col))
-        samples = trajectory.samples
-        traces.append(
-            dict(
-                type="scatter",
-                x=animation.plain(samples[:, 0], 3),
-                y=animation.plain(samples[:, 1], 3),
-                mode="markers",
-                name=f"{name} samples",
-                marker=dict(color=colour, size=5, opacity=0.75),
-                **_panel(col),
-            )
-        )
+        traces += _points(trajectory.samples, f"{name} samples", colour, 5, SAMPLE_OPACITY, col)
+        traces[-1]["showlegend"] = True  # each panel's samples have their own colour
     layout["legend"] = dict(orientation="h", y=-0.15, yanchor="top", x=0)
     return plain.figure(traces, layout)
 
