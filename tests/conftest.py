@@ -5,6 +5,8 @@ import pytest
 import streamlit as st
 import torch
 
+from ui import shared_memo
+
 # The suite runs on 2 xdist workers on 2 cores: one torch thread per worker avoids OpenMP threads of the two
 # workers spinning against each other (measured: 100x slow-downs of small sparse matvecs under contention).
 torch.set_num_threads(1)
@@ -14,6 +16,7 @@ torch.set_num_threads(1)
 def _clear_streamlit_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
+    shared_memo.clear_all()
     yield
 
 

@@ -1,16 +1,21 @@
 """Diffusion: the forward noising process, an ε-prediction network trained on a 2-D toy distribution, and DDPM vs
 DDIM sampling from the same x_T (sheet 12, with its errata)."""
 
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
 import streamlit as st
 
 from core.generative import diffusion as diff
 from ui import contract as ui
+from ui import shared_memo
+from ui.shared_memo import weights_digest
 from ui.training import Run, TrainingSession
 from viz.generative import diffusion as viz
 
-SAMPLES = "_diffusion_samples"
-# Sampler results remembered per session (oldest dropped first).
-MAX_SAMPLE_SETS = 8
+# Sampler results remembered by the process, for every session (the least recently used dropped first).
+MAX_SAMPLE_SETS = 16
 # Gradient steps between two redraws of the loss curve (a Pause takes effect within one chunk).
 CHUNK = 100
 
@@ -20,43 +25,47 @@ def forward(data: str, n: int, schedule: str, T: int, seed: int) -> diff.Forward
     return diff.forward_report(data, n, schedule, T, seed)
 
 
+@dataclass(frozen=True)
 class Sampled:
-    """One sampler run (DDPM and DDIM from the same x_T) and, built once when first shown, its figures' JSON and
-    its distances to the data: a rerun that changes none of them (t scrubbed, a formula read) sends them as
-    they are."""
+    """One sampler run (DDPM and DDIM from the same x_T): its figures' JSON and its distances to the data, built
+    together once and shared by every session whose ε_θ has the same weights (ui.shared_memo): a new visitor's
+    page on the shipped model, or a rerun that changes none of the sampler's settings, only shows them."""
 
-    def __init__(self, ddpm: diff.Trajectory, ddim: diff.Trajectory):
-        self.ddpm, self.ddim = ddpm, ddim
-        self._shown: dict = {}
-
-    def shown(self, name: str, build):
-        if name not in self._shown:
-            self._shown[name] = build()
-        return self._shown[name]
+    samples: dict
+    trajectories: dict
+    denoising: dict
+    distances: tuple[float, float, float]
+    """Mean distance to the nearest data point of x_T, DDPM's samples and DDIM's samples."""
 
 
-def samples(trainer: diff.DiffusionTrainer, count: int, ddim_steps: int, sigma: str, seed: int) -> Sampled:
-    """The trainer's DDPM and DDIM samples, memoized per session for its current weights (config and steps done):
-    moving a plot control reruns the page without resampling."""
-    memo: dict = st.session_state.setdefault(SAMPLES, {})
-    key = (trainer.config, trainer.steps, count, ddim_steps, sigma, seed)
-    if key in memo:
-        return memo[key]
-    result = Sampled(*trainer.sample(count, ddim_steps, sigma, seed))
-    # A Pause starts this run while the old one may still finish its chunk (Streamlit's fast reruns): samples
-    # of weights that moved meanwhile are shown once but not remembered under the step count read before.
-    if trainer.steps == key[1]:
-        memo[key] = result
-        while len(memo) > MAX_SAMPLE_SETS:
-            memo.pop(next(iter(memo)))
-    return result
+def samples(
+    trainer: diff.DiffusionTrainer, data: np.ndarray, count: int, ddim_steps: int, sigma: str, seed: int
+) -> Sampled:
+    """The trainer's DDPM and DDIM samples with their figures, for its current weights."""
+    weights = weights_digest(trainer.model)
+    key = (trainer.config, weights, hashlib.blake2b(data.tobytes()).hexdigest(), count, ddim_steps, sigma, seed)
+
+    def make() -> Sampled:
+        ddpm, ddim = trainer.sample(count, ddim_steps, sigma, seed)
+        return Sampled(
+            viz.samples_figure(data, ddpm, ddim, as_json=True),
+            viz.trajectories_figure(data, ddpm, ddim, as_json=True),
+            viz.denoising_animation_json(data, ddpm, ddim),
+            tuple(diff.nearest_distance(points, data) for points in (ddpm.points[0], ddpm.samples, ddim.samples)),
+        )
+
+    # A Pause starts this run while the old one may still finish its chunk (Streamlit's fast reruns): samples of
+    # weights that moved meanwhile are shown once but not remembered under the weights read before.
+    return shared_memo.named("diffusion_samples", MAX_SAMPLE_SETS).get(
+        key, make, still_valid=lambda: weights_digest(trainer.model) == weights
+    )
 
 
 # Figures that depend only on the controls, cached on them (plotly JSON dicts, see ui.figure): scrubbing t
 # rebuilds the two forward figures only.
 @st.cache_data(max_entries=64, show_spinner=False)
 def forward_figure(data: str, n: int, schedule: str, T: int, seed: int, t: int) -> dict:
-    return viz.forward_cloud(forward(data, n, schedule, T, seed), t).to_plotly_json()
+    return viz.forward_cloud(forward(data, n, schedule, T, seed), t, as_json=True)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -209,20 +218,16 @@ elif trainer is None or trainer.steps == 0:
 elif trainer.diverged_reason is None:
     if not trainer.finished:
         ui.caution(f"Training was stopped after {trainer.steps} of {steps} steps: these samples come from that ε_θ.")
-    sampled = ui.attempt(samples, trainer, count, ddim_steps, sigma, seed)
-    ddpm, ddim, data = sampled.ddpm, sampled.ddim, report.data
-    ui.figure(sampled.shown("samples", lambda: viz.samples_figure(data, ddpm, ddim).to_plotly_json()))
-    distances = sampled.shown(
-        "distances",
-        lambda: [diff.nearest_distance(points, data) for points in (ddpm.points[0], ddpm.samples, ddim.samples)],
-    )
+    sampled = ui.attempt(samples, trainer, report.data, count, ddim_steps, sigma, seed)
+    ui.figure(sampled.samples)
+    distances = sampled.distances
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Loss (mean of last 100)", f"{trainer.recent_loss(100):.3f}")
     c2.metric("x_T: mean dist. to data", f"{distances[0]:.3f}")
     c3.metric("DDPM: mean dist. to data", f"{distances[1]:.3f}")
     c4.metric("DDIM: mean dist. to data", f"{distances[2]:.3f}")
-    ui.figure(sampled.shown("trajectories", lambda: viz.trajectories_figure(data, ddpm, ddim).to_plotly_json()))
-    ui.figure(sampled.shown("denoising", lambda: viz.denoising_animation_json(data, ddpm, ddim)))
+    ui.figure(sampled.trajectories)
+    ui.figure(sampled.denoising)
     st.caption(
         f"**▶ play** runs the reverse process in your browser, t = {T} → 0: the same x_T becomes noise-free samples. "
         f"DDPM moves a little at every one of its {T} steps and keeps jittering from its fresh noise σ_t z; DDIM "

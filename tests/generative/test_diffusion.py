@@ -304,3 +304,23 @@ def test_sampling_is_seeded_and_forward_report_shares_the_training_data():
     assert not np.allclose(
         report.eps, np.random.default_rng(diff.seed_stream(3, diff.DATA_STREAM)).standard_normal((150, 2))
     )
+
+
+def test_a_new_session_on_the_same_weights_shows_the_samples_without_sampling(monkeypatch):
+    """The shipped model opens the same for every visitor: the second session reads the first one's samples and
+    figures (ui.shared_memo), and other weights (a Step) sample anew."""
+    calls = []
+    original = diff.DiffusionTrainer.sample
+    monkeypatch.setattr(
+        diff.DiffusionTrainer, "sample", lambda self, *a: calls.append(self.steps) or original(self, *a)
+    )
+    first = run_page("pages/generative/diffusion.py")
+    assert_healthy(first, "first session")
+    assert len(calls) == 1
+    second = run_page("pages/generative/diffusion.py")
+    assert_healthy(second, "second session")
+    assert len(calls) == 1
+    spec = lambda at: [c.proto.spec for c in at.get("plotly_chart")]  # noqa: E731
+    assert spec(first) == spec(second)
+    second.slider(key="count").set_value(200).run()  # another sampler setting: sampled anew
+    assert len(calls) == 2
