@@ -59,9 +59,9 @@ def heads_grid(attention: np.ndarray, tokens: list[str], selected: tuple[int, in
                     y=rows.ravel(),
                     xaxis=xa,
                     yaxis=ya,
-                    # empty text, not transparent markers: as clickable, and a third cheaper to draw
-                    mode="text",
-                    text=[""] * (L * L),
+                    # click targets, one per cell (one drawn: viz.plain.click_marker)
+                    mode="markers",
+                    marker=plain.click_marker(),
                     customdata=np.stack(
                         [np.full(L * L, layer), np.full(L * L, head), rows.ravel(), cols.ravel()], axis=1
                     ),
