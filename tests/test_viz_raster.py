@@ -132,3 +132,27 @@ def test_the_palette_picture_looks_like_the_full_one():
     difference = np.abs(on_white(full) - on_white(shown.astype(float)))
     assert np.percentile(difference, 99) < 12
     assert difference.mean() < 1.5
+
+
+def test_cells_picture_gives_each_pixel_its_nearest_cells_colour():
+    """As Plotly draws a heatmap without smoothing: a flat colour per cell, cell edges halfway between centres."""
+    ticks_x, ticks_y = np.linspace(-1, 1, 5), np.linspace(0, 2, 3)
+    values = np.arange(15, dtype=float).reshape(3, 5) / 14
+    picture = raster.cells_rgb(ticks_x, ticks_y, values, SCALE, 0, 1, (50, 30), (-1, 1), (0, 2))
+    assert picture.shape == (30, 50, 3)
+    table = raster.field_rgb(values, SCALE, 0, 1)[::-1]  # rows = increasing y
+    for row, col in ((0, 0), (29, 49), (15, 25), (3, 11), (22, 38)):
+        x = -1 + (col + 0.5) * 2 / 50
+        y = 2 - (row + 0.5) * 2 / 30
+        i, j = int(np.argmin(abs(ticks_y - y))), int(np.argmin(abs(ticks_x - x)))
+        np.testing.assert_array_equal(picture[row, col], table[i, j])
+
+
+def test_dots_over_a_background_keep_it_where_there_is_no_dot():
+    background = np.full((20, 20, 3), (10, 200, 30), dtype=np.uint8)
+    x, y = _pixel_centre(10, 10, 20)
+    rgba = raster.dots_rgba([(np.array([[x, y]]), BLUE)], (0, 1), (0, 1), (20, 20), 2.0, 0.5, background)
+    assert (rgba[..., 3] == 255).all()
+    np.testing.assert_array_equal(rgba[0, 0, :3], (10, 200, 30))
+    # half-opaque blue over the green: the mean of the two
+    np.testing.assert_array_equal(rgba[10, 10, :3], np.rint((np.array((0x00, 0x72, 0xB2)) + (10, 200, 30)) / 2))

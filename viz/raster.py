@@ -168,9 +168,10 @@ def dots_rgba(
     size_px: tuple[int, int],
     radius_px: float,
     opacity: float,
+    background: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scattered points as round dots on a transparent (h, w, 4) uint8 image over x_range × y_range (row 0 at the
-    top): ``groups`` of (points (n, 2), colour), or (points, colour, its own radius_px) or (points, colour,
+    top), or over ``background`` (an opaque (h, w, 3) uint8 picture of the same size): ``groups`` of (points (n, 2), colour), or (points, colour, its own radius_px) or (points, colour,
     radius_px, opacity), painted in order, each group over the ones before, as Plotly paints its traces.
 
     Translucent dots stack as Plotly's markers do: where k dots of opacity o overlap, the coverage is
@@ -179,8 +180,12 @@ def dots_rgba(
     with one bincount per group."""
     width, height = size_px
     (x0, x1), (y0, y1) = x_range, y_range
-    premultiplied = np.zeros((height * width, 3), dtype=np.float32)
-    alpha = np.zeros(height * width, dtype=np.float32)
+    if background is None:
+        premultiplied = np.zeros((height * width, 3), dtype=np.float32)
+        alpha = np.zeros(height * width, dtype=np.float32)
+    else:
+        premultiplied = np.asarray(background, dtype=np.float32).reshape(height * width, 3).copy()
+        alpha = np.ones(height * width, dtype=np.float32)
     for points, colour, *own in groups:
         dx, dy, log_clear = _disc(own[0] if own else radius_px, own[1] if len(own) > 1 else opacity)
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
@@ -215,9 +220,10 @@ colours: 30, and up to 183 where five colours overlap), and the file is ~3× sma
 
 
 @functools.lru_cache(maxsize=32)
-def _dots_png(key: tuple, x_range, y_range, size_px, radius_px, opacity) -> str:
+def _dots_png(key: tuple, x_range, y_range, size_px, radius_px, opacity, background: bytes | None = None) -> str:
     groups = [(np.frombuffer(points, dtype=np.float64).reshape(-1, 2), *rest) for points, *rest in key]
-    rgba = dots_rgba(groups, x_range, y_range, size_px, radius_px, opacity)
+    under = None if background is None else np.frombuffer(background, dtype=np.uint8).reshape(*size_px[::-1], 3)
+    rgba = dots_rgba(groups, x_range, y_range, size_px, radius_px, opacity, under)
     buffer = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").quantize(DOTS_PALETTE, method=Image.Quantize.FASTOCTREE).save(
         buffer, format="PNG", compress_level=3
@@ -233,13 +239,15 @@ def dots_image(
     radius_px: float,
     opacity: float,
     size_px: tuple[int, int] | None = None,
+    background: np.ndarray | None = None,
     xref: str = "x",
     yref: str = "y",
 ) -> dict:
     """A layout image of the dots of :func:`dots_rgba`, stretched over x_range × y_range of axes (xref, yref): one
     ``<image>`` where Plotly would draw one SVG path per point (1,800 markers took ~150 ms to draw in Chromium;
     the picture a few). ``size_px`` defaults to DOTS_IMAGE_PX on the longer side of the ranges' shape; a
-    ``radius_px`` is in that picture's pixels. The same dots (a data set that does not change) are drawn once
+    ``radius_px`` is in that picture's pixels; ``background``, an opaque picture of ``size_px`` under the dots
+    (a field the dots lie on). The same dots (a data set that does not change) are drawn once
     and kept. One picture per axes: Plotly draws a single image of several that share their place and size."""
     (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
     if size_px is None:
@@ -253,7 +261,8 @@ def dots_image(
         (np.ascontiguousarray(points, dtype=np.float64).tobytes(), str(colour), *(float(v) for v in own))
         for points, colour, *own in groups
     )
-    source = _dots_png(key, (x0, x1), (y0, y1), tuple(size_px), float(radius_px), float(opacity))
+    under = None if background is None else np.ascontiguousarray(background, dtype=np.uint8).tobytes()
+    source = _dots_png(key, (x0, x1), (y0, y1), tuple(size_px), float(radius_px), float(opacity), under)
     return layout_image(source, x0, y1, x1 - x0, y1 - y0, xref=xref, yref=yref)
 
 
@@ -269,3 +278,29 @@ def legend_entry(name: str, colour: str, size: int, opacity: float, **extra) -> 
         hoverinfo="skip",
         **extra,
     )
+
+
+def cells_rgb(
+    ticks_x: np.ndarray,
+    ticks_y: np.ndarray,
+    values: np.ndarray,
+    colorscale: Colorscale,
+    zmin: float,
+    zmax: float,
+    size_px: tuple[int, int],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> np.ndarray:
+    """The heatmap of ``values`` on cell centres ``ticks_x`` × ``ticks_y`` as Plotly draws it inside the axes'
+    ranges (each cell one flat colour, no smoothing): an (h, w, 3) picture of ``size_px`` over x_range × y_range,
+    each pixel the colour of the cell whose centre is nearest (a background for :func:`dots_rgba`)."""
+    width, height = size_px
+    (x0, x1), (y0, y1) = x_range, y_range
+    centres_x = x0 + (np.arange(width) + 0.5) * (x1 - x0) / width
+    centres_y = y1 - (np.arange(height) + 0.5) * (y1 - y0) / height  # rows run down
+    dx = (ticks_x[-1] - ticks_x[0]) / max(1, len(ticks_x) - 1)
+    dy = (ticks_y[-1] - ticks_y[0]) / max(1, len(ticks_y) - 1)
+    col = np.clip(np.rint((centres_x - ticks_x[0]) / (dx or 1.0)), 0, len(ticks_x) - 1).astype(np.intp)
+    row = np.clip(np.rint((centres_y - ticks_y[0]) / (dy or 1.0)), 0, len(ticks_y) - 1).astype(np.intp)
+    picture = field_rgb(values, colorscale, zmin, zmax)[::-1]  # back to rows = increasing y
+    return picture[row[:, None], col[None, :]]

@@ -390,3 +390,20 @@ def test_page_diverging_learning_rate_is_reported():
     assert notices and "too large" in notices[0]
     assert len(at.get("plotly_chart")) == 3  # the figures of the last healthy weights stay
     assert at.button(key="gan_step_d").disabled
+
+
+def test_game_figure_draws_the_field_and_points_in_one_picture_and_keeps_their_hover():
+    from viz.generative import gan as gan_viz
+
+    rng = np.random.default_rng(0)
+    ticks = np.linspace(-gan_viz.LIMIT, gan_viz.LIMIT, 30)
+    field = rng.random((30, 30))
+    real, fake = rng.normal(size=(700, 2)), rng.normal(size=(300, 2))
+    figure = gan_viz.game_figure(ticks, field, real, fake, title="t")
+    (image,) = figure.layout.images
+    assert (image.x, image.y, image.sizex) == (-gan_viz.LIMIT, gan_viz.LIMIT, 2 * gan_viz.LIMIT)
+    (heatmap,) = [t for t in figure.data if t.type == "heatmap"]
+    assert heatmap.opacity == 0 and "D(x)" in heatmap.hovertemplate  # drawn by the picture, hovered here
+    hover = {t.name: t for t in figure.data if t.type == "scatter" and t.x is not None and len(t.x) > 1}
+    assert len(hover["real x ~ p_data"].x) == gan_viz.POINTS_SHOWN and len(hover["generated g(z)"].x) == 300
+    assert all(t.marker.maxdisplayed == 1 for t in hover.values() if t.mode == "markers")

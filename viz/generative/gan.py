@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from core.generative import gan, toy2d
 from core.numerics import moving_average
-from viz import plain, theme
+from viz import plain, raster, theme
 
 REAL_COLOUR, FAKE_COLOUR, ARROW_COLOUR = theme.BLUE, theme.VERMILION, theme.BLACK
 HISTOGRAM_COLOUR, ESTIMATE_COLOUR = theme.PURPLE, theme.GREEN
@@ -66,6 +66,33 @@ def _arrow_segments(origins: np.ndarray, directions: np.ndarray) -> tuple[list, 
     return xs, ys, scale
 
 
+REAL_OPACITY, FAKE_OPACITY = 0.75, 0.85
+PLANE_PX = 385
+"""The plot's square in the browser (the figure's 540-px height less its margins, on any screen)."""
+PLANE_IMAGE_PX = 480
+"""Side of the plane's picture: above the plot's square on any screen, and a live frame's picture in ~25 ms."""
+DOT_SCALE = PLANE_IMAGE_PX / PLANE_PX
+"""Picture pixels per browser pixel: a marker of size s px is a dot of radius s/2 · DOT_SCALE in the picture."""
+
+
+def _hover_points(points: np.ndarray, name: str, label: str, colour: str, size: int, opacity: float) -> list[dict]:
+    """Points drawn in the figure's picture: their hover (one invisible marker each) and their legend entry."""
+    return [
+        dict(
+            type="scatter",
+            x=points[:, 0].astype(np.float32),
+            y=points[:, 1].astype(np.float32),
+            mode="markers",
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            marker=plain.click_marker(size + 4),
+            hovertemplate=f"{label} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+        ),
+        raster.legend_entry(name, colour, size, opacity, legendgroup=name),
+    ]
+
+
 def game_figure(
     ticks: np.ndarray | None,
     field: np.ndarray | None,
@@ -85,15 +112,14 @@ def game_figure(
     plane so that a click selects a position (to add a point there)."""
     traces: list[dict] = []
     if field is not None and ticks is not None:
+        # drawn in the points' picture below; the heatmap stays, invisible, for its hover
         traces.append(
             dict(
                 type="heatmap",
                 x=ticks.astype(np.float32),
                 y=ticks.astype(np.float32),
                 z=np.asarray(field, dtype=np.float32),
-                colorscale=FIELD_SCALE,
-                zmin=0,
-                zmax=1,
+                opacity=0,
                 showscale=False,  # the page's caption names the colours; hover gives D(x): room for a larger square
                 hovertemplate="x₁=%{x:.2f}, x₂=%{y:.2f}<br>D(x)=%{z:.3f}<extra></extra>",
                 name="D(x)",
@@ -119,33 +145,14 @@ def game_figure(
             )
         )
     shown = real[:POINTS_SHOWN]
-    traces.append(
-        dict(
-            type="scatter",
-            x=shown[:, 0].astype(np.float32),
-            y=shown[:, 1].astype(np.float32),
-            mode="markers",
-            name="real x ~ p_data",
-            # a few drawn points get larger markers: each of them matters
-            marker=dict(
-                color=REAL_COLOUR, size=6 if len(real) > 100 else 10, opacity=0.75, line=dict(color="white", width=0.5)
-            ),
-            hovertemplate="real (%{x:.2f}, %{y:.2f})<extra></extra>",
-        )
-    )
+    # a few drawn points get larger markers: each of them matters
+    real_size = 6 if len(real) > 100 else 10
+    groups = [(shown, REAL_COLOUR, real_size / 2 * DOT_SCALE, REAL_OPACITY)]
+    traces += _hover_points(shown, "real x ~ p_data", "real", REAL_COLOUR, real_size, REAL_OPACITY)
     if fake is not None:
         generated = fake[:POINTS_SHOWN]
-        traces.append(
-            dict(
-                type="scatter",
-                x=generated[:, 0].astype(np.float32),
-                y=generated[:, 1].astype(np.float32),
-                mode="markers",
-                name="generated g(z)",
-                marker=dict(color=FAKE_COLOUR, size=6, opacity=0.85, line=dict(color="white", width=0.5)),
-                hovertemplate="generated (%{x:.2f}, %{y:.2f})<extra></extra>",
-            )
-        )
+        groups.append((generated, FAKE_COLOUR, 6 / 2 * DOT_SCALE, FAKE_OPACITY))
+        traces += _hover_points(generated, "generated g(z)", "generated", FAKE_COLOUR, 6, FAKE_OPACITY)
     if arrows is not None:
         xs, ys, _scale = _arrow_segments(*arrows)
         traces.append(
@@ -177,6 +184,16 @@ def game_figure(
     layout = plain.layout(title, height, legend=copy.deepcopy(_BOTTOM_LEGEND))
     layout["margin"]["b"] = LEGEND_ROOM_PX
     _square_axes(layout)
+    # D(x) and the points in one picture under the circles and arrows (1,000 SVG markers over a heatmap were most
+    # of the page's drawing time in Chromium)
+    extent = (-LIMIT, LIMIT)
+    size = (PLANE_IMAGE_PX, PLANE_IMAGE_PX)
+    background = None
+    if field is not None and ticks is not None:
+        background = raster.cells_rgb(ticks, ticks, np.asarray(field), FIELD_SCALE, 0.0, 1.0, size, extent, extent)
+    layout["images"] = [
+        raster.dots_image(groups, extent, extent, radius_px=1.0, opacity=1.0, size_px=size, background=background)
+    ]
     if clickable:
         layout.update(clickmode="event+select", dragmode=False)
     return plain.figure(traces, layout)
