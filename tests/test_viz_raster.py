@@ -155,4 +155,6 @@ def test_dots_over_a_background_keep_it_where_there_is_no_dot():
     assert (rgba[..., 3] == 255).all()
     np.testing.assert_array_equal(rgba[0, 0, :3], (10, 200, 30))
     # half-opaque blue over the green: the mean of the two
-    np.testing.assert_array_equal(rgba[10, 10, :3], np.rint((np.array((0x00, 0x72, 0xB2)) + np.array((10, 200, 30))) / 2))
+    np.testing.assert_array_equal(
+        rgba[10, 10, :3], np.rint((np.array((0x00, 0x72, 0xB2)) + np.array((10, 200, 30))) / 2)
+    )

@@ -6,7 +6,8 @@ Why here and not in each page: both pages draw the same frames from the same cor
 (``core.generative.digit_diffusion.sample_frames`` / ``run_sampler``), and a second copy of the scrubber's
 callbacks and of the memo would drift. What is remembered, per session and per set of weights: each sampler's
 frames (DDPM's do not depend on S, so moving the DDIM slider reruns DDIM only), each sampler's quality run, and
-the frames' PNGs and figures (scrubbing adds one frame's PNGs, not fifty).
+the frames' PNGs and figures (scrubbing adds one frame's PNGs, not fifty). The frames and quality runs themselves
+are also kept for every session with the same weights (ui.shared_memo), so a new visitor does not sample again.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ import streamlit as st
 
 from core.generative import digit_diffusion as dd
 from ui import contract as ui
+from ui import shared_memo
+from ui.shared_memo import weights_digest
 from viz import animation
 from viz.generative import digit_diffusion as viz
 
 MAX_ENTRIES = 8
 """Frame sets and quality runs remembered per page and session (oldest dropped first)."""
+SHARED_ENTRIES = 16
+"""Frame sets and quality runs the process keeps for every session (ui.shared_memo), per kind."""
 MAX_FIGURES = 12
 """Frame figures (as JSON) remembered per frame set: scrubbing back and forth redraws without rebuilding."""
 
@@ -59,16 +64,43 @@ def _weights(trainer: dd.VectorDiffusionTrainer) -> tuple:
     return id(trainer), trainer.config, trainer.steps
 
 
+def _shared_weights(trainer: dd.VectorDiffusionTrainer) -> tuple:
+    """What a sampler's result depends on, for every session: the trainer's kind and config, its averaged ε_θ (the
+    weights it samples with) and, for latent diffusion, the VAE that decodes. A new visitor's page on the shipped
+    model finds the samples of the first one (ui.shared_memo: ~145 ms of the digit page's first run)."""
+    key = (type(trainer).__qualname__, trainer.config, weights_digest(trainer.average))
+    autoencoder = getattr(trainer, "autoencoder", None)
+    if autoencoder is not None:
+        key += (weights_digest(autoencoder.model),)
+    return key
+
+
+def _shared(kind: str, trainer: dd.VectorDiffusionTrainer, settings: tuple, make):
+    """``make()`` for these weights and settings, from the process-wide memo (made while the weights moved: shown
+    once, not kept)."""
+    weights = _shared_weights(trainer)
+    return shared_memo.named(f"digit_{kind}", SHARED_ENTRIES).get(
+        (*weights, *settings), make, still_valid=lambda: _shared_weights(trainer) == weights
+    )
+
+
 def frame_set(
     name: str, trainer: dd.VectorDiffusionTrainer, sampler: str, count: int, ddim_steps: int, seed: int, draw: int
 ) -> FrameSet:
-    """The sampler's frames for the current weights, memoized per session (DDPM's key has no S)."""
+    """The sampler's frames for the current weights, memoized per session (DDPM's key has no S); the frames
+    themselves are shared by every session with the same weights."""
     memo = _memo(name, "frames")
-    key = (*_weights(trainer), sampler, count, ddim_steps if sampler == "DDIM" else None, seed, draw)
+    settings = (sampler, count, ddim_steps if sampler == "DDIM" else None, seed, draw)
+    key = (*_weights(trainer), *settings)
     if key in memo:
         memo.move_to_end(key)
         return memo[key]
-    frames = ui.attempt(dd.sample_frames, trainer, sampler, count, ddim_steps, seed, draw)
+    frames = _shared(
+        "frames",
+        trainer,
+        settings,
+        lambda: ui.attempt(dd.sample_frames, trainer, sampler, count, ddim_steps, seed, draw),
+    )
     return _remember(memo, key, FrameSet(frames), trainer, key[2])
 
 
@@ -77,11 +109,14 @@ def sampler_run(
 ) -> dd.SamplerRun:
     """The sampler on QUALITY_SAMPLES digits for the current weights (quality, calls, wall time), memoized."""
     memo = _memo(name, "runs")
-    key = (*_weights(trainer), sampler, ddim_steps if sampler == "DDIM" else None, seed, draw)
+    settings = (sampler, ddim_steps if sampler == "DDIM" else None, seed, draw)
+    key = (*_weights(trainer), *settings)
     if key in memo:
         memo.move_to_end(key)
         return memo[key]
-    run = ui.attempt(dd.run_sampler, trainer, sampler, ddim_steps, seed, draw)
+    run = _shared(
+        "runs", trainer, settings, lambda: ui.attempt(dd.run_sampler, trainer, sampler, ddim_steps, seed, draw)
+    )
     return _remember(memo, key, run, trainer, key[2])
 
 

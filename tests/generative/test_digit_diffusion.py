@@ -384,3 +384,20 @@ def test_page_trains_live_then_samples():
     assert_healthy(at, "trained")
     assert any(c.value.startswith("500 / 500 gradient steps") for c in at.caption)
     assert any('"frames"' in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_a_new_session_on_the_shipped_model_samples_nothing_again(monkeypatch):
+    """Frames and quality runs are shared by every session with the same weights (ui.digit_frames, ui.shared_memo):
+    the second visitor's page shows the first one's samples."""
+    calls = []
+    for name in ("sample_frames", "run_sampler"):
+        original = getattr(dd, name)
+        monkeypatch.setattr(dd, name, lambda *a, _original=original, **k: calls.append(1) or _original(*a, **k))
+    first = run_page("pages/generative/digit_diffusion.py")
+    assert_healthy(first, "first session")
+    made = len(calls)
+    assert made > 0
+    second = run_page("pages/generative/digit_diffusion.py")
+    assert_healthy(second, "second session")
+    assert len(calls) == made
+    assert [c.proto.spec for c in first.get("plotly_chart")] == [c.proto.spec for c in second.get("plotly_chart")]
