@@ -25,10 +25,10 @@ def _clouds(frame: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_denoising_runs_from_x_T_to_the_samples_of_both_samplers():
-    ddpm, ddim = _trajectories(T=60, ddim_steps=7)
+    ddpm, ddim = _trajectories(T=45, ddim_steps=7)  # T + 1 frames: within MAX_DENOISE_FRAMES
     fig = viz.denoising_animation(np.zeros((5, 2)), ddpm, ddim)
     frames = fig.to_dict()["frames"]
-    assert [f["name"] for f in frames] == [str(t) for t in range(60, -1, -1)]  # every t = T … 0
+    assert [f["name"] for f in frames] == [str(t) for t in range(45, -1, -1)]  # every t = T … 0
     count = viz.DENOISE_POINTS
     first_ddpm, first_ddim = _clouds(frames[0])
     np.testing.assert_allclose(first_ddpm, ddpm.points[0][:count], atol=0.005)  # both start at the same x_T
