@@ -280,6 +280,40 @@ def legend_entry(name: str, colour: str, size: int, opacity: float, **extra) -> 
     )
 
 
+def pictured_points(
+    points: np.ndarray,
+    name: str,
+    colour: str,
+    size: int,
+    opacity: float,
+    *,
+    hover_label: str | None = None,
+    show_legend: bool = True,
+    **axes,
+) -> list[dict]:
+    """The traces of points drawn as dots in a picture (:func:`dots_image`): one invisible marker each, for hover
+    and clicks (``viz.plain.click_marker``: Plotly draws one of them), and the legend's entry for their colour.
+    ``axes``: xaxis, yaxis of a subplot."""
+    from viz import plain  # here: viz.plain imports the theme, which this module does not need
+
+    points = np.asarray(points)
+    return [
+        dict(
+            type="scatter",
+            x=points[:, 0].astype(np.float32),
+            y=points[:, 1].astype(np.float32),
+            mode="markers",
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            marker=plain.click_marker(size + 4),
+            hovertemplate=f"{hover_label or name} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            **axes,
+        ),
+        legend_entry(name, colour, size, opacity, legendgroup=name, showlegend=show_legend, **axes),
+    ]
+
+
 def cells_rgb(
     ticks_x: np.ndarray,
     ticks_y: np.ndarray,

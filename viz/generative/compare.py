@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from core.generative import compare as cmp
 from core.generative import gan, toy2d
-from viz import plain, raster, theme
+from viz import raster, theme
 
 DATA_COLOUR, SAMPLE_COLOUR, MEAN_COLOUR = theme.BLUE, theme.VERMILION, theme.GREEN
 """Training points blue, samples vermilion (as on the GAN page), the VAE's decoder means green."""
@@ -40,31 +40,9 @@ def _markers(points: np.ndarray, name: str, colour: str, axes: str, show_legend:
     """The first POINTS_SHOWN points for hover only (the dots are in the panel's picture, :func:`_panel_dots`),
     and the legend's entry."""
     shown = np.asarray(points)[:POINTS_SHOWN]
-    return [
-        dict(
-            type="scatter",
-            x=shown[:, 0].astype(np.float32),
-            y=shown[:, 1].astype(np.float32),
-            xaxis=f"x{axes}",
-            yaxis=f"y{axes}",
-            mode="markers",
-            name=name,
-            legendgroup=name,
-            showlegend=False,
-            marker=plain.click_marker(size + 4),
-            hovertemplate=f"{name} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ),
-        raster.legend_entry(
-            name,
-            colour,
-            size,
-            DOT_OPACITY,
-            legendgroup=name,
-            showlegend=show_legend,
-            xaxis=f"x{axes}",
-            yaxis=f"y{axes}",
-        ),
-    ]
+    return raster.pictured_points(
+        shown, name, colour, size, DOT_OPACITY, show_legend=show_legend, xaxis=f"x{axes}", yaxis=f"y{axes}"
+    )
 
 
 def _panel_dots(groups: list[tuple[np.ndarray, str, int]], axes: str) -> dict:

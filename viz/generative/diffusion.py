@@ -88,21 +88,7 @@ def _data_dots(data: np.ndarray) -> tuple[np.ndarray, str, float, float]:
 
 def _points(points: np.ndarray, name: str, colour: str, size: int, opacity: float, col: int = 1) -> list[dict]:
     """Points drawn in a picture (:func:`_dots`): their hover (one invisible marker each) and legend entry."""
-    return [
-        dict(
-            type="scatter",
-            x=animation.plain(points[:, 0], 3),
-            y=animation.plain(points[:, 1], 3),
-            mode="markers",
-            name=name,
-            legendgroup=name,
-            showlegend=False,
-            marker=plain.click_marker(size + 4),
-            hovertemplate=f"{name} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-            **_panel(col),
-        ),
-        raster.legend_entry(name, colour, size, opacity, legendgroup=name, showlegend=col == 1, **_panel(col)),
-    ]
+    return raster.pictured_points(points, name, colour, size, opacity, show_legend=col == 1, **_panel(col))
 
 
 def _data_trace(data: np.ndarray, show_legend: bool = True, col: int = 1) -> dict:

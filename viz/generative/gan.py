@@ -75,24 +75,6 @@ DOT_SCALE = PLANE_IMAGE_PX / PLANE_PX
 """Picture pixels per browser pixel: a marker of size s px is a dot of radius s/2 · DOT_SCALE in the picture."""
 
 
-def _hover_points(points: np.ndarray, name: str, label: str, colour: str, size: int, opacity: float) -> list[dict]:
-    """Points drawn in the figure's picture: their hover (one invisible marker each) and their legend entry."""
-    return [
-        dict(
-            type="scatter",
-            x=points[:, 0].astype(np.float32),
-            y=points[:, 1].astype(np.float32),
-            mode="markers",
-            name=name,
-            legendgroup=name,
-            showlegend=False,
-            marker=plain.click_marker(size + 4),
-            hovertemplate=f"{label} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ),
-        raster.legend_entry(name, colour, size, opacity, legendgroup=name),
-    ]
-
-
 def game_figure(
     ticks: np.ndarray | None,
     field: np.ndarray | None,
@@ -148,11 +130,13 @@ def game_figure(
     # a few drawn points get larger markers: each of them matters
     real_size = 6 if len(real) > 100 else 10
     groups = [(shown, REAL_COLOUR, real_size / 2 * DOT_SCALE, REAL_OPACITY)]
-    traces += _hover_points(shown, "real x ~ p_data", "real", REAL_COLOUR, real_size, REAL_OPACITY)
+    traces += raster.pictured_points(shown, "real x ~ p_data", REAL_COLOUR, real_size, REAL_OPACITY, hover_label="real")
     if fake is not None:
         generated = fake[:POINTS_SHOWN]
         groups.append((generated, FAKE_COLOUR, 6 / 2 * DOT_SCALE, FAKE_OPACITY))
-        traces += _hover_points(generated, "generated g(z)", "generated", FAKE_COLOUR, 6, FAKE_OPACITY)
+        traces += raster.pictured_points(
+            generated, "generated g(z)", FAKE_COLOUR, 6, FAKE_OPACITY, hover_label="generated"
+        )
     if arrows is not None:
         xs, ys, _scale = _arrow_segments(*arrows)
         traces.append(
