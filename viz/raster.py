@@ -171,8 +171,9 @@ def dots_rgba(
     background: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scattered points as round dots on a transparent (h, w, 4) uint8 image over x_range × y_range (row 0 at the
-    top), or over ``background`` (an opaque (h, w, 3) uint8 picture of the same size): ``groups`` of (points (n, 2), colour), or (points, colour, its own radius_px) or (points, colour,
-    radius_px, opacity), painted in order, each group over the ones before, as Plotly paints its traces.
+    top), or over ``background`` (an opaque (h, w, 3) uint8 picture of the same size): ``groups`` of
+    (points (n, 2), colour), or (points, colour, its own radius_px) or (points, colour, radius_px, opacity),
+    painted in order, each group over the ones before, as Plotly paints its traces.
 
     Translucent dots stack as Plotly's markers do: where k dots of opacity o overlap, the coverage is
     1 − (1 − o)^k. Each dot's edge is antialiased (a pixel at distance d from the centre is covered by
@@ -219,11 +220,20 @@ edges and overlaps make. Drawn on white, 99 % of the pixels stay within 13 of 25
 colours: 30, and up to 183 where five colours overlap), and the file is ~3× smaller than the full RGBA one."""
 
 
+def marker_radius(marker_px: float, panel_px: float, image_px: int) -> float:
+    """The radius, in a picture ``image_px`` wide stretched over a panel ``panel_px`` wide in the browser, of the
+    dot that looks like a Plotly marker of size (diameter) ``marker_px``."""
+    return marker_px / 2 * image_px / panel_px
+
+
 @functools.lru_cache(maxsize=32)
-def _dots_png(key: tuple, x_range, y_range, size_px, radius_px, opacity, background: bytes | None = None) -> str:
+def _dots_png(key: tuple, x_range, y_range, size_px, radius_px, opacity) -> str:
+    """The PNG of dots without a background, kept: the same dots (a data set that does not change) are drawn once."""
     groups = [(np.frombuffer(points, dtype=np.float64).reshape(-1, 2), *rest) for points, *rest in key]
-    under = None if background is None else np.frombuffer(background, dtype=np.uint8).reshape(*size_px[::-1], 3)
-    rgba = dots_rgba(groups, x_range, y_range, size_px, radius_px, opacity, under)
+    return _png(dots_rgba(groups, x_range, y_range, size_px, radius_px, opacity))
+
+
+def _png(rgba: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").quantize(DOTS_PALETTE, method=Image.Quantize.FASTOCTREE).save(
         buffer, format="PNG", compress_level=3
@@ -246,9 +256,10 @@ def dots_image(
     """A layout image of the dots of :func:`dots_rgba`, stretched over x_range × y_range of axes (xref, yref): one
     ``<image>`` where Plotly would draw one SVG path per point (1,800 markers took ~150 ms to draw in Chromium;
     the picture a few). ``size_px`` defaults to DOTS_IMAGE_PX on the longer side of the ranges' shape; a
-    ``radius_px`` is in that picture's pixels; ``background``, an opaque picture of ``size_px`` under the dots
-    (a field the dots lie on). The same dots (a data set that does not change) are drawn once
-    and kept. One picture per axes: Plotly draws a single image of several that share their place and size."""
+    ``radius_px`` is in that picture's pixels (:func:`marker_radius`); ``background``, an opaque picture of
+    ``size_px`` under the dots (a field the dots lie on). Dots without a background are drawn once and kept; over
+    a background (a field that moves with every live frame) they are drawn each time, and not kept. One picture
+    per axes: Plotly draws a single image of several that share their place and size."""
     (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
     if size_px is None:
         aspect = (y1 - y0) / (x1 - x0)
@@ -257,12 +268,14 @@ def dots_image(
             if aspect <= 1
             else (max(1, round(DOTS_IMAGE_PX / aspect)), DOTS_IMAGE_PX)
         )
-    key = tuple(
-        (np.ascontiguousarray(points, dtype=np.float64).tobytes(), str(colour), *(float(v) for v in own))
-        for points, colour, *own in groups
-    )
-    under = None if background is None else np.ascontiguousarray(background, dtype=np.uint8).tobytes()
-    source = _dots_png(key, (x0, x1), (y0, y1), tuple(size_px), float(radius_px), float(opacity), under)
+    if background is None:
+        key = tuple(
+            (np.ascontiguousarray(points, dtype=np.float64).tobytes(), str(colour), *(float(v) for v in own))
+            for points, colour, *own in groups
+        )
+        source = _dots_png(key, (x0, x1), (y0, y1), tuple(size_px), float(radius_px), float(opacity))
+    else:
+        source = _png(dots_rgba(groups, (x0, x1), (y0, y1), tuple(size_px), radius_px, opacity, background))
     return layout_image(source, x0, y1, x1 - x0, y1 - y0, xref=xref, yref=yref)
 
 

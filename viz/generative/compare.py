@@ -30,8 +30,8 @@ _LEGEND = dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0, 
 
 DOT_OPACITY = 0.7
 PANEL_PX = 330
-"""A square's side in the browser (the figure's 470-px height less its margins): the dots' pictures are scaled so
-that a marker of size s px is a dot of that diameter there."""
+"""A square's side in the browser (the figure's 470-px height less its margins): a marker of size s px there is a
+dot of raster.marker_radius(s, PANEL_PX, PANEL_IMAGE_PX) in the picture."""
 PANEL_IMAGE_PX = 480
 """Side of a panel's picture (the panel is PANEL_PX on any screen: its figure's height sets it)."""
 
@@ -48,9 +48,11 @@ def _markers(points: np.ndarray, name: str, colour: str, axes: str, show_legend:
 def _panel_dots(groups: list[tuple[np.ndarray, str, int]], axes: str) -> dict:
     """A panel's points as one picture (1,000 to 2,000 SVG markers were most of the figure's drawing time in
     Chromium): (points, colour, marker size) painted in order."""
-    scale = PANEL_IMAGE_PX / PANEL_PX
     return raster.dots_image(
-        [(np.asarray(points)[:POINTS_SHOWN], colour, size / 2 * scale) for points, colour, size in groups],
+        [
+            (np.asarray(points)[:POINTS_SHOWN], colour, raster.marker_radius(size, PANEL_PX, PANEL_IMAGE_PX))
+            for points, colour, size in groups
+        ],
         (-LIMIT, LIMIT),
         (-LIMIT, LIMIT),
         radius_px=1.0,

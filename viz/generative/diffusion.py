@@ -60,7 +60,7 @@ DATA_MARKER_PX = 4
 """A data dot's diameter in the browser."""
 PANEL_PX = 400
 """A square panel's side in the browser (about: its figure's height less the margins, on any screen): a marker of
-size s px is a dot of radius s/2 · DOTS_IMAGE_PX / PANEL_PX in its picture."""
+size s px is a dot of raster.marker_radius(s, PANEL_PX, DOTS_IMAGE_PX) in its picture."""
 
 
 def _dots(groups: list[tuple[np.ndarray, str, float, float]], col: int = 1) -> dict:
@@ -68,9 +68,11 @@ def _dots(groups: list[tuple[np.ndarray, str, float, float]], col: int = 1) -> d
     in order (the page showed the 500 data points in seven panels, and up to 1,000 samples in one: as SVG
     markers, most of its drawing time in Chromium). One picture per panel: Plotly draws one of several images
     that share their place."""
-    scale = raster.DOTS_IMAGE_PX / PANEL_PX
     return raster.dots_image(
-        [(np.asarray(points), colour, size / 2 * scale, opacity) for points, colour, size, opacity in groups],
+        [
+            (np.asarray(points), colour, raster.marker_radius(size, PANEL_PX, raster.DOTS_IMAGE_PX), opacity)
+            for points, colour, size, opacity in groups
+        ],
         (-LIMIT, LIMIT),
         (-LIMIT, LIMIT),
         radius_px=1.0,
@@ -86,9 +88,11 @@ def _data_dots(data: np.ndarray) -> tuple[np.ndarray, str, float, float]:
     return (data, DATA_COLOUR, DATA_MARKER_PX, DATA_OPACITY)
 
 
-def _points(points: np.ndarray, name: str, colour: str, size: int, opacity: float, col: int = 1) -> list[dict]:
+def _points(
+    points: np.ndarray, name: str, colour: str, size: int, opacity: float, col: int = 1, show_legend: bool = True
+) -> list[dict]:
     """Points drawn in a picture (:func:`_dots`): their hover (one invisible marker each) and legend entry."""
-    return raster.pictured_points(points, name, colour, size, opacity, show_legend=col == 1, **_panel(col))
+    return raster.pictured_points(points, name, colour, size, opacity, show_legend=show_legend, **_panel(col))
 
 
 def _data_trace(data: np.ndarray, show_legend: bool = True, col: int = 1) -> dict:
@@ -246,8 +250,8 @@ def samples_figure(
     traces = []
     for col, (name, trajectory, colour) in enumerate(samplers, 1):
         traces.append(_data_trace(data, show_legend=col == 1, col=col))
+        # each panel's samples have their own colour, and their own legend entry
         traces += _points(trajectory.samples, f"{name} samples", colour, 5, SAMPLE_OPACITY, col)
-        traces[-1]["showlegend"] = True  # each panel's samples have their own colour
     layout["legend"] = dict(orientation="h", y=-0.15, yanchor="top", x=0)
     return _built(traces, layout, as_json)
 

@@ -71,8 +71,6 @@ PLANE_PX = 385
 """The plot's square in the browser (the figure's 540-px height less its margins, on any screen)."""
 PLANE_IMAGE_PX = 480
 """Side of the plane's picture: above the plot's square on any screen, and a live frame's picture in ~25 ms."""
-DOT_SCALE = PLANE_IMAGE_PX / PLANE_PX
-"""Picture pixels per browser pixel: a marker of size s px is a dot of radius s/2 · DOT_SCALE in the picture."""
 
 
 def game_figure(
@@ -129,11 +127,11 @@ def game_figure(
     shown = real[:POINTS_SHOWN]
     # a few drawn points get larger markers: each of them matters
     real_size = 6 if len(real) > 100 else 10
-    groups = [(shown, REAL_COLOUR, real_size / 2 * DOT_SCALE, REAL_OPACITY)]
+    groups = [(shown, REAL_COLOUR, raster.marker_radius(real_size, PLANE_PX, PLANE_IMAGE_PX), REAL_OPACITY)]
     traces += raster.pictured_points(shown, "real x ~ p_data", REAL_COLOUR, real_size, REAL_OPACITY, hover_label="real")
     if fake is not None:
         generated = fake[:POINTS_SHOWN]
-        groups.append((generated, FAKE_COLOUR, 6 / 2 * DOT_SCALE, FAKE_OPACITY))
+        groups.append((generated, FAKE_COLOUR, raster.marker_radius(6, PLANE_PX, PLANE_IMAGE_PX), FAKE_OPACITY))
         traces += raster.pictured_points(
             generated, "generated g(z)", FAKE_COLOUR, 6, FAKE_OPACITY, hover_label="generated"
         )
